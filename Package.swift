@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// vmlab: a virtual-memory laboratory. See README.md and shared/DESIGN.md §2 for the layout.
+import PackageDescription
+
+let package = Package(
+    name: "vmlab",
+    products: [
+        .library(name: "LuaKit", targets: ["LuaKit"]),
+        .library(name: "VMLab", targets: ["VMLab"]),
+        .library(name: "VMLabLua", targets: ["VMLabLua"]),
+        .executable(name: "vmlab", targets: ["vmlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLua", pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(
+            name: "CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(name: "LuaKit", dependencies: ["CLuaShim", "CLua"]),
+        .target(name: "VMLab"),
+        .target(name: "VMLabLua", dependencies: ["VMLab", "LuaKit"]),
+        .executableTarget(
+            name: "vmlab",
+            dependencies: [
+                "VMLabLua", "LuaKit", "VMLab", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "VMLabTests", dependencies: ["VMLab"]),
+        .testTarget(name: "VMLabLuaTests", dependencies: ["VMLabLua", "LuaKit", "VMLab"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)

@@ -1,0 +1,2 @@
+import VMLab
+import LuaKit
