@@ -1,1 +1,502 @@
+/*
+** lk.c — trampolines, limits, allocator and macro wrappers for LuaKit.
+** See lk.h for the one rule this file exists to keep.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "lk.h"
+
+static lk_Dispatcher lk_dispatch = NULL;
+static lk_Releaser lk_release = NULL;
+
+#define LK_FUNCTIONMETA "lk.function"
+#define LK_OBJECTCACHE  "lk.objects"
+#define LK_TRACEBACK    "lk.traceback"
+
+
+/* {======================================================
+** State and allocator
+** ======================================================= */
+
+lk_Control *lk_control(lua_State *L) {
+  return *(lk_Control **)lua_getextraspace(L);
+}
+
+/* Counts every byte; refuses only above the hard limit and only while
+** Lua itself runs, so a Swift frame never sees an allocation error. */
+static void *lk_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  lk_Control *c = (lk_Control *)ud;
+  void *p;
+  if (ptr == NULL) osize = 0;  /* osize then encodes the object's type */
+  if (nsize == 0) {
+    free(ptr);
+    c->used -= osize;
+    return NULL;
+  }
+  if (nsize > osize && c->alloccanfail && c->hardlimit > 0 &&
+      c->used - osize + nsize > c->hardlimit) {
+    c->limithit = 1;
+    return NULL;
+  }
+  p = realloc(ptr, nsize);
+  if (p == NULL) return NULL;
+  c->used = c->used - osize + nsize;
+  if (c->used > c->peak) c->peak = c->used;
+  return p;
+}
+
+static int lk_panic(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "vmlab: unprotected Lua error: %s\n", msg ? msg : "?");
+  fflush(stderr);
+  return 0;  /* Lua aborts */
+}
+
+/* Warnings as in lauxlib: off until "@on", one line per message. */
+static void lk_warn(void *ud, const char *msg, int tocont) {
+  static int on = 0, continuing = 0;
+  (void)ud;
+  if (!continuing && msg[0] == '@') {
+    if (strcmp(msg, "@on") == 0) on = 1;
+    else if (strcmp(msg, "@off") == 0) on = 0;
+    return;
+  }
+  if (!on) return;
+  if (!continuing) fputs("Lua warning: ", stderr);
+  fputs(msg, stderr);
+  continuing = tocont;
+  if (!tocont) fputs("\n", stderr);
+}
+
+static void lk_hook(lua_State *L, lua_Debug *ar);
+
+lua_State *lk_newstate(void) {
+  lk_Control *c = (lk_Control *)calloc(1, sizeof(lk_Control));
+  lua_State *L;
+  if (c == NULL) return NULL;
+  L = lua_newstate(lk_alloc, c);
+  if (L == NULL) {
+    free(c);
+    return NULL;
+  }
+  *(lk_Control **)lua_getextraspace(L) = c;
+  lua_atpanic(L, lk_panic);
+  lua_setwarnf(L, lk_warn, NULL);
+  /* always armed: interrupts and limits work in every coroutine too */
+  lua_sethook(L, lk_hook, LUA_MASKCOUNT, LK_HOOK_STEP);
+  return L;
+}
+
+void lk_close(lua_State *L) {
+  lk_Control *c = lk_control(L);
+  lua_close(L);  /* finalizers run here and may release Swift objects */
+  free(c);
+}
+
+void lk_sethost(lua_State *L, void *host) { lk_control(L)->host = host; }
+void *lk_host(lua_State *L) { return lk_control(L)->host; }
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Limits
+** ======================================================= */
+
+double lk_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int lk_stopreason(lua_State *L) {
+  lk_Control *c = lk_control(L);
+  if (c->stopping) return c->stopping;
+  if (c->interrupted) return 1;
+  if (c->maxinstructions > 0 && c->instructions > c->maxinstructions) return 2;
+  if (c->limit > 0 && c->used > c->limit) return 3;
+  if (c->deadline > 0 && lk_now() > c->deadline) return 4;
+  return 0;
+}
+
+/* Raise the stop 'why' with the position of the running Lua code (level 0
+** inside a hook is the function being executed). */
+static int lk_raisestop(lua_State *L, int why) {
+  lk_Control *c = lk_control(L);
+  luaL_where(L, 0);
+  switch (why) {
+    case 1: lua_pushliteral(L, "interrupted!"); break;
+    case 2: lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
+                            (lua_Integer)c->maxinstructions); break;
+    case 3: lua_pushfstring(L, "memory limit exceeded (%I KiB in use, limit %I KiB)",
+                            (lua_Integer)(c->used / 1024), (lua_Integer)(c->limit / 1024)); break;
+    default: lua_pushfstring(L, "time limit exceeded (%f s)", (lua_Number)c->timeout); break;
+  }
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* Every LK_HOOK_STEP instructions: stop the chunk if a limit is passed.
+** Once stopping, the hook runs at every instruction and raises again, so
+** a script cannot swallow the stop with pcall: the error reaches the host. */
+static void lk_hook(lua_State *L, lua_Debug *ar) {
+  lk_Control *c = lk_control(L);
+  int why = c->stopping;
+  (void)ar;
+  if (!why) {
+    c->instructions += LK_HOOK_STEP;
+    why = lk_stopreason(L);
+    if (why == 3) {
+      lua_gc(L, LUA_GCCOLLECT);  /* garbage does not count against a script */
+      if (c->used <= c->limit) why = 0;
+    }
+    if (!why) return;
+    c->interrupted = 0;
+    c->stopping = why;
+    lua_sethook(L, lk_hook, LUA_MASKCOUNT, 1);
+  }
+  lk_raisestop(L, why);
+}
+
+void lk_armlimits(lua_State *L) {
+  lk_Control *c = lk_control(L);
+  c->instructions = 0;
+  c->limithit = 0;
+  c->stopping = 0;
+  c->interrupted = 0;
+  c->deadline = c->timeout > 0 ? lk_now() + c->timeout : 0;
+  lua_sethook(L, lk_hook, LUA_MASKCOUNT, LK_HOOK_STEP);
+}
+
+void lk_interrupt(lua_State *L) { lk_control(L)->interrupted = 1; }
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Functions: a Swift target behind a C closure
+** ======================================================= */
+
+/* __gc of a slot userdata: hand the Swift reference back, once. */
+static int lk_gcslot(lua_State *L) {
+  void **slot = (void **)lua_touserdata(L, 1);
+  if (slot != NULL && *slot != NULL) {
+    void *target = *slot;
+    *slot = NULL;
+    lk_release(target);
+  }
+  return 0;
+}
+
+/* Raise what the Swift side left on the stack; its frame is gone now. */
+static int lk_raise(lua_State *L, int status) {
+  if (status == LK_ARGERROR) {
+    int arg = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return luaL_argerror(L, arg, lua_tostring(L, -1));
+  }
+  if (status == LK_ERROR && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+static int lk_trampoline(lua_State *L) {
+  void **slot = (void **)lua_touserdata(L, lua_upvalueindex(1));
+  lk_Control *c = lk_control(L);
+  int canfail = c->alloccanfail;
+  int n;
+  c->alloccanfail = 0;
+  n = lk_dispatch(L, *slot);
+  c->alloccanfail = canfail;
+  return n >= 0 ? n : lk_raise(L, n);
+}
+
+void lk_setdispatcher(lk_Dispatcher d) { lk_dispatch = d; }
+void lk_setreleaser(lk_Releaser r) { lk_release = r; }
+
+void lk_pushfunction(lua_State *L, void *target) {
+  void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+  *slot = target;
+  if (luaL_newmetatable(L, LK_FUNCTIONMETA)) {
+    lua_pushcfunction(L, lk_gcslot);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  lua_pushcclosure(L, lk_trampoline, 1);
+}
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Objects: userdata holding one retained Swift reference
+** ======================================================= */
+
+static void lk_pushcache(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LK_OBJECTCACHE) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LK_OBJECTCACHE);
+  }
+}
+
+/* Push the userdata already standing for 'object', if any: one object,
+** one userdata, so == and table keys behave. Returns 1 if pushed. */
+int lk_pushcached(lua_State *L, void *object) {
+  lk_pushcache(L);
+  lua_pushlightuserdata(L, object);
+  if (lua_rawget(L, -2) == LUA_TUSERDATA) {
+    lua_remove(L, -2);
+    return 1;
+  }
+  lua_pop(L, 2);
+  return 0;
+}
+
+void *lk_newobject(lua_State *L, void *object, const char *tname) {
+  void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+  *slot = object;
+  luaL_setmetatable(L, tname);
+  lk_pushcache(L);
+  lua_pushlightuserdata(L, object);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  return slot;
+}
+
+void *lk_toobject(lua_State *L, int idx, const char *tname, int *isclosed) {
+  void **slot = (void **)luaL_testudata(L, idx, tname);
+  if (slot == NULL) {
+    *isclosed = 0;
+    return NULL;
+  }
+  *isclosed = (*slot == NULL);
+  return *slot;
+}
+
+/* Release the object now; later uses see a closed object. */
+int lk_closeobject(lua_State *L, int idx) {
+  void **slot = (void **)lua_touserdata(L, idx);
+  void *target;
+  if (slot == NULL || *slot == NULL) return 0;
+  target = *slot;
+  lk_pushcache(L);
+  lua_pushlightuserdata(L, target);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  *slot = NULL;
+  lk_release(target);
+  return 1;
+}
+
+static int lk_objecteq(lua_State *L) {
+  void **a = (void **)lua_touserdata(L, 1);
+  void **b = (void **)lua_touserdata(L, 2);
+  int same = lua_getmetatable(L, 1) && lua_getmetatable(L, 2) && lua_rawequal(L, -1, -2);
+  lua_pushboolean(L, same && a != NULL && b != NULL && *a != NULL && *a == *b);
+  return 1;
+}
+
+/* __index: methods by a plain rawget, then properties through getters. */
+static int lk_objectindex(lua_State *L) {
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TFUNCTION) {
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+static int lk_objectnewindex(lua_State *L) {
+  const char *tname;
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TFUNCTION) {
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 3);
+    lua_call(L, 2, 0);
+    return 0;
+  }
+  tname = luaL_getmetafield(L, 1, "__name") == LUA_TSTRING ? lua_tostring(L, -1) : "object";
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+    return luaL_error(L, "field '%s' of %s is read-only", luaL_tolstring(L, 2, NULL), tname);
+  return luaL_error(L, "%s has no field '%s' to set", tname, luaL_tolstring(L, 2, NULL));
+}
+
+/* Create the metatable 'tname' with __gc, __eq, __index, __newindex and the
+** tables __methods, __getters, __setters (filled by Swift). Leaves the
+** metatable on the stack; returns 0 if it already existed. */
+int lk_newclass(lua_State *L, const char *tname, int hasproperties) {
+  if (!luaL_newmetatable(L, tname)) return 0;
+  lua_pushcfunction(L, lk_gcslot);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, lk_objecteq);
+  lua_setfield(L, -2, "__eq");
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__methods");   /* mt methods */
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "__getters");   /* mt methods getters */
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -5, "__setters");   /* mt methods getters setters */
+  lua_pushvalue(L, -1);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, lk_objectnewindex, 2);
+  lua_setfield(L, -5, "__newindex");
+  lua_pop(L, 1);                      /* mt methods getters */
+  if (hasproperties) {
+    lua_pushcclosure(L, lk_objectindex, 2);
+    lua_setfield(L, -2, "__index");
+  } else {
+    lua_pop(L, 1);
+    lua_setfield(L, -2, "__index");   /* a plain table: fastest */
+  }
+  return 1;
+}
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Protected calls from Swift
+** ======================================================= */
+
+/* Keep the error object; leave its traceback in the registry. */
+static int lk_msghandler(lua_State *L) {
+  luaL_traceback(L, L, NULL, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, LK_TRACEBACK);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int lk_protected(lua_State *L, int nargs, int nresults, int withtraceback) {
+  lk_Control *c = lk_control(L);
+  int canfail = c->alloccanfail;
+  int base = lua_gettop(L) - nargs;
+  int status;
+  if (withtraceback) {
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LK_TRACEBACK);
+    lua_pushcfunction(L, lk_msghandler);
+    lua_insert(L, base);
+  }
+  c->alloccanfail = 1;
+  status = lua_pcall(L, nargs, nresults, withtraceback ? base : 0);
+  c->alloccanfail = canfail;
+  if (withtraceback) lua_remove(L, base);
+  return status;
+}
+
+int lk_pcalltraceback(lua_State *L, int nargs, int nresults) {
+  return lk_protected(L, nargs, nresults, 1);
+}
+
+int lk_pcall(lua_State *L, int nargs, int nresults) {
+  return lk_protected(L, nargs, nresults, 0);
+}
+
+static int lk_tostringraw(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+
+/* tostring(value at idx), metamethods included, without raising. */
+int lk_ptostring(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, lk_tostringraw);
+  lua_pushvalue(L, idx);
+  return lk_pcall(L, 1, 1);
+}
+
+static int lk_gettableraw(lua_State *L) {
+  lua_gettable(L, 1);
+  return 1;
+}
+
+/* t[k] with metamethods, t at idx and k on top; pushes the value. */
+int lk_pgettable(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, lk_gettableraw);
+  lua_pushvalue(L, idx);
+  lua_rotate(L, -3, -1);  /* f t k */
+  return lk_pcall(L, 2, 1);
+}
+
+int lk_loadbuffer(lua_State *L, const char *buf, size_t len, const char *name, const char *mode) {
+  return luaL_loadbufferx(L, buf, len, name, mode);
+}
+
+int lk_loadfile(lua_State *L, const char *path, const char *mode) {
+  return luaL_loadfilex(L, path, mode);
+}
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Interrupts (Ctrl-C): set a flag the hook reads; signal-safe
+** ======================================================= */
+
+static lua_State *lk_interruptible = NULL;
+
+static void lk_onsigint(int sig) {
+  signal(sig, SIG_DFL);  /* a second Ctrl-C ends the process, as in lua.c */
+  if (lk_interruptible != NULL) lk_control(lk_interruptible)->interrupted = 1;
+}
+
+void lk_catchinterrupts(lua_State *L) {
+  lk_interruptible = L;
+  signal(SIGINT, lk_onsigint);
+}
+
+void lk_releaseinterrupts(void) {
+  signal(SIGINT, SIG_DFL);
+  lk_interruptible = NULL;
+}
+
+/* }====================================================== */
+
+
+/* {======================================================
+** Macro wrappers
+** ======================================================= */
+
+int lk_registryindex(void) { return LUA_REGISTRYINDEX; }
+int lk_upvalueindex(int i) { return lua_upvalueindex(i); }
+void lk_pop(lua_State *L, int n) { lua_pop(L, n); }
+void lk_newtable(lua_State *L) { lua_newtable(L); }
+const char *lk_tostring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }
+int lk_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+lua_Integer lk_tointeger(lua_State *L, int idx, int *isnum) { return lua_tointegerx(L, idx, isnum); }
+lua_Number lk_tonumber(lua_State *L, int idx, int *isnum) { return lua_tonumberx(L, idx, isnum); }
+void lk_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+void lk_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+void lk_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+void lk_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+int lk_getmetatablenamed(lua_State *L, const char *tname) { return luaL_getmetatable(L, tname); }
+void lk_openlibs(lua_State *L) { luaL_openlibs(L); }
+
+/* }====================================================== */
+
+void lk_collectgarbage(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+int lk_gckilobytes(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }

@@ -1,2 +1,0 @@
-import VMLab
-import LuaKit

@@ -1,0 +1,93 @@
+import CLua
+import LuaKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The read-eval-print loop, with lua5.4's conventions: prompts `> ` and
+/// `>> ` (or `_PROMPT`/`_PROMPT2`), expressions print their values, `=expr`
+/// works, incomplete input continues, errors print `stdin:1: …` with a
+/// traceback and the loop goes on, Ctrl-C interrupts a running chunk,
+/// Ctrl-D exits. Tables print nested with sorted keys.
+struct REPL {
+    let state: LuaState
+    let editor: LineEditor?
+
+    init(state: LuaState, terminal: Bool) {
+        self.state = state
+        self.editor = terminal ? LineEditor(state: state) : nil
+    }
+
+    func run() {
+        while let chunk = readChunk() {
+            let top = lua_gettop(state.L)
+            do {
+                let count = try state.catchingInterrupts { try state.execute() }
+                printResults(from: top + 1, count: count)
+            } catch {
+                printError("\(error)")
+            }
+            lua_settop(state.L, top)
+            _ = chunk
+        }
+        if editor != nil { print() }
+    }
+
+    func prompt(continuation: Bool) -> String {
+        let name = continuation ? "_PROMPT2" : "_PROMPT"
+        if case .string(let custom) = state.global(name) { return custom }
+        return continuation ? ">> " : "> "
+    }
+
+    func readLine(continuation: Bool) -> String? {
+        if let editor { return editor.readLine(prompt: prompt(continuation: continuation)) }
+        return Swift.readLine(strippingNewline: true)
+    }
+
+    /// Reads lines until they form a chunk that compiles (leaving it on the
+    /// stack) or fails with an error other than "incomplete". nil at end of input.
+    func readChunk() -> String? {
+        while true {
+            guard var line = readLine(continuation: false) else { return nil }
+            if line.hasPrefix("=") { line = "return " + line.dropFirst() }
+            // An expression first: print its values.
+            if (try? state.load("return " + line + ";", name: "=stdin")) != nil {
+                editor?.remember(line)
+                return line
+            }
+            var text = line
+            while true {
+                do {
+                    try state.load(text, name: "=stdin")
+                    editor?.remember(text)
+                    return text
+                } catch let error as LuaError where error.kind == .syntax && error.message.hasSuffix("<eof>") {
+                    guard let more = readLine(continuation: true) else {
+                        printError(error.message)
+                        return nil
+                    }
+                    text += "\n" + more
+                } catch {
+                    editor?.remember(text)
+                    printError("\(error)")
+                    break
+                }
+            }
+        }
+    }
+
+    /// Prints the chunk's results through the global `print`, tables pretty-printed.
+    func printResults(from first: Int32, count: Int32) {
+        guard count > 0 else { return }
+        let L = state.L
+        let printer = LuaPrinter()
+        let texts = (0..<count).map { printer.describe(state, at: first + $0) }
+        lua_getglobal(L, "print")
+        for text in texts { text.push(to: L) }
+        do {
+            try state.execute(arguments: count)
+        } catch {
+            printError("error calling 'print' (\(error))")
+        }
+    }
+}
