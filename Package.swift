@@ -33,6 +33,6 @@ let package = Package(
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "VMLabTests", dependencies: ["VMLab"]),
         .testTarget(name: "VMLabLuaTests", dependencies: ["VMLabLua", "LuaKit", "VMLab"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["vmlab"]),
     ]
 )

@@ -465,8 +465,12 @@ static void lk_onsigint(int sig) {
 }
 
 void lk_catchinterrupts(lua_State *L) {
+  sigset_t interrupt;
   lk_interruptible = L;
   signal(SIGINT, lk_onsigint);
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  sigprocmask(SIG_UNBLOCK, &interrupt, NULL);  /* a parent may have blocked it */
 }
 
 void lk_releaseinterrupts(void) {

@@ -19,8 +19,8 @@ struct REPL {
     }
 
     func run() {
-        while let chunk = readChunk() {
-            let top = lua_gettop(state.L)
+        while readChunk() != nil {
+            let top = lua_gettop(state.L) - 1  // below the chunk
             do {
                 let count = try state.catchingInterrupts { try state.execute() }
                 printResults(from: top + 1, count: count)
@@ -28,7 +28,6 @@ struct REPL {
                 printError("\(error)")
             }
             lua_settop(state.L, top)
-            _ = chunk
         }
         if editor != nil { print() }
     }
@@ -48,18 +47,18 @@ struct REPL {
     /// stack) or fails with an error other than "incomplete". nil at end of input.
     func readChunk() -> String? {
         while true {
-            guard var line = readLine(continuation: false) else { return nil }
-            if line.hasPrefix("=") { line = "return " + line.dropFirst() }
+            guard let typed = readLine(continuation: false) else { return nil }
+            let line = typed.hasPrefix("=") ? "return " + typed.dropFirst() : typed
             // An expression first: print its values.
             if (try? state.load("return " + line + ";", name: "=stdin")) != nil {
-                editor?.remember(line)
+                editor?.remember(typed)
                 return line
             }
             var text = line
             while true {
                 do {
                     try state.load(text, name: "=stdin")
-                    editor?.remember(text)
+                    editor?.remember(text == line ? typed : text)
                     return text
                 } catch let error as LuaError where error.kind == .syntax && error.message.hasSuffix("<eof>") {
                     guard let more = readLine(continuation: true) else {
@@ -68,7 +67,7 @@ struct REPL {
                     }
                     text += "\n" + more
                 } catch {
-                    editor?.remember(text)
+                    editor?.remember(text == line ? typed : text)
                     printError("\(error)")
                     break
                 }

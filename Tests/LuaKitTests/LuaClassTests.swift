@@ -15,11 +15,13 @@ import Testing
         return cls
     }
 
+    let count = LiveCount()
+
     func install(_ state: LuaState) -> LuaClass<Tracked> {
         let cls = counterClass()
         state.register(cls)
         state.register("counter", signature: "counter(n)", doc: "A new counter.") { call in
-            call.push(Tracked(try call.optionalInteger(1) ?? 0), as: cls)
+            call.push(Tracked(try call.optionalInteger(1) ?? 0, count: count), as: cls)
         }
         return cls
     }
@@ -37,22 +39,21 @@ import Testing
     @Test func sameObjectIsSameUserdata() throws {
         let state = try makeState()
         let cls = install(state)
-        let shared = Tracked(5)
+        let shared = Tracked(5, count: count)
         state.register("get", signature: "get()", doc: "") { call in call.push(shared, as: cls) }
         #expect(try state.run("return get() == get(), counter() == counter(), rawequal(get(), get())") == [.boolean(true), .boolean(false), .boolean(true)])
     }
 
     @Test func gcReleasesSwiftObjects() throws {
-        let before = Tracked.live
         let state = try makeState()
         _ = install(state)
         try state.run("for i = 1, 100 do local c = counter(i) end")
         try state.run("collectgarbage() collectgarbage()")
-        #expect(Tracked.live == before)
+        #expect(count.live == 0)
         try state.run("keep = {} for i = 1, 10 do keep[i] = counter(i) end")
-        #expect(Tracked.live == before + 10)
+        #expect(count.live == 10)
         state.close()
-        #expect(Tracked.live == before)
+        #expect(count.live == 0)
     }
 
     @Test func closedObjectsFailClearly() throws {

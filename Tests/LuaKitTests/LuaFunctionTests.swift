@@ -13,9 +13,9 @@ import Testing
     @Test func failingFunctionRunsDefersAndLeaksNothing() throws {
         let state = try makeState()
         var defersRun = 0
-        let before = Tracked.live
+        let count = LiveCount()
         state.register("fail", signature: "fail()", doc: "Always fails.") { call in
-            let object = Tracked(1)
+            let object = Tracked(1, count: count)
             defer { defersRun += 1 }
             _ = object
             throw LuaScriptError("failure number \(defersRun + 1)")
@@ -30,7 +30,7 @@ import Testing
             """, name: "=test")
         #expect(results == [.integer(1000)])
         #expect(defersRun == 1000)
-        #expect(Tracked.live == before)
+        #expect(count.live == 0)
     }
 
     @Test func argumentErrorsReadLikeLua() throws {

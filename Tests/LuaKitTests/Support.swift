@@ -20,13 +20,20 @@ func errorMessage(_ state: LuaState, _ code: String) -> String? {
     }
 }
 
-/// Counts live instances, to prove Swift objects are released.
+/// Counts the live instances of `Tracked` made with it (one per test, so
+/// tests running in parallel do not disturb each other's counts).
+final class LiveCount {
+    var live = 0
+}
+
+/// An object whose lifetime is counted, to prove Swift objects are released.
 final class Tracked {
-    nonisolated(unsafe) static var live = 0
+    let count: LiveCount
     var value: Int
-    init(_ value: Int = 0) {
+    init(_ value: Int = 0, count: LiveCount) {
         self.value = value
-        Tracked.live += 1
+        self.count = count
+        count.live += 1
     }
-    deinit { Tracked.live -= 1 }
+    deinit { count.live -= 1 }
 }
