@@ -1,4 +1,4 @@
-/// Per-frame metadata (Linux's `struct page`, trimmed). 16 bytes; stored lazily in chunks by
+/// Per-frame metadata (Linux's `struct page`, trimmed). 20 bytes; stored lazily in chunks by
 /// `PhysicalMemory`, so a frame nobody touched reads as the default (free, all counts zero).
 public struct FrameInfo: Sendable, Equatable {
     /// What the frame is used for.
@@ -15,6 +15,8 @@ public struct FrameInfo: Sendable, Equatable {
     public var mapcount: Int32 = 0
     /// Id of the owner (process, address space or device); 0 = none.
     public var owner: Int32 = 0
+    /// log2 of the number of frames in the allocated block this frame heads (0 for a single frame).
+    public var order: Int8 = 0
 
     /// A free frame with no owner.
     public init() {}

@@ -21,6 +21,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     case unsupportedPageSize(bytes: UInt64, mode: String, supported: [UInt64])
     /// Mapping over an existing mapping.
     case overlap(va: UInt64, existingVA: UInt64, existingPageBytes: UInt64)
+    /// Mapping a huge page over a region that already has smaller pages (a table) under it.
+    case overlapsTable(va: UInt64, pageBytes: UInt64)
     /// Unmap or protect would cut a huge page in two.
     case splitsHugePage(va: UInt64, pageVA: UInt64, pageBytes: UInt64)
     /// No free block of the requested size; `purpose` says what it was for.
@@ -63,6 +65,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
             return "page size \(Units.size(bytes)) is not supported by \(mode) (supported: \(list))"
         case let .overlap(va, existingVA, existingPageBytes):
             return "cannot map \(Units.hex(va)): it overlaps the existing \(Units.size(existingPageBytes)) mapping at \(Units.hex(existingVA))"
+        case let .overlapsTable(va, pageBytes):
+            return "cannot map a \(Units.size(pageBytes)) page at \(Units.hex(va)): smaller pages are already mapped inside it"
         case let .splitsHugePage(va, pageVA, pageBytes):
             return "range starting or ending at \(Units.hex(va)) would split the \(Units.size(pageBytes)) page at \(Units.hex(pageVA))"
         case let .outOfMemory(purpose, bytes):
