@@ -137,7 +137,7 @@ extension PageTable {
             let skip = start &+ size &- here          // bytes from here to the end of this entry's span
             if isPresent(d.raw) {
                 if start < va || skip > length - offset {
-                    throw .splitsHugePage(va: start < va ? va : va + length, pageVA: start, pageBytes: size)
+                    throw .splitsHugePage(va: start < va ? va : va &+ length, pageVA: start, pageBytes: size)
                 }
                 try body(start, d.slot, d.raw, d.level, d.tables)
             }

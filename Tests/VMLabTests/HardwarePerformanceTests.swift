@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import VMLab
+
+/// Prints translation throughput; never asserts on time (the real figure comes from
+/// `vmlab bench` in a release build). Run `swift test -c release --filter HardwarePerformance`.
+@Suite struct HardwarePerformanceTests {
+    static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    @Test func randomFourLevelTranslations() throws {
+        #if DEBUG
+        let mappedBytes: UInt64 = 64 << 20
+        let count = 200_000
+        #else
+        let mappedBytes: UInt64 = 1 << 30
+        let count = 20_000_000
+        #endif
+        let m = try Machine(memoryBytes: 2 << 30, mode: .x86_64)
+        let space = try m.makePageTable()
+        let base: UInt64 = 0x7f00_0000_0000
+        try space.mapRange(base, to: 0, length: mappedBytes, pageBytes: 4096, flags: MapFlags(writable: true, user: true))
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        var checksum: UInt64 = 0
+        let start = Self.seconds()
+        for _ in 0..<count {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17     // xorshift64
+            let va = base + (state % mappedBytes)
+            checksum &+= space.translate(va, access: .read, privilege: .user).physicalAddress
+        }
+        let elapsed = Self.seconds() - start
+        #expect(m.counters.pageFaults == 0)
+        #expect(m.counters.memoryReferences == 4 * count)
+        #expect(checksum != 0)
+        print("hardware bench: \(count) random 4-level translations over \(Units.size(mappedBytes)) in \(elapsed) s = \(Int(Double(count) / elapsed)) per second; table pages \(space.tablePages)")
+    }
+
+    @Test func untouched64GiBMachineStartsQuickly() throws {
+        let start = Self.seconds()
+        let m = try Machine(memoryBytes: 64 << 30, mode: .x86_64)
+        let elapsed = Self.seconds() - start
+        #expect(m.memory.allocatedBlocks == 0)
+        print("hardware bench: 64 GiB machine created in \(elapsed * 1000) ms")
+    }
+}
