@@ -167,3 +167,20 @@ import Testing
         #expect(w.result.physicalAddress == 0x3123)
     }
 }
+
+@Suite struct HardwareDumpTests {
+    @Test func dumpShowsTheTreeAndHugePages() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64)
+        let space = try m.makePageTable()
+        try space.map(0x1000, to: 0x5000, pageBytes: 4096, flags: MapFlags(writable: true, user: true, executable: true))
+        try space.map(0xffff_8000_0020_0000, to: 0x20_0000, pageBytes: 2 << 20, flags: MapFlags(writable: true))
+        let text = space.dump()
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "PML4 @ \(Units.hex(space.root))")
+        #expect(lines.contains { $0.hasPrefix("  [0x000] ") && $0.contains("-> PDPT @ ") })
+        #expect(lines.contains { $0.hasPrefix("        [0x001] 0x0000000000005007 P W U : 4 KiB page 0x1000 -> 0x5000") })
+        #expect(lines.contains { $0.contains("P W PS NX : 2 MiB huge page 0xffff800000200000 -> 0x200000") })
+        #expect(lines.count == 8)
+        #expect(space.dump(limit: 2).hasSuffix("… 5 more entries"))
+    }
+}
