@@ -115,3 +115,17 @@ import Testing
         #expect(a.allocate(order: 0) == 12)
     }
 }
+
+@Suite struct HardwareUnitsTests {
+    @Test func parsesSizes() {
+        #expect(Units.parseSize("64 MiB") == 64 << 20)
+        #expect(Units.parseSize("2M") == 2 << 20)
+        #expect(Units.parseSize("1 GiB") == 1 << 30)
+        #expect(Units.parseSize("4096") == 4096)
+        #expect(Units.parseSize("4 KB") == 4096)
+        #expect(Units.parseSize("12 parsecs") == nil)
+        #expect(Units.parseSize("") == nil)
+        #expect(Units.size(3 << 20) == "3 MiB")
+        #expect(Units.size(1536) == "1536 B")
+    }
+}

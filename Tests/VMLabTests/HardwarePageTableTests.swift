@@ -184,3 +184,28 @@ import Testing
         #expect(space.dump(limit: 2).hasSuffix("… 5 more entries"))
     }
 }
+
+@Suite struct HardwareRangeTests {
+    @Test func rangesMayNotCrossTheCanonicalHole() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64)
+        let space = try m.makePageTable()
+        try space.map(0xffff_8000_0000_0000, to: 0x1000, pageBytes: 4096, flags: MapFlags())
+        #expect(throws: VMError.self) { try space.unmap(0x7fff_ffff_f000, length: 0xffff_0000_0000_2000) }
+        #expect(try space.lookup(0xffff_8000_0000_0000) != nil)
+        // Unmapping the whole low half leaves the high half alone.
+        #expect(try space.unmap(0, length: 1 << 47) == 0)
+        #expect(try space.unmap(0xffff_8000_0000_0000, length: 1 << 47) == 4096)
+    }
+
+    @Test func releaseFreesEveryTable() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64)
+        let free = m.frames.freeFrames
+        let space = try m.makePageTable()
+        try space.map(0x1000, to: 0x1000, pageBytes: 4096, flags: MapFlags())
+        try space.map(0x7f00_0000_0000, to: 0x1000, pageBytes: 4096, flags: MapFlags())
+        #expect(space.tablePages == [1, 2, 2, 2])
+        try space.release()
+        #expect(m.frames.freeFrames == free)
+        #expect(throws: VMError.released) { try space.map(0x1000, to: 0, pageBytes: 4096, flags: MapFlags()) }
+    }
+}

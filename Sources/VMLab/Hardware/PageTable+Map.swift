@@ -32,6 +32,7 @@ extension PageTable {
     /// on the way when `create` is true (nil when a table is missing and `create` is false).
     /// Throws `overlap` when a huge-page leaf already covers `va` above `level`.
     public func walk(_ va: UInt64, level target: Int, create: Bool) throws(VMError) -> UInt64? {
+        guard isLive else { throw .released }
         try mode.checkCanonical(va)
         guard target >= 0, target < levelCount else {
             throw .invalidMode(reason: "level \(target) is outside 0...\(levelCount - 1)")
@@ -119,7 +120,11 @@ extension PageTable {
         guard length > 0, length % alignment == 0, length - 1 <= ~va else {
             throw .invalidLength(what: "range", bytes: length, multipleOf: alignment)
         }
-        try mode.checkCanonical(va + (length - 1))
+        let last = va + (length - 1)
+        try mode.checkCanonical(last)
+        if mode.canonical == .signExtended && (va ^ last) >> 63 != 0 {
+            throw .nonCanonical(va: va | PTELayout.lowMask(mode.vaBits - 1), mode: mode.name, rule: mode.canonicalRuleText)
+        }
     }
 
     /// Calls `body(pageVA, slot, raw, level, tables)` for every leaf in `[va, va + length)`,
@@ -152,6 +157,7 @@ extension PageTable {
     /// the range cuts a huge page.
     @discardableResult
     public func unmap(_ va: UInt64, length: UInt64, freeFrames: Bool = false) throws(VMError) -> UInt64 {
+        guard isLive else { throw .released }
         var unmapped: UInt64 = 0
         var candidates: [[(table: UInt64, parentSlot: UInt64)]] = Array(repeating: [], count: levelCount)
         try forEachLeaf(va, length: length) { (pageVA, slot, raw, level, tables) throws(VMError) in
@@ -196,6 +202,7 @@ extension PageTable {
     /// when the range cuts a huge page.
     @discardableResult
     public func protect(_ va: UInt64, length: UInt64, flags: MapFlags) throws(VMError) -> UInt64 {
+        guard isLive else { throw .released }
         var changed: UInt64 = 0
         try forEachLeaf(va, length: length) { (_, slot, raw, level, _) throws(VMError) in
             let keep = raw & (layout.accessed | layout.dirty)

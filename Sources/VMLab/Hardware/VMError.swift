@@ -33,6 +33,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     case invalidOrder(order: Int, maxOrder: Int)
     /// A frame number beyond memory.
     case frameBeyondMemory(frame: UInt64, frameCount: UInt64)
+    /// Use of an address space after `PageTable.release()`.
+    case released
     /// A length that must be a positive multiple of something is not.
     case invalidLength(what: String, bytes: UInt64, multipleOf: UInt64)
 
@@ -77,6 +79,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
             return "allocation order \(order) is outside 0...\(maxOrder)"
         case let .frameBeyondMemory(frame, frameCount):
             return "frame \(Units.hex(frame)) is beyond memory (\(frameCount) frames)"
+        case .released:
+            return "the address space has been released (its page tables are freed)"
         case let .invalidLength(what, bytes, multipleOf):
             return "\(what) of \(bytes) bytes is not a positive multiple of \(Units.size(multipleOf))"
         }
