@@ -9,7 +9,12 @@ public final class Machine {
     /// The buddy allocator over the frames of `memory`.
     public let frames: FrameAllocator
     /// Cycle costs (changeable at any time).
-    public var costs: CostModel
+    public var costs: CostModel {
+        get { costStorage.pointee }
+        set { costStorage.pointee = newValue }
+    }
+    /// Where `costs` lives: one heap block read by the walker without exclusivity checks.
+    let costStorage: UnsafeMutablePointer<CostModel>
     /// Event counters.
     public let counters = Counters()
     /// The seed from which every random choice derives.
@@ -23,8 +28,14 @@ public final class Machine {
         self.mode = mode
         self.memory = try PhysicalMemory(bytes: memoryBytes, frameBytes: mode.pageBytes)
         self.frames = FrameAllocator(frameCount: memory.frameCount, maxOrder: max(0, 30 - mode.pageBits))
-        self.costs = costs
+        self.costStorage = .allocate(capacity: 1)
+        self.costStorage.initialize(to: costs)
         self.seed = seed
+    }
+
+    deinit {
+        costStorage.deinitialize(count: 1)
+        costStorage.deallocate()
     }
 
     /// A new owner id for an address space, process or device (1, 2, 3 …).

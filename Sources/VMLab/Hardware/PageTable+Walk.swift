@@ -32,10 +32,9 @@ extension PageTable {
     @inline(__always)
     func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, record: Bool,
                  steps: inout [WalkStep]) -> Translation {
-        let counters = machine.counters
-        let memory = machine.memory
-        counters.accesses &+= 1
-        counters.walks &+= 1
+        let counters = counterStorage
+        counters.pointee.accesses &+= 1
+        counters.pointee.walks &+= 1
         var result = Translation()
         guard isCanonical(va) else {
             return fail(&result, va, access, privilege, .nonCanonical, level: 0)
@@ -53,7 +52,7 @@ extension PageTable {
             guard slot < memoryBytes, memoryBytes - slot >= pteBytes else {
                 return fail(&result, va, access, privilege, .tableOutsideMemory, level: level)
             }
-            let raw = memory.loadAligned(slot, width: width)
+            let raw = width == 8 ? memory.load64(slot) : memory.loadAligned(slot, width: width)
             result.references &+= 1
             let leaf = level == levelCount - 1 || raw & l.leafBits != 0
             var updated = raw
@@ -124,8 +123,8 @@ extension PageTable {
             result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
             result.pageBytes = pageMask &+ 1
             result.level = level
-            counters.memoryReferences &+= result.references
-            counters.cycles &+= result.references &* machine.costs.memoryReference
+            counters.pointee.memoryReferences &+= result.references
+            counters.pointee.cycles &+= result.references &* costStorage.pointee.memoryReference
             return result
         }
         return fail(&result, va, access, privilege, .notPresent, level: levelCount - 1)  // not reached

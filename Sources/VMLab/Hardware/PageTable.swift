@@ -32,6 +32,9 @@ public final class PageTable {
     let layout: PTELayout
     let frameFieldMask: UInt64
     let isRISCV: Bool
+    let memory: PhysicalMemory
+    let counterStorage: UnsafeMutablePointer<CounterValues>
+    let costStorage: UnsafeMutablePointer<CostModel>
     let signExtended: Bool
     let vaTopShift: UInt64
 
@@ -41,6 +44,9 @@ public final class PageTable {
         self.machine = machine
         self.mode = machine.mode
         self.owner = owner
+        self.memory = machine.memory
+        self.counterStorage = machine.counters.storage
+        self.costStorage = machine.costStorage
         if let existingRoot {
             guard existingRoot & (machine.mode.pageBytes - 1) == 0 else {
                 throw .unaligned(what: "page-table root", address: existingRoot, alignment: machine.mode.pageBytes)

@@ -109,6 +109,14 @@ public final class PhysicalMemory {
         return fresh
     }
 
+    /// Unchecked read of the 8-byte-aligned 64-bit value at `pa` inside memory (walker hot path).
+    @inline(__always)
+    func load64(_ pa: UInt64) -> UInt64 {
+        guard let table = directory[Int(pa >> Self.chunkShift)],
+              let b = table[Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))] else { return 0 }
+        return UInt64(littleEndian: (b + Int(pa & (Self.blockBytes - 1))).load(as: UInt64.self))
+    }
+
     /// Unchecked read of `width` (1, 2, 4, 8) bytes at a `width`-aligned `pa` inside memory.
     @inline(__always)
     func loadAligned(_ pa: UInt64, width: Int) -> UInt64 {
