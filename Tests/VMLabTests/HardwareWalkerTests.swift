@@ -173,3 +173,31 @@ import Testing
         #expect(nonCanonical.reason == .nonCanonical)
     }
 }
+
+@Suite struct HardwareMalformedEntryTests {
+    @Test func pageSizeBitInPML4IsReserved() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64)
+        let space = try m.makePageTable()
+        try m.memory.write(space.root, 0x87)          // P W U PS in a PML4 entry
+        let fault = try #require(space.translate(0x1234).fault)
+        #expect(fault.reason == .reservedBit)
+        #expect(fault.level == 0)
+        #expect(fault.errorCode & PageFault.reservedBit != 0)
+    }
+
+    @Test func riscvWriteWithoutReadAndMisalignedMegapage() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .sv39)
+        let space = try m.makePageTable()
+        let l1: UInt64 = 0x10_0000
+        try m.memory.write(space.root, (l1 >> 12) << 10 | 1)            // level 2 → level 1 table
+        try m.memory.write(l1, (0x20_1000 >> 12) << 10 | 0b1111)       // megapage at PA 0x201000: misaligned
+        try m.memory.write(l1 + 8, (0x40_0000 >> 12) << 10 | 0b0101)   // W without R
+        #expect(space.translate(0x1000).fault?.reason == .misalignedSuperpage)
+        #expect(space.translate(0x20_0000).fault?.reason == .reservedBit)
+    }
+
+    @Test func decodeKnowsPATFromPS() {
+        #expect(PagingMode.x86_64.decode(0x83, level: 2).huge)
+        #expect(!PagingMode.x86_64.decode(0x83, level: 3).huge)
+    }
+}

@@ -66,7 +66,8 @@ public struct PTELayout: Sendable, Equatable {
     public static func x86(pteBytes: Int, physicalAddressBits: Int, noExecute: Bool) -> PTELayout {
         let wide = pteBytes == 8
         let frameBits = (wide ? physicalAddressBits : 32) - 12
-        let reservedBits = wide ? lowMask(52) & ~lowMask(physicalAddressBits) : 0
+        // Bits MAXPHYADDR..51 are reserved; so is bit 63 (XD) when NX is not enabled (EFER.NXE = 0).
+        let reservedBits = wide ? (lowMask(52) & ~lowMask(physicalAddressBits)) | (noExecute ? 0 : 1 << 63) : 0
         return PTELayout(
             present: 1 << 0, readable: 0, writable: 1 << 1, executable: 0, user: 1 << 2,
             accessed: 1 << 5, dirty: 1 << 6, global: 1 << 8, huge: 1 << 7,

@@ -43,6 +43,7 @@ public struct PageFault: Sendable, Equatable, CustomStringConvertible {
         return set.isEmpty ? "none" : set.joined(separator: " ")
     }
 
+    /// One line for printing.
     public var description: String {
         let codeText = architecture == .riscv
             ? "cause \(riscvCause)"

@@ -39,7 +39,7 @@ extension PageTable {
                     continue
                 }
                 printed += 1
-                let head = "\(indent)[\(pad(i, digits: indexDigits))] \(pad(raw, digits: Int(pteBytes) * 2)) \(mode.decode(raw).flagText(arch))"
+                let head = "\(indent)[\(pad(i, digits: indexDigits))] \(pad(raw, digits: Int(pteBytes) * 2)) \(mode.decode(raw, level: level).flagText(arch))"
                 if isLeaf(raw, level: level) {
                     let size = pageBytes(level: level)
                     let kind = level < levelCount - 1 ? "huge page" : "page"

@@ -221,7 +221,7 @@ extension PageTable {
         let size = pageBytes(level: d.level)
         let pagePA = frameAddress(d.raw) & ~(size - 1)
         return Mapping(pageVA: va & ~(size - 1), pagePA: pagePA, pageBytes: size, level: d.level,
-                       pteAddress: d.slot, pte: mode.decode(d.raw), physicalAddress: pagePA | (va & (size - 1)))
+                       pteAddress: d.slot, pte: mode.decode(d.raw, level: d.level), physicalAddress: pagePA | (va & (size - 1)))
     }
 
     /// Allocates a zeroed block of `pageBytes` (owned by this space) and maps it at `va`.

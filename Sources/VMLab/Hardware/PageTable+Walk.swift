@@ -59,7 +59,7 @@ extension PageTable {
             if record {
                 steps.append(WalkStep(level: level, levelName: mode.levelNames[level], index: Int(index),
                                       tableAddress: table, pteAddress: slot, raw: raw, updated: raw,
-                                      pte: mode.decode(raw), isLeaf: leaf && raw & l.present != 0))
+                                      pte: mode.decode(raw, level: level), isLeaf: leaf && raw & l.present != 0))
             }
             if raw & l.present == 0 {
                 return fail(&result, va, access, privilege, .notPresent, level: level)

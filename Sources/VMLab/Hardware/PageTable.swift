@@ -80,7 +80,7 @@ public final class PageTable {
             var table = layout.reserved
             var leaf = layout.reserved
             if mode.architecture == .x86 {
-                if !mode.leafAllowed[level] { table |= layout.huge }
+                if !mode.leafAllowed[level] { table |= layout.huge; leaf |= layout.huge }
                 if level < levelCount - 1 {
                     leaf |= PTELayout.lowMask(mode.indexShift(level: level)) & ~PTELayout.lowMask(13)
                 }

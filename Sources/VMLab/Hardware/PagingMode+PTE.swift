@@ -1,6 +1,7 @@
 extension PagingMode {
-    /// Decodes a raw entry of this mode.
-    public func decode(_ raw: UInt64) -> PTE {
+    /// Decodes a raw entry of this mode. With `level` given, an x86 entry at the last level
+    /// never reads as huge (bit 7 is PAT there).
+    public func decode(_ raw: UInt64, level: Int? = nil) -> PTE {
         let l = layout
         func has(_ mask: UInt64) -> Bool { mask != 0 && raw & mask == mask }
         var entry = PTE()
@@ -12,7 +13,7 @@ extension PagingMode {
         entry.accessed = has(l.accessed)
         entry.dirty = has(l.dirty)
         entry.global = has(l.global)
-        entry.huge = has(l.huge)
+        entry.huge = has(l.huge) && level != levels - 1
         entry.noExecute = has(l.noExecute)
         entry.executable = l.executable == 0 ? (entry.present && !entry.noExecute) : has(l.executable)
         entry.writeThrough = has(l.writeThrough)
@@ -45,11 +46,12 @@ extension PagingMode {
     /// Textbook: none.
     public func reservedBits(_ raw: UInt64, level: Int) -> UInt64 {
         let l = layout
+        let level = max(0, min(level, levels - 1))
         var bad = raw & l.reserved
         let isLeaf = level == levels - 1 || raw & l.leafBits != 0
         switch architecture {
         case .x86:
-            if !leafAllowed[level] { bad |= raw & l.huge }
+            if level >= 0 && level < levels && !leafAllowed[level] { bad |= raw & l.huge }
             if isLeaf && level < levels - 1 {
                 let hugeShift = indexShift(level: level)
                 bad |= raw & PTELayout.lowMask(hugeShift) & ~PTELayout.lowMask(13)

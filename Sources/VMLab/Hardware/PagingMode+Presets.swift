@@ -64,6 +64,9 @@ extension PagingMode {
     /// Throws `invalidMode` when `vaBits` differs from `pageBits + sum(levelBits)` or a table
     /// does not fit in one page.
     public static func custom(vaBits: Int, pageBits: Int, levelBits: [Int], pteBytes: Int) throws(VMError) -> PagingMode {
+        guard !levelBits.isEmpty, levelBits.allSatisfy({ $0 >= 1 && $0 <= 20 }), pageBits >= 2, pageBits <= 30 else {
+            throw .invalidMode(reason: "levels must be 1 to 20 bits each and page_bits 2 to 30")
+        }
         let indexBits = levelBits.reduce(0, +)
         guard vaBits == pageBits + indexBits else {
             throw .invalidMode(reason: "va_bits \(vaBits) must equal page_bits \(pageBits) + the level bits \(indexBits)")

@@ -53,6 +53,7 @@ public struct PagingMode: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A short summary, e.g. `x86_64: 4 levels (PML4 9, PDPT 9, PD 9, PT 9), 48-bit VA, pages 4 KiB/2 MiB/1 GiB`.
+    /// One line for printing.
     public var description: String {
         let parts = zip(levelNames, levelBits).map { "\($0) \($1)" }.joined(separator: ", ")
         let sizes = supportedPageSizes.map(Units.size).joined(separator: "/")

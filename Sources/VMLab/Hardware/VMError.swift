@@ -38,6 +38,7 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     /// A length that must be a positive multiple of something is not.
     case invalidLength(what: String, bytes: UInt64, multipleOf: UInt64)
 
+    /// The message, a sentence that reads well as a Lua error.
     public var description: String {
         switch self {
         case let .unknownMode(name, suggestion):
