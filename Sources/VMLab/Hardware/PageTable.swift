@@ -97,6 +97,11 @@ public final class PageTable {
         reservedInLeaf.deallocate(); leafAllowed.deallocate()
     }
 
+    /// Table pages per level, table bytes and mapped bytes in one value.
+    public var stats: PageTableStats {
+        PageTableStats(levelNames: mode.levelNames, tablePages: tablePages, tableBytes: tableBytes, mappedBytes: mappedBytes)
+    }
+
     /// Total bytes of page-table pages (all levels, root included).
     public var tableBytes: UInt64 { UInt64(tablePages.reduce(0, +)) * mode.pageBytes }
 
