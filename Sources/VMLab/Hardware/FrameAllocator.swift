@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A buddy allocator over frame numbers `0..<frameCount`. A block of order k is 2^k contiguous
+/// frames starting at a frame number divisible by 2^k; its buddy is the block at
+/// `frame ^ (1 << k)`. Allocation takes the smallest order that has a free block, picks the
+/// lowest-addressed block there and splits it, returning the upper halves to the lower orders;
+/// freeing merges a block with its buddy as long as the buddy is free too.
+///
+/// Free blocks are kept as one bitmap per order (bit i = block starting at frame i << k is
+/// free), scanned from a per-order hint, so the choice is deterministic (lowest address first)
+/// and no per-frame structure is built up front. A second bitmap per order remembers allocated
+/// blocks, which makes double frees and frees of the wrong order detectable errors.
+/// Bitmaps come from `calloc`, so untouched parts cost no host memory.
+public final class FrameAllocator {
+    /// Number of frames managed.
+    public let frameCount: UInt64
+    /// Largest order (the biggest block is 2^maxOrder frames).
+    public let maxOrder: Int
+    /// Number of free frames.
+    public private(set) var freeFrames: UInt64 = 0
+    /// Number of free blocks of each order, index = order (for fragmentation statistics).
+    public private(set) var freeBlocks: [Int]
+
+    private var freeBits: [UnsafeMutablePointer<UInt64>] = []
+    private var allocatedBits: [UnsafeMutablePointer<UInt64>] = []
+    private var wordCounts: [Int] = []
+    private var hints: [Int] = []
+
+    /// An allocator with every frame free. `maxOrder` is clamped so that a block of that order
+    /// fits in memory (at least 0).
+    public init(frameCount: UInt64, maxOrder: Int) {
+        self.frameCount = frameCount
+        var top = max(0, min(maxOrder, 62))
+        while top > 0 && (UInt64(1) << UInt64(top)) > frameCount { top -= 1 }
+        self.maxOrder = top
+        freeBlocks = Array(repeating: 0, count: top + 1)
+        for order in 0...top {
+            let blocks = frameCount >> UInt64(order)
+            let words = Int((blocks + 63) / 64)
+            wordCounts.append(words)
+            hints.append(0)
+            freeBits.append(Self.zeroedWords(words))
+            allocatedBits.append(Self.zeroedWords(words))
+        }
+        // Cover memory with the largest aligned blocks, lowest address first.
+        var frame: UInt64 = 0
+        while frame < frameCount {
+            var order = top
+            while order > 0 && (frame & Self.blockMask(order) != 0 || frame + Self.blockFrames(order) > frameCount) {
+                order -= 1
+            }
+            markFree(frame, order: order)
+            frame += Self.blockFrames(order)
+        }
+    }
+
+    deinit {
+        for words in freeBits { Glibc.free(words) }
+        for words in allocatedBits { Glibc.free(words) }
+    }
+
+    private static func zeroedWords(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        let raw = calloc(max(count, 1), MemoryLayout<UInt64>.stride)
+        return raw!.bindMemory(to: UInt64.self, capacity: max(count, 1))  // calloc only fails when the host is out of memory
+    }
+
+    /// Number of frames in a block of `order`.
+    @inline(__always)
+    public static func blockFrames(_ order: Int) -> UInt64 { UInt64(1) << UInt64(order) }
+
+    @inline(__always)
+    private static func blockMask(_ order: Int) -> UInt64 { blockFrames(order) - 1 }
+
+    // MARK: bitmap helpers
+
+    @inline(__always)
+    private func testBit(_ bits: UnsafeMutablePointer<UInt64>, _ index: UInt64) -> Bool {
+        bits[Int(index >> 6)] & (1 << (index & 63)) != 0
+    }
+
+    @inline(__always)
+    private func setBit(_ bits: UnsafeMutablePointer<UInt64>, _ index: UInt64, _ on: Bool) {
+        if on { bits[Int(index >> 6)] |= 1 << (index & 63) } else { bits[Int(index >> 6)] &= ~(1 << (index & 63)) }
+    }
+
+    private func markFree(_ frame: UInt64, order: Int) {
+        let index = frame >> UInt64(order)
+        setBit(freeBits[order], index, true)
+        hints[order] = min(hints[order], Int(index >> 6))
+        freeBlocks[order] += 1
+        freeFrames += Self.blockFrames(order)
+    }
+
+    private func unmarkFree(_ frame: UInt64, order: Int) {
+        setBit(freeBits[order], frame >> UInt64(order), false)
+        freeBlocks[order] -= 1
+        freeFrames -= Self.blockFrames(order)
+    }
+
+    /// The lowest free block of `order`, or nil.
+    private func lowestFree(order: Int) -> UInt64? {
+        guard freeBlocks[order] > 0 else { return nil }
+        let bits = freeBits[order]
+        var word = hints[order]
+        while word < wordCounts[order] {
+            if bits[word] != 0 {
+                hints[order] = word
+                let index = UInt64(word) * 64 + UInt64(bits[word].trailingZeroBitCount)
+                return index << UInt64(order)
+            }
+            word += 1
+        }
+        hints[order] = wordCounts[order]
+        return nil
+    }
+
+    // MARK: allocation
+
+    /// Allocates 2^order contiguous frames aligned to their size and returns the first frame
+    /// number, or nil when no block is large enough (the caller reports `outOfMemory`).
+    public func allocate(order: Int) -> UInt64? {
+        guard order >= 0, order <= maxOrder else { return nil }
+        var from = order
+        while from <= maxOrder && freeBlocks[from] == 0 { from += 1 }
+        guard from <= maxOrder, let frame = lowestFree(order: from) else { return nil }
+        unmarkFree(frame, order: from)
+        // Split: keep the lower half, give the upper half back one order down.
+        var current = from
+        while current > order {
+            current -= 1
+            markFree(frame + Self.blockFrames(current), order: current)
+        }
+        setBit(allocatedBits[order], frame >> UInt64(order), true)
+        return frame
+    }
+
+    /// Returns the block of 2^order frames starting at `frame`, merging it with free buddies.
+    /// Throws `badFree` when the block was not allocated with this order (double free, wrong order).
+    public func free(frame: UInt64, order: Int) throws(VMError) {
+        guard order >= 0, order <= maxOrder else { throw .invalidOrder(order: order, maxOrder: maxOrder) }
+        guard frame < frameCount else { throw .frameBeyondMemory(frame: frame, frameCount: frameCount) }
+        guard frame & Self.blockMask(order) == 0 else {
+            throw .badFree(frame: frame, order: order, reason: "not aligned to a block of \(Self.blockFrames(order)) frames")
+        }
+        guard frame + Self.blockFrames(order) <= frameCount, testBit(allocatedBits[order], frame >> UInt64(order)) else {
+            throw .badFree(frame: frame, order: order, reason: "no block of this order is allocated there (double free?)")
+        }
+        setBit(allocatedBits[order], frame >> UInt64(order), false)
+        var block = frame
+        var current = order
+        while current < maxOrder {
+            let buddy = block ^ Self.blockFrames(current)
+            guard buddy + Self.blockFrames(current) <= frameCount,
+                  testBit(freeBits[current], buddy >> UInt64(current)) else { break }
+            unmarkFree(buddy, order: current)
+            block = min(block, buddy)
+            current += 1
+        }
+        markFree(block, order: current)
+    }
+
+    /// True when the block of `order` at `frame` is currently allocated with exactly that order.
+    public func isAllocated(frame: UInt64, order: Int) -> Bool {
+        guard order >= 0, order <= maxOrder, frame < frameCount, frame & Self.blockMask(order) == 0 else { return false }
+        return testBit(allocatedBits[order], frame >> UInt64(order))
+    }
+
+    /// The largest order with a free block, or nil when memory is full.
+    public var largestFreeOrder: Int? { (0...maxOrder).last { freeBlocks[$0] > 0 } }
+}

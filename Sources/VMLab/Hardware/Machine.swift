@@ -1,0 +1,104 @@
+/// The hardware of a simulated computer: physical memory, its frame allocator, the paging mode,
+/// the cost model, counters and the seed. The kernel layer builds processes on top of it;
+/// `makePageTable()` creates hardware-level address spaces (a root table in RAM).
+public final class Machine {
+    /// The paging mode of every address space of this machine.
+    public let mode: PagingMode
+    /// Simulated RAM.
+    public let memory: PhysicalMemory
+    /// The buddy allocator over the frames of `memory`.
+    public let frames: FrameAllocator
+    /// Cycle costs (changeable at any time).
+    public var costs: CostModel {
+        get { costStorage.pointee }
+        set { costStorage.pointee = newValue }
+    }
+    /// Where `costs` lives: one heap block read by the walker without exclusivity checks.
+    let costStorage: UnsafeMutablePointer<CostModel>
+    /// Event counters.
+    public let counters = Counters()
+    /// The seed from which every random choice derives.
+    public let seed: UInt64
+    private var nextOwner: Int32 = 1
+
+    /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
+    /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.
+    public init(memoryBytes: UInt64, mode: PagingMode = .x86_64, seed: UInt64 = 0,
+                costs: CostModel = CostModel()) throws(VMError) {
+        self.mode = mode
+        self.memory = try PhysicalMemory(bytes: memoryBytes, frameBytes: mode.pageBytes)
+        self.frames = FrameAllocator(frameCount: memory.frameCount, maxOrder: max(0, 30 - mode.pageBits))
+        self.costStorage = .allocate(capacity: 1)
+        self.costStorage.initialize(to: costs)
+        self.seed = seed
+    }
+
+    deinit {
+        costStorage.deinitialize(count: 1)
+        costStorage.deallocate()
+    }
+
+    /// A new owner id for an address space, process or device (1, 2, 3 …).
+    public func makeOwnerID() -> Int32 {
+        defer { nextOwner += 1 }
+        return nextOwner
+    }
+
+    /// The allocation order of a block of `bytes` (a power-of-two multiple of the page size).
+    public func order(bytes: UInt64) throws(VMError) -> Int {
+        guard bytes >= mode.pageBytes, bytes & (bytes - 1) == 0 else {
+            throw .invalidLength(what: "block", bytes: bytes, multipleOf: mode.pageBytes)
+        }
+        return bytes.trailingZeroBitCount - mode.pageBits
+    }
+
+    /// Allocates 2^order zeroed, contiguous frames, records `state`, `owner` (and the table
+    /// level for page tables) in their metadata and returns the first frame number.
+    /// Throws `outOfMemory` naming `purpose` when no block is free.
+    public func allocateFrames(order: Int, state: FrameState, owner: Int32 = 0, tableLevel: Int = -1,
+                               purpose: String) throws(VMError) -> UInt64 {
+        guard order >= 0, order <= frames.maxOrder else {
+            if order > frames.maxOrder && order < 64 {
+                throw .outOfMemory(purpose: purpose, bytes: mode.pageBytes << UInt64(order))
+            }
+            throw .invalidOrder(order: order, maxOrder: frames.maxOrder)
+        }
+        guard let first = frames.allocate(order: order) else {
+            throw .outOfMemory(purpose: purpose, bytes: mode.pageBytes << UInt64(order))
+        }
+        for frame in first..<(first + FrameAllocator.blockFrames(order)) {
+            try memory.updateInfo(frame: frame) { info in
+                info = FrameInfo()
+                info.state = state
+                info.owner = owner
+                info.tableLevel = Int8(clamping: tableLevel)
+                if frame == first { info.order = Int8(order) }
+            }
+        }
+        return first
+    }
+
+    /// Frees a block from `allocateFrames`: zeroes its contents (releasing host storage) and
+    /// resets its metadata. Throws `badFree` on a double free or wrong order.
+    public func freeFrames(first: UInt64, order: Int) throws(VMError) {
+        try frames.free(frame: first, order: order)
+        let count = FrameAllocator.blockFrames(order)
+        try memory.zero(memory.address(frame: first), length: count * mode.pageBytes)
+        for frame in first..<(first + count) {
+            try memory.updateInfo(frame: frame) { $0 = FrameInfo() }
+        }
+    }
+
+    /// A new, empty address space (root table allocated and zeroed).
+    /// Throws `outOfMemory` when no frame is free for the root table.
+    public func makePageTable() throws(VMError) -> PageTable {
+        try PageTable(machine: self, owner: makeOwnerID())
+    }
+
+    /// An address space over tables already in memory, rooted at physical address `root` (as if
+    /// CR3/satp were loaded with it): for walking hand-built tables. The root is not allocated;
+    /// `release()` would free it, so reserve it with `allocateFrames` first if you release.
+    public func makePageTable(root: UInt64) throws(VMError) -> PageTable {
+        try PageTable(machine: self, owner: makeOwnerID(), existingRoot: root)
+    }
+}

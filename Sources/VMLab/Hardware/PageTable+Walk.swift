@@ -1,0 +1,159 @@
+extension PageTable {
+    /// Translates `va` for an access as the MMU's page walker does, recording every entry read:
+    /// level name, index, entry address (table + index × PTE size), raw and decoded entry.
+    /// Sets Accessed (and Dirty on a write) like hardware; returns the steps and the result.
+    public func walk(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Walk {
+        var steps: [WalkStep] = []
+        steps.reserveCapacity(levelCount)
+        let result = resolve(va, access, privilege, record: true, steps: &steps)
+        return Walk(steps: steps, result: result)
+    }
+
+    /// Translates `va` for an access without recording steps: the hot path (no allocation).
+    /// Same semantics, counters and A/D updates as `walk`.
+    @inline(__always)
+    public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
+        var none: [WalkStep] = []
+        return resolve(va, access, privilege, record: false, steps: &none)
+    }
+
+    /// The walker. For each level, root first:
+    /// ```
+    ///   entry address = table + index(va, level) × PTE size     (one memory reference)
+    ///   not present            → fault (P = 0)
+    ///   reserved bits set      → fault (P = 1, RSVD = 1)
+    ///   x86: AND R/W and U/S, OR NX over all levels; set A in each entry used
+    ///   not a leaf             → table = entry's frame, next level
+    ///   leaf                   → check user, read (RISC-V R), write, execute; set A (and D on a
+    ///                            write); PA = page frame + (va mod page size)
+    /// ```
+    /// RISC-V: the walker sets A/D itself (the Svadu behaviour) instead of faulting; supervisor
+    /// accesses to user pages are allowed (as with SUM = 1); SMEP/SMAP are not modelled.
+    @inline(__always)
+    func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, record: Bool,
+                 steps: inout [WalkStep]) -> Translation {
+        let counters = counterStorage
+        counters.pointee.accesses &+= 1
+        counters.pointee.walks &+= 1
+        var result = Translation()
+        guard isCanonical(va) else {
+            return fail(&result, va, access, privilege, .nonCanonical, level: 0)
+        }
+        let width = Int(pteBytes)
+        let memoryBytes = memory.bytes
+        let l = layout
+        let everyLevel = l.permissionsAtEveryLevel
+        var writable = true, user = true, noExecute = false
+        var table = root
+        var level = 0
+        while level < levelCount {
+            let index = (va >> shifts[level]) & indexMasks[level]
+            let slot = table &+ index &* pteBytes
+            guard slot < memoryBytes, memoryBytes - slot >= pteBytes else {
+                return fail(&result, va, access, privilege, .tableOutsideMemory, level: level)
+            }
+            let raw = width == 8 ? memory.load64(slot) : memory.loadAligned(slot, width: width)
+            result.references &+= 1
+            let leaf = level == levelCount - 1 || raw & l.leafBits != 0
+            var updated = raw
+            if record {
+                steps.append(WalkStep(level: level, levelName: mode.levelNames[level], index: Int(index),
+                                      tableAddress: table, pteAddress: slot, raw: raw, updated: raw,
+                                      pte: mode.decode(raw, level: level), isLeaf: leaf && raw & l.present != 0))
+            }
+            if raw & l.present == 0 {
+                return fail(&result, va, access, privilege, .notPresent, level: level)
+            }
+            if raw & (leaf ? reservedInLeaf[level] : reservedInTable[level]) != 0 {
+                return fail(&result, va, access, privilege, .reservedBit, level: level)
+            }
+            if everyLevel {
+                writable = writable && raw & l.writable != 0
+                user = user && raw & l.user != 0
+                noExecute = noExecute || raw & l.noExecute != 0
+            }
+            if !leaf {
+                if l.accessedAtEveryLevel && raw & l.accessed == 0 {
+                    updated = raw | l.accessed
+                    memory.storeAligned(slot, updated, width: width)
+                    if record { steps[steps.count - 1].updated = updated }
+                }
+                table = ((raw >> UInt64(l.frameShift)) & frameFieldMask) << pageBits
+                level += 1
+                continue
+            }
+            // A leaf.
+            let pageMask = (UInt64(1) << shifts[level]) &- 1
+            let frameBase = ((raw >> UInt64(l.frameShift)) & frameFieldMask) << pageBits
+            if isRISCV {
+                if raw & l.leafBits == 0 {
+                    return fail(&result, va, access, privilege, .noLeaf, level: level)
+                }
+                if raw & l.writable != 0 && raw & l.readable == 0 {
+                    return fail(&result, va, access, privilege, .reservedBit, level: level)
+                }
+                if frameBase & pageMask != 0 {
+                    return fail(&result, va, access, privilege, .misalignedSuperpage, level: level)
+                }
+            }
+            if !everyLevel {
+                writable = raw & l.writable != 0
+                user = raw & l.user != 0
+            }
+            if privilege == .user && !user {
+                return fail(&result, va, access, privilege, .supervisorOnly, level: level)
+            }
+            switch access {
+            case .read:
+                if l.readable != 0 && raw & l.readable == 0 {
+                    return fail(&result, va, access, privilege, .notReadable, level: level)
+                }
+            case .write:
+                if !writable { return fail(&result, va, access, privilege, .writeProtected, level: level) }
+            case .execute:
+                if noExecute || (l.executable != 0 && raw & l.executable == 0) {
+                    return fail(&result, va, access, privilege, .executeDisabled, level: level)
+                }
+            }
+            updated = raw | l.accessed | (access == .write ? l.dirty : 0)
+            if updated != raw {
+                memory.storeAligned(slot, updated, width: width)
+                if record { steps[steps.count - 1].updated = updated }
+            }
+            result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
+            result.pageBytes = pageMask &+ 1
+            result.level = level
+            counters.pointee.memoryReferences &+= result.references
+            counters.pointee.cycles &+= result.references &* costStorage.pointee.memoryReference
+            return result
+        }
+        return fail(&result, va, access, privilege, .notPresent, level: levelCount - 1)  // not reached
+    }
+
+    /// Fills `result` with a fault and counts it.
+    func fail(_ result: inout Translation, _ va: UInt64, _ access: AccessKind, _ privilege: Privilege,
+              _ reason: FaultReason, level: Int) -> Translation {
+        let counters = machine.counters
+        counters.memoryReferences &+= result.references
+        counters.cycles &+= result.references &* machine.costs.memoryReference
+        counters.pageFaults &+= 1
+        switch reason {
+        case .notPresent, .nonCanonical, .tableOutsideMemory: counters.notPresentFaults &+= 1
+        case .reservedBit, .misalignedSuperpage, .noLeaf: counters.reservedBitFaults &+= 1
+        case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable: counters.protectionFaults &+= 1
+        }
+        var code: UInt32 = 0
+        switch reason {
+        case .notPresent, .nonCanonical, .tableOutsideMemory: break
+        default: code |= PageFault.presentBit
+        }
+        if access == .write { code |= PageFault.writeBit }
+        if privilege == .user { code |= PageFault.userBit }
+        if reason == .reservedBit { code |= PageFault.reservedBit }
+        if access == .execute && (mode.architecture != .x86 || layout.noExecute != 0) { code |= PageFault.instructionBit }
+        result.level = level
+        result.fault = PageFault(va: va, access: access, privilege: privilege, reason: reason,
+                                 level: level, errorCode: code, architecture: mode.architecture)
+        return result
+    }
+}

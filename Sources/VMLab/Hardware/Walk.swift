@@ -1,0 +1,7 @@
+/// A detailed walk: every entry read, in order, and the outcome.
+public struct Walk: Sendable, Equatable {
+    /// The entries read, root first.
+    public var steps: [WalkStep]
+    /// The translation or fault.
+    public var result: Translation
+}
