@@ -223,3 +223,15 @@ extension LuaState {
     /// Pops `n` values from the stack.
     public func pop(_ n: Int32 = 1) { lk_pop(L, n) }
 }
+
+extension LuaState {
+    /// The index of the top of the stack (its number of values).
+    public var top: Int32 { lua_gettop(L) }
+}
+
+extension LuaTableView {
+    /// A view of the table at `index` of `state`'s stack.
+    public init(_ state: LuaState, at index: Int32) {
+        self.init(L: state.L, index: lua_absindex(state.L, index))
+    }
+}

@@ -111,3 +111,10 @@ public struct LuaTableView {
         }
     }
 }
+
+extension LuaTableView {
+    /// Pushes t[key] (raw) onto the stack, for reading it with another view or check.
+    public func pushFieldValue(_ key: String) {
+        pushField(key)
+    }
+}

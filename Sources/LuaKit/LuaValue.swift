@@ -126,3 +126,12 @@ public struct LuaRecord: LuaPushable {
         }
     }
 }
+
+extension LuaState {
+    /// Pushes raw bytes as a Lua string.
+    public static func pushBytes(_ bytes: [UInt8], to L: OpaquePointer) {
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(L, $0.baseAddress, $0.count) }
+        }
+    }
+}

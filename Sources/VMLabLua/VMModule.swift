@@ -12,6 +12,10 @@ public enum VMModule {
             """)
         state.setGlobalField("vm.version", VMLab.version)
         installSize(in: state)
+        LuaPaging.install(in: state)
+        let spaces = LuaAddressSpace.makeClass()
+        state.register(spaces)
+        _ = LuaMachine.install(in: state, spaces: spaces)
     }
 
     static func installSize(in state: LuaState) {
