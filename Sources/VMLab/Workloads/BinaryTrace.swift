@@ -33,14 +33,9 @@ public final class BinaryTrace: Trace {
     /// Opens `path` (compressed or not) and checks its header.
     public init(path: String) throws {
         self.path = path
+        input = try FileInput(path: path)
         raw = .allocate(byteCount: capacity, alignment: 16)
-        do {
-            input = try FileInput(path: path)
-            try readHeader()
-        } catch {
-            raw.deallocate()
-            throw error
-        }
+        try readHeader()  // if it throws, deinit runs and frees `raw`
     }
 
     deinit {

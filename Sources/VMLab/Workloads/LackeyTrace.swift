@@ -143,3 +143,8 @@ public final class LackeyTrace: Trace {
         .malformed(path: path, line: scanner.lineNumber, expected: expected)
     }
 }
+
+extension LackeyTrace {
+    /// The process id of the running decompressor, if the file is compressed and still open.
+    var decompressorProcessID: Int32? { scanner.input.process?.processID }
+}
