@@ -24,12 +24,13 @@ public struct ZipfSampler: Sendable {
     /// Largest `count` that uses the alias method.
     public static let aliasLimit = 1 << 20
 
-    private let method: Method
-
-    private enum Method: Sendable {
-        case alias(threshold: [UInt64], alias: [UInt32])
-        case rejectionInversion(hIntegralX1: Double, hIntegralN: Double, s: Double)
-    }
+    // Alias method tables (empty when rejection-inversion is used).
+    private let threshold: [UInt64]
+    private let alias: [UInt32]
+    // Rejection-inversion constants.
+    private let hIntegralX1: Double
+    private let hIntegralN: Double
+    private let squeeze: Double
 
     /// `count ≥ 1` ranks with exponent `alpha > 0` (else `TraceError.invalidOption`).
     /// `forceRejectionInversion` is for tests of the large-`n` method.
@@ -43,14 +44,14 @@ public struct ZipfSampler: Sendable {
         self.count = count
         self.alpha = alpha
         if count <= ZipfSampler.aliasLimit && !forceRejectionInversion {
-            method = ZipfSampler.buildAlias(count: count, alpha: alpha)
+            (threshold, alias) = ZipfSampler.buildAlias(count: count, alpha: alpha)
         } else {
-            let hIntegralX1 = ZipfSampler.hIntegral(1.5, alpha) - 1
-            let hIntegralN = ZipfSampler.hIntegral(Double(count) + 0.5, alpha)
-            let s = 2 - ZipfSampler.hIntegralInverse(
-                ZipfSampler.hIntegral(2.5, alpha) - ZipfSampler.h(2, alpha), alpha)
-            method = .rejectionInversion(hIntegralX1: hIntegralX1, hIntegralN: hIntegralN, s: s)
+            (threshold, alias) = ([], [])
         }
+        hIntegralX1 = ZipfSampler.hIntegral(1.5, alpha) - 1
+        hIntegralN = ZipfSampler.hIntegral(Double(count) + 0.5, alpha)
+        squeeze = 2 - ZipfSampler.hIntegralInverse(
+            ZipfSampler.hIntegral(2.5, alpha) - ZipfSampler.h(2, alpha), alpha)
     }
 
     /// The probability of rank `k` (for tests and plots).
@@ -61,26 +62,60 @@ public struct ZipfSampler: Sendable {
     }
 
     /// A rank in `1...count`.
-    @inline(__always)
     public func next(using rng: inout SeededGenerator) -> Int {
-        switch method {
-        case let .alias(threshold, alias):
-            let column = Int(rng.next().multipliedFullWidth(by: UInt64(threshold.count)).high)
-            return rng.next() < threshold[column] ? column + 1 : Int(alias[column]) + 1
-        case let .rejectionInversion(hIntegralX1, hIntegralN, s):
-            while true {
-                let u = hIntegralN + rng.nextDouble() * (hIntegralX1 - hIntegralN)
-                let x = ZipfSampler.hIntegralInverse(u, alpha)
-                var k = Int(x + 0.5)
-                if k < 1 { k = 1 } else if k > count { k = count }
-                if Double(k) - x <= s || u >= ZipfSampler.hIntegral(Double(k) + 0.5, alpha) - ZipfSampler.h(Double(k), alpha) {
-                    return k
+        if threshold.isEmpty { return nextByRejectionInversion(using: &rng) }
+        return threshold.withUnsafeBufferPointer { threshold in
+            alias.withUnsafeBufferPointer { alias in
+                ZipfSampler.aliasDraw(threshold, alias, &rng)
+            }
+        }
+    }
+
+    /// Fills `out[0..<count]` with reads of pages `rank − 1` (the generators' hot loop).
+    func fill(
+        _ out: UnsafeMutablePointer<Access>, count: Int, using rng: inout SeededGenerator,
+        base: UInt64, pageSize: UInt64, size: UInt32
+    ) {
+        if threshold.isEmpty {
+            for i in 0..<count {
+                let page = UInt64(nextByRejectionInversion(using: &rng) - 1)
+                out[i] = Access(.read, address: base &+ page &* pageSize, size: size)
+            }
+            return
+        }
+        threshold.withUnsafeBufferPointer { threshold in
+            alias.withUnsafeBufferPointer { alias in
+                for i in 0..<count {
+                    let page = UInt64(ZipfSampler.aliasDraw(threshold, alias, &rng) - 1)
+                    out[i] = Access(.read, address: base &+ page &* pageSize, size: size)
                 }
             }
         }
     }
 
-    private static func buildAlias(count: Int, alpha: Double) -> Method {
+    @inline(__always)
+    private static func aliasDraw(
+        _ threshold: UnsafeBufferPointer<UInt64>, _ alias: UnsafeBufferPointer<UInt32>,
+        _ rng: inout SeededGenerator
+    ) -> Int {
+        let column = Int(rng.next().multipliedFullWidth(by: UInt64(threshold.count)).high)
+        return rng.next() < threshold[column] ? column + 1 : Int(alias[column]) + 1
+    }
+
+    private func nextByRejectionInversion(using rng: inout SeededGenerator) -> Int {
+        while true {
+            let u = hIntegralN + rng.nextDouble() * (hIntegralX1 - hIntegralN)
+            let x = ZipfSampler.hIntegralInverse(u, alpha)
+            var k = Int(x + 0.5)
+            if k < 1 { k = 1 } else if k > count { k = count }
+            if Double(k) - x <= squeeze
+                || u >= ZipfSampler.hIntegral(Double(k) + 0.5, alpha) - ZipfSampler.h(Double(k), alpha) {
+                return k
+            }
+        }
+    }
+
+    private static func buildAlias(count: Int, alpha: Double) -> ([UInt64], [UInt32]) {
         var weights = [Double](repeating: 0, count: count)
         var total = 0.0
         for i in stride(from: count - 1, through: 0, by: -1) {  // small terms first: less rounding
@@ -109,7 +144,7 @@ public struct ZipfSampler: Sendable {
         }
         // Left-overs are 1 up to rounding: they always keep their own column.
         for i in small + large { threshold[i] = .max; alias[i] = UInt32(i) }
-        return .alias(threshold: threshold, alias: alias)
+        return (threshold, alias)
     }
 
     private static func probabilityToThreshold(_ p: Double) -> UInt64 {
