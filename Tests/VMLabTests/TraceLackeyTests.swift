@@ -132,6 +132,9 @@ struct TraceLackeyTests {
         let fromCompressed = try LackeyTrace(path: fixture).collect()
         #expect(fromPlain.count > 200_000)
         #expect(fromPlain == fromCompressed)
+        let start = TraceTestSupport.now()
+        let count = try LackeyTrace(path: plain).forEach { _ in }
+        print("lackey \(name) (debug build): \(Int(Double(count) / (TraceTestSupport.now() - start) / 1e3)) k records/s")
     }
 
     @Test("closing a compressed trace early stops and reaps its decompressor")
@@ -161,6 +164,18 @@ struct TraceLackeyTests {
         #expect(errorPath == path)
         #expect(program == "gzip")
         #expect(!message.isEmpty)
+    }
+
+    @Test("a missing decompressor program is an error naming its Debian package")
+    func missingDecompressor() throws {
+        let path = TraceTestSupport.fixture("python.lackey.zst")
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let error = #expect(throws: TraceError.self) {
+            try DecompressorProcess(.zstd, inputFD: fd, path: path, program: "vmlab-test-no-such-zstd")
+        }
+        #expect(error == .missingDecompressor(path: path, program: "vmlab-test-no-such-zstd", debianPackage: "zstd"))
+        #expect(error?.description.contains("install the Debian package 'zstd'") == true)
     }
 
     @Test("decompressors name their Debian packages")

@@ -11,6 +11,8 @@
 final class DecompressorProcess {
     let kind: Decompressor
     let path: String
+    /// The program run (normally `kind.program`).
+    let program: String
     /// The child's process id (for tests and diagnostics).
     let processID: pid_t
     private var outputFD: Int32
@@ -19,7 +21,10 @@ final class DecompressorProcess {
     private var reaped = false
 
     /// Starts the decompressor reading from `inputFD` (which the caller may close afterwards).
-    init(_ kind: Decompressor, inputFD: Int32, path: String) throws {
+    /// `program` replaces `kind.program` (tests use it to simulate a missing program).
+    init(_ kind: Decompressor, inputFD: Int32, path: String, program: String? = nil) throws {
+        let program = program ?? kind.program
+        self.program = program
         self.kind = kind
         self.path = path
         var output: [Int32] = [-1, -1]
@@ -48,9 +53,9 @@ final class DecompressorProcess {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = kind.arguments.map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + kind.arguments.dropFirst()).map { strdup($0) } + [nil]
         var pid: pid_t = 0
-        let status = posix_spawnp(&pid, kind.program, &actions, &attributes, argv, environ)
+        let status = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
         for arg in argv { free(arg) }
         posix_spawn_file_actions_destroy(&actions)
         posix_spawnattr_destroy(&attributes)
@@ -61,10 +66,10 @@ final class DecompressorProcess {
             Glibc.close(error[0])
             if status == ENOENT {
                 throw TraceError.missingDecompressor(
-                    path: path, program: kind.program, debianPackage: kind.debianPackage)
+                    path: path, program: program, debianPackage: kind.debianPackage)
             }
             throw TraceError.decompressorFailed(
-                path: path, program: kind.program, message: String(cString: strerror(status)))
+                path: path, program: program, message: String(cString: strerror(status)))
         }
         processID = pid
         outputFD = output[0]
@@ -123,7 +128,7 @@ final class DecompressorProcess {
             if message.isEmpty {
                 message = exitedNormally ? "exit status \(exitCode)" : "killed by signal \(status & 0x7F)"
             }
-            throw TraceError.decompressorFailed(path: path, program: kind.program, message: message)
+            throw TraceError.decompressorFailed(path: path, program: program, message: message)
         }
     }
 
