@@ -115,6 +115,18 @@ struct WorkloadGeneratorTests {
         #expect(throws: TraceError.self) { try GeneratedTrace(.uniform, pages: Int.max, count: 10) }
     }
 
+    @Test("pattern names are checked, with a suggestion for a typo")
+    func patternNames() throws {
+        #expect(try GeneratorPattern.checkName("zipf") == "zipf")
+        for pattern in [GeneratorPattern.sequential, .uniform, .pointerChase, .loop(workingSet: 1)] {
+            #expect(GeneratorPattern.names.contains(pattern.name))
+        }
+        let error = #expect(throws: TraceError.self) { try GeneratorPattern.checkName("zpif") }
+        #expect(error?.description.hasPrefix("bad option 'pattern': unknown generator 'zpif' (did you mean 'zipf'?)") == true)
+        let far = #expect(throws: TraceError.self) { try GeneratorPattern.checkName("banana") }
+        #expect(far?.description.contains("did you mean") == false)
+    }
+
     /// Chi-square statistic of observed rank counts against the Zipf law.
     static func chiSquare(_ sampler: ZipfSampler, samples: Int, seed: UInt64) -> Double {
         var rng = SeededGenerator(seed: seed)
