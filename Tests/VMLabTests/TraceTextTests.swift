@@ -60,6 +60,10 @@ struct TraceTextTests {
         #expect(split[2] == Access(.write, address: 0x2000, size: 8))
         #expect(try TraceFormat.detect(path: path) == .csv)
 
+        let bom = TraceTestSupport.write("\u{FEFF}address\n0x42\n")
+        defer { unlink(bom) }
+        #expect(try CSVTrace(path: bom).collect() == [Access(.read, address: 0x42, size: 0)])
+
         let other = TraceTestSupport.write("Kind ; \"VA\"\nstore;0x10\n\"load\";0x20\n\n", suffix: ".csv")
         defer { unlink(other) }
         let custom = try CSVTrace(path: other, addressColumn: "va", kindColumn: "kind", separator: ";").collect()

@@ -11,7 +11,8 @@
 /// matched ignoring case and surrounding spaces and quotes. Kinds are `R`/`W`/`I`, `L`/`S`,
 /// `read`/`write`/`fetch`, `load`/`store` in any case, or `M`/`modify` (a read then a write).
 /// Numbers are decimal or `0x` hexadecimal, addresses or page numbers (`numbers:`). Fields may be
-/// quoted (`"…"`, with `""` for a quote) but may not contain a line break. Blank lines are skipped.
+/// quoted (`"…"`, with `""` for a quote) but may not contain a line break. Blank lines and a
+/// UTF-8 byte-order mark are skipped.
 ///
 /// ```swift
 /// let t = try CSVTrace(path: "run.csv", addressColumn: "va", kindColumn: "type")
@@ -83,8 +84,11 @@ public final class CSVTrace: Trace {
     }
 
     private func readHeader() throws {
-        guard let line = try scanner.nextLine() else {
+        guard var line = try scanner.nextLine() else {
             throw TraceError.malformed(path: path, line: 1, expected: "expected a header line naming the columns, found an empty file")
+        }
+        if line.starts(with: [0xEF, 0xBB, 0xBF]) {  // a UTF-8 byte-order mark, as spreadsheets write
+            line = TextToken.slice(line, 3, line.count)
         }
         try splitFields(line)
         var names: [String] = []

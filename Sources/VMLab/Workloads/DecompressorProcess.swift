@@ -1,4 +1,8 @@
 @preconcurrency import Glibc
+import Synchronization
+
+/// Serialises starting decompressors (see `DecompressorProcess.spawn`).
+private let spawnLock = Mutex<Int>(0)
 
 /// A running `gzip -dc` (or `zstd -dc`, `xz -dc`) whose standard input is a trace file and whose
 /// standard output is a pipe vmlab reads. See `Decompressor` for why a process.
@@ -27,17 +31,57 @@ final class DecompressorProcess {
         self.program = program
         self.kind = kind
         self.path = path
+        let spawned = spawnLock.withLock { _ in
+            DecompressorProcess.spawn(program: program, arguments: Array(kind.arguments.dropFirst()), inputFD: inputFD)
+        }
+        if let pipeError = spawned.pipeError {
+            throw TraceError.cannotOpen(path: path, reason: "pipe: \(pipeError)")
+        }
+        let status = spawned.status
+        if status != 0 {
+            Glibc.close(spawned.outputFD)
+            Glibc.close(spawned.errorFD)
+            if status == ENOENT {
+                throw TraceError.missingDecompressor(
+                    path: path, program: program, debianPackage: kind.debianPackage)
+            }
+            throw TraceError.decompressorFailed(
+                path: path, program: program, message: String(cString: strerror(status)))
+        }
+        processID = spawned.processID
+        outputFD = spawned.outputFD
+        errorFD = spawned.errorFD
+        _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
+    }
+
+    deinit { terminate() }
+
+    private struct Spawned {
+        var status: Int32 = 0
+        var processID: pid_t = 0
+        var outputFD: Int32 = -1
+        var errorFD: Int32 = -1
+        var pipeError: String?
+    }
+
+    /// Creates the two pipes and starts the child. Runs under `spawnLock`, so that no other
+    /// decompressor is started while these pipes exist without close-on-exec or while their
+    /// child-side ends are still open here: a child never inherits another trace's pipe (which
+    /// would delay that trace's end of file until the wrong child exits).
+    private static func spawn(program: String, arguments: [String], inputFD: Int32) -> Spawned {
+        var result = Spawned()
         var output: [Int32] = [-1, -1]
         var error: [Int32] = [-1, -1]
-        // pipe2(O_CLOEXEC) is not visible from Swift's Glibc module; pipe + FD_CLOEXEC leaves a
-        // tiny window in which another thread's fork could inherit the ends (harmless here).
+        // pipe2(O_CLOEXEC) is not visible from Swift's Glibc module: pipe + FD_CLOEXEC under
+        // the lock instead.
         guard makePipe(&output) else {
-            throw TraceError.cannotOpen(path: path, reason: "pipe: \(errnoText())")
+            result.pipeError = errnoText()
+            return result
         }
         guard makePipe(&error) else {
-            let reason = errnoText()
+            result.pipeError = errnoText()
             Glibc.close(output[0]); Glibc.close(output[1])
-            throw TraceError.cannotOpen(path: path, reason: "pipe: \(reason)")
+            return result
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -53,31 +97,19 @@ final class DecompressorProcess {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + kind.arguments.dropFirst()).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
         var pid: pid_t = 0
-        let status = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
+        result.status = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
         for arg in argv { free(arg) }
         posix_spawn_file_actions_destroy(&actions)
         posix_spawnattr_destroy(&attributes)
         Glibc.close(output[1])
         Glibc.close(error[1])
-        if status != 0 {
-            Glibc.close(output[0])
-            Glibc.close(error[0])
-            if status == ENOENT {
-                throw TraceError.missingDecompressor(
-                    path: path, program: program, debianPackage: kind.debianPackage)
-            }
-            throw TraceError.decompressorFailed(
-                path: path, program: program, message: String(cString: strerror(status)))
-        }
-        processID = pid
-        outputFD = output[0]
-        errorFD = error[0]
-        _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
+        result.processID = pid
+        result.outputFD = output[0]
+        result.errorFD = error[0]
+        return result
     }
-
-    deinit { terminate() }
 
     /// Reads up to `count` decompressed bytes; 0 at the end, after the child exited successfully.
     func read(into destination: UnsafeMutableRawPointer, count: Int) throws -> Int {
