@@ -103,6 +103,16 @@ struct TraceTextTests {
         #expect(throws: TraceError.self) { try ArrayTrace(pages: [1], pageSize: 0) }
     }
 
+    @Test("traces describe themselves in one line")
+    func descriptions() throws {
+        #expect(try ArrayTrace(pages: [1, 2]).description == "list of 2 accesses")
+        let generator = try GeneratedTrace(.zipf(alpha: 1), pages: 10, count: 5, seed: 3, writeFraction: 0.5)
+        #expect(generator.description == "zipf generator: 5 accesses over 10 pages, seed 3, 0.5 writes")
+        let lackey = try LackeyTrace(path: TraceTestSupport.fixture("ls.lackey.gz"))
+        #expect(lackey.description.hasSuffix("ls.lackey.gz', split at 4096-byte pages"))
+        #expect(Access(.write, address: 0x1000, size: 8).description == "write 0x1000 (8 bytes)")
+    }
+
     @Test("trace info counts kinds, distinct pages and footprint")
     func info() throws {
         let trace = try ArrayTrace(pairs: [(.read, 0x1000), (.write, 0x1008), (.fetch, 0x5000), (.read, 0x1000)])

@@ -47,3 +47,10 @@ public final class ArrayTrace: Trace {
 
     public func close() { position = accesses.count }
 }
+
+extension ArrayTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "list of \(accesses.count) accesses"
+    }
+}

@@ -156,3 +156,10 @@ public final class BinaryTrace: Trace {
         }
     }
 }
+
+extension BinaryTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "binary trace '\(path)'" + (recordCount.map { ", \($0) records" } ?? "")
+    }
+}

@@ -216,3 +216,10 @@ public final class CSVTrace: Trace {
         .malformed(path: path, line: scanner.lineNumber, expected: expected)
     }
 }
+
+extension CSVTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "CSV trace '\(path)' (address column '\(addressColumnName)')"
+    }
+}

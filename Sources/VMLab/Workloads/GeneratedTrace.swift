@@ -227,3 +227,10 @@ public final class GeneratedTrace: Trace {
         produced = count
     }
 }
+
+extension GeneratedTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "\(pattern.name) generator: \(count) accesses over \(pages) pages, seed \(seed)" + (writeFraction > 0 ? ", \(writeFraction) writes" : "")
+    }
+}

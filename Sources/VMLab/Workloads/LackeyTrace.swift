@@ -148,3 +148,10 @@ extension LackeyTrace {
     /// The process id of the running decompressor, if the file is compressed and still open.
     var decompressorProcessID: Int32? { scanner.input.process?.processID }
 }
+
+extension LackeyTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "lackey trace '\(path)'" + (pageSize.map { ", split at \($0)-byte pages" } ?? "")
+    }
+}

@@ -115,3 +115,10 @@ public final class ListTrace: Trace {
         .malformed(path: path, line: scanner.lineNumber, expected: expected)
     }
 }
+
+extension ListTrace: CustomStringConvertible {
+    /// One line for the REPL and `__tostring`.
+    public var description: String {
+        "page list '\(path)'" + (numbers == .addresses ? " (addresses)" : "")
+    }
+}
