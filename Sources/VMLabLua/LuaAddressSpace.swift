@@ -132,7 +132,7 @@ enum LuaAddressSpace {
         if let f = t.fault {
             r.set("fault", LuaRecord([
                 ("reason", f.reason.rawValue), ("code", Int(f.code)), ("error_code", f.errorCodeText), ("va", f.va.lua),
-                ("access", f.access.rawValue), ("privilege", f.privilege.rawValue), ("level", f.level),
+                ("access", f.access.description), ("privilege", f.privilege.rawValue), ("level", f.level),
                 ("level_name", f.level < s.mode.levels ? s.mode.levelNames[f.level] : "?"),
             ]))
         } else {

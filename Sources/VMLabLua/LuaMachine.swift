@@ -12,7 +12,7 @@ enum LuaMachine {
             frame allocator, a paging mode, a cost model and counters.
             local m = vm.machine{ memory = "64 MiB", paging = "x86_64", seed = 42, costs = { memory_reference = 100 } }
             """)
-        cls.tostring { m in "vm.machine(\(ByteSize.format(Int(m.memory.bytes))), \(m.mode.name))" }
+        cls.tostring { m in "vm.machine(\(Units.size(m.memory.bytes)), \(m.mode.name))" }
         cls.property("memory", doc: "Bytes of physical memory.", get: { m, call in call.push(Int(m.memory.bytes)) })
         cls.property("paging", doc: "The paging mode's name.", get: { m, call in call.push(m.mode.name) })
         cls.property("page_size", doc: "Bytes per page (and per frame).", get: { m, call in call.push(Int(m.mode.pageBytes)) })

@@ -117,14 +117,20 @@ import Testing
 }
 
 @Suite struct HardwareUnitsTests {
-    @Test func parsesSizes() {
-        #expect(Units.parseSize("64 MiB") == 64 << 20)
-        #expect(Units.parseSize("2M") == 2 << 20)
-        #expect(Units.parseSize("1 GiB") == 1 << 30)
-        #expect(Units.parseSize("4096") == 4096)
-        #expect(Units.parseSize("4 KB") == 4096)
-        #expect(Units.parseSize("12 parsecs") == nil)
-        #expect(Units.parseSize("") == nil)
+    @Test func parsesSizes() throws {
+        #expect(try ByteSize.parse("64 MiB") == 64 << 20)
+        #expect(try ByteSize.parse("2M") == 2 << 20)
+        #expect(try ByteSize.parse("1 GiB") == 1 << 30)
+        #expect(try ByteSize.parse("4096") == 4096)
+        #expect(try ByteSize.parse("4 KB") == 4096)
+        #expect(try ByteSize.parse("4kib") == 4096)
+        #expect(try ByteSize.parse("1.5 KiB") == 1536)
+        #expect(try ByteSize.parse("2 TiB") == 2 << 40)
+        #expect(throws: ByteSize.ParseError.self) { try ByteSize.parse("12 parsecs") }
+        #expect(throws: ByteSize.ParseError.self) { try ByteSize.parse("") }
+        #expect(throws: ByteSize.ParseError.self) { try ByteSize.parse("1.3 B") }
+        #expect(throws: ByteSize.ParseError.self) { try ByteSize.parse("-4K") }
+        #expect(throws: ByteSize.ParseError.self) { try ByteSize.parse("99999999999 TiB") }
         #expect(Units.size(3 << 20) == "3 MiB")
         #expect(Units.size(1536) == "1536 B")
     }

@@ -23,21 +23,21 @@ struct TraceLackeyTests {
         defer { unlink(path) }
         let accesses = try LackeyTrace(path: path).collect()
         #expect(accesses == [
-            Access(.fetch, address: 0x0401_6b20, size: 3),
+            Access(.execute, address: 0x0401_6b20, size: 3),
             Access(.read, address: 0x1f_feff_fd38, size: 8),
             Access(.write, address: 0xffe, size: 2),    // S crossing 0x1000: two pages
             Access(.write, address: 0x1000, size: 2),
             Access(.read, address: 0x0421_c7f0, size: 4),  // M = read then write
             Access(.write, address: 0x0421_c7f0, size: 4),
-            Access(.fetch, address: 0x0040_0ffc, size: 4),
-            Access(.fetch, address: 0x0040_1000, size: 4),
+            Access(.execute, address: 0x0040_0ffc, size: 4),
+            Access(.execute, address: 0x0040_1000, size: 4),
             Access(.read, address: 0x1ffe, size: 2),     // crossing M: reads, then writes
             Access(.read, address: 0x2000, size: 2),
             Access(.write, address: 0x1ffe, size: 2),
             Access(.write, address: 0x2000, size: 2),
         ])
         #expect(TraceTestSupport.kindsAndPages(accesses).prefix(4) == [
-            "fetch 0x4016", "read 0x1ffefff", "write 0x0", "write 0x1",
+            "execute 0x4016", "read 0x1ffefff", "write 0x0", "write 0x1",
         ])
     }
 

@@ -17,7 +17,7 @@ struct TraceTextTests {
         let path = TraceTestSupport.write("# header\n7\r\n0x10 W\nr 3\n\n  w 0X2 # store\n5, 6\nI 9\n")
         defer { unlink(path) }
         let pages = try ListTrace(path: path).collect()
-        #expect(pages.map(\.kind) == [.read, .write, .read, .write, .read, .read, .fetch])
+        #expect(pages.map(\.kind) == [.read, .write, .read, .write, .read, .read, .execute])
         #expect(pages.map { $0.address / 4096 } == [7, 16, 3, 2, 5, 6, 9])
         let addresses = try ListTrace(path: path, numbers: .addresses).collect()
         #expect(addresses.map(\.address) == [7, 16, 3, 2, 5, 6, 9])
@@ -51,7 +51,7 @@ struct TraceTextTests {
         #expect(accesses == [
             Access(.read, address: 0x1000, size: 8),
             Access(.write, address: 0x1ff8, size: 16),
-            Access(.fetch, address: 4096, size: 4),
+            Access(.execute, address: 4096, size: 4),
             Access(.read, address: 0x3000, size: 4),
             Access(.write, address: 0x3000, size: 4),
         ])
@@ -97,8 +97,8 @@ struct TraceTextTests {
         #expect(try trace.next() == nil)
         try trace.rewind()
         #expect(try TraceTestSupport.readAll(trace, batch: 3).count == 7)
-        let pairs = try ArrayTrace(pairs: [(.write, 0x1000), (.fetch, 0x2000)])
-        #expect(try pairs.collect() == [Access(.write, address: 0x1000, size: 0), Access(.fetch, address: 0x2000, size: 0)])
+        let pairs = try ArrayTrace(pairs: [(.write, 0x1000), (.execute, 0x2000)])
+        #expect(try pairs.collect() == [Access(.write, address: 0x1000, size: 0), Access(.execute, address: 0x2000, size: 0)])
         #expect(throws: TraceError.self) { try ArrayTrace(pages: [UInt64.max]) }
         #expect(throws: TraceError.self) { try ArrayTrace(pages: [1], pageSize: 0) }
     }
@@ -115,7 +115,7 @@ struct TraceTextTests {
 
     @Test("trace info counts kinds, distinct pages and footprint")
     func info() throws {
-        let trace = try ArrayTrace(pairs: [(.read, 0x1000), (.write, 0x1008), (.fetch, 0x5000), (.read, 0x1000)])
+        let trace = try ArrayTrace(pairs: [(.read, 0x1000), (.write, 0x1008), (.execute, 0x5000), (.read, 0x1000)])
         let info = try TraceInfo(measuring: trace)
         #expect(info.records == 4 && info.reads == 2 && info.writes == 1 && info.fetches == 1)
         #expect(info.distinctPages == 2)

@@ -48,6 +48,6 @@ public struct PageFault: Sendable, Equatable, CustomStringConvertible {
         let codeText = architecture == .riscv
             ? "cause \(riscvCause)"
             : "error code \(Units.hex(UInt64(errorCode))): \(errorCodeText)"
-        return "page fault at \(Units.hex(va)): \(reason.rawValue) (\(access.rawValue), \(privilege.rawValue); \(codeText))"
+        return "page fault at \(Units.hex(va)): \(reason.rawValue) (\(access), \(privilege.rawValue); \(codeText))"
     }
 }

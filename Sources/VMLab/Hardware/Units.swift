@@ -1,4 +1,5 @@
-/// Formatting and parsing of addresses and sizes, shared by error messages, dumps and bindings.
+/// Formatting of addresses and sizes and "did you mean" suggestions, shared by error messages,
+/// dumps and bindings. Parsing sizes is `ByteSize.parse`.
 public enum Units {
     /// `0x`-prefixed lowercase hexadecimal, e.g. `hex(4096)` is `"0x1000"`.
     public static func hex(_ value: UInt64) -> String {
@@ -12,28 +13,6 @@ public enum Units {
             return "\(bytes / unit) \(name)"
         }
         return "\(bytes) B"
-    }
-
-    /// Parses `"64 MiB"`, `"2M"`, `"4k"`, `"1 GiB"`, `"4096"` (binary units; `B` optional).
-    /// Returns nil when the text is not a size.
-    public static func parseSize(_ text: String) -> UInt64? {
-        var digits = ""
-        var unit = ""
-        for character in text where character != " " && character != "_" {
-            if unit.isEmpty, character.isNumber { digits.append(character) } else { unit.append(character) }
-        }
-        guard let number = UInt64(digits) else { return nil }
-        let shift: UInt64
-        switch unit.lowercased() {
-        case "", "b": shift = 0
-        case "k", "kb", "kib": shift = 10
-        case "m", "mb", "mib": shift = 20
-        case "g", "gb", "gib": shift = 30
-        case "t", "tb", "tib": shift = 40
-        default: return nil
-        }
-        let (result, overflow) = number.multipliedReportingOverflow(by: 1 << shift)
-        return overflow ? nil : result
     }
 
     /// The Levenshtein distance between two strings (for "did you mean" suggestions).

@@ -6,8 +6,7 @@
 /// allowed when the result is a whole number of bytes (`"1.5 KiB"` = 1536).
 ///
 /// ```swift
-/// try ByteSize.parse("64 MiB")   // 67108864
-/// ByteSize.format(2 << 20)       // "2 MiB"
+/// try ByteSize.parse("64 MiB")   // 67108864  (Units.size formats the other way)
 /// ```
 public enum ByteSize {
     /// Why a text is not a size.
@@ -55,16 +54,6 @@ public enum ByteSize {
         let (total, overflow3) = scaled.addingReportingOverflow(numerator / denominator)
         guard !overflow3 else { throw ParseError(text: text, reason: "too large") }
         return total
-    }
-
-    /// The shortest exact spelling of `bytes`: `"64 MiB"`, `"1536 B"`… (binary units).
-    public static func format(_ bytes: Int) -> String {
-        for (names, shift) in units.reversed() where shift > 0 {
-            if bytes != 0, bytes % (1 << shift) == 0 {
-                return "\(bytes >> shift) \(names[0].uppercased())iB"
-            }
-        }
-        return "\(bytes) B"
     }
 }
 

@@ -4,7 +4,7 @@
 /// Records (hexadecimal address without `0x`, decimal size):
 ///
 /// ```text
-/// I  04016b20,3      instruction fetch         → .fetch
+/// I  04016b20,3      instruction fetch         → .execute
 ///  L 1ffefffd38,8    data load                 → .read
 ///  S 1ffefffd30,8    data store                → .write
 ///  M 0421c7f0,4      modify (load then store)  → .read then .write of the same bytes
@@ -21,7 +21,7 @@
 ///
 /// ```swift
 /// let trace = try LackeyTrace(path: "Tests/Fixtures/ls.lackey.gz")
-/// let first = try trace.next()      // Access(.fetch, address: 0x…, size: …)
+/// let first = try trace.next()      // Access(.execute, address: 0x…, size: …)
 /// ```
 public final class LackeyTrace: Trace {
     /// The file read.
@@ -75,7 +75,7 @@ public final class LackeyTrace: Trace {
         if n == 0 || line[0] == UInt8(ascii: "=") { return }
         var i: Int
         var modify = false
-        var kind = AccessKind.fetch
+        var kind = AccessKind.execute
         if line[0] == UInt8(ascii: "I") {
             i = 1
         } else if line[0] == 32 && n > 1 {

@@ -48,7 +48,7 @@ public struct TraceInfo: Sendable, Equatable, CustomStringConvertible {
                 switch access.kind {
                 case .read: counts.0 += 1
                 case .write: counts.1 += 1
-                case .fetch: counts.2 += 1
+                case .execute: counts.2 += 1
                 }
                 lowest = min(lowest, access.address)
                 highest = max(highest, access.address)
