@@ -102,11 +102,15 @@ public struct LuaTableView {
     }
 
     /// Rejects keys outside `known`, naming the closest known one:
-    /// `vm.machine: unknown option 'memroy' (did you mean 'memory'?)`.
+    /// `vm.machine: unknown option 'memroy' (did you mean 'memory'?)`, or else listing them all.
     public func checkOptions(_ known: [String], function: String) throws {
         for key in stringKeys.sorted() where !known.contains(key) {
             var message = "\(function): unknown option '\(key)'"
-            if let near = Suggestion.closest(to: key, in: known) { message += " (did you mean '\(near)'?)" }
+            if let near = Suggestion.closest(to: key, in: known) {
+                message += " (did you mean '\(near)'?)"
+            } else {
+                message += " (expected one of: \(known.joined(separator: ", ")))"
+            }
             throw LuaScriptError(message)
         }
     }

@@ -62,7 +62,8 @@ enum LuaAddressSpace {
         cls.method("translate", signature: "s:translate(va [, access [, privilege]]) -> table", doc: """
             Walks the tables as the MMU does for an access ("r", "w" or "x"; "user" or "kernel"), setting Accessed and
             Dirty bits like hardware. Returns { va=, pa=, page_size=, level=, level_name=, refs=, cycles=, steps={…} }
-            where each step is { level=, name=, index=, table=, pte_addr=, pte=, updated=, flags=, leaf= }; on a fault,
+            where each step is { level=, name=, index=, table=, pte_addr=, pte= (as read), updated= (after
+            the A/D update), flags= (of updated), leaf= }; on a fault,
             pa is nil and fault = { reason=, code=, error_code=, va=, access=, privilege=, level= } (x86 error-code bits
             P=1 W=2 U=4 RSVD=8 I/D=16; RISC-V: the exception cause).
             """) { s, call in
@@ -118,7 +119,7 @@ enum LuaAddressSpace {
         LuaRecord([
             ("level", s.level), ("name", s.levelName), ("index", s.index), ("table", s.tableAddress.lua),
             ("pte_addr", s.pteAddress.lua), ("pte", s.raw.lua), ("updated", s.updated.lua),
-            ("flags", s.pte.flagText(mode.architecture)), ("leaf", s.isLeaf),
+            ("flags", mode.decode(s.updated, level: s.level).flagText(mode.architecture)), ("leaf", s.isLeaf),
         ])
     }
 

@@ -1,0 +1,32 @@
+import LuaKit
+import Testing
+import VMLabLua
+
+/// A state with the standard libraries and the `vm` module, as vmlab makes it.
+func makeVMState() throws -> LuaState {
+    let state = try LuaState()
+    state.openStandardLibraries()
+    VMModule.install(in: state)
+    return state
+}
+
+/// Runs Lua test code in which `assert`/`error` report failures; records them as issues.
+func runLua(_ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let state = try makeVMState()
+    do {
+        try state.run(code, name: "=test")
+    } catch let error as LuaError {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// The message of the error `code` raises (nil if none).
+func luaError(_ code: String) throws -> String? {
+    let state = try makeVMState()
+    do {
+        try state.run(code, name: "=test")
+        return nil
+    } catch let error as LuaError {
+        return error.message
+    }
+}
