@@ -6,7 +6,7 @@ import VMLab
 enum LuaAddressSpace {
     static let mapOptions = ["size", "w", "u", "x", "global", "pwt", "pcd"]
 
-    static func makeClass() -> LuaClass<PageTable> {
+    static func makeClass(traces: LuaClass<TraceHandle>) -> LuaClass<PageTable> {
         let cls = LuaClass<PageTable>("vm.address_space", doc: """
             A hardware-level address space: page tables that live in frames of simulated RAM, as raw entries
             in the paging mode's bit layout, under a root at a physical address (CR3/satp).
@@ -75,6 +75,23 @@ enum LuaAddressSpace {
             let walk = s.walk(try call.address(2), access: try call.accessKind(3), privilege: try call.privilege(4))
             return call.push(walk.steps.map { step(s.mode, $0) })
         }
+        cls.method("run", signature: "s:run(trace [, {limit=, privilege=}]) -> {accesses=, faults=, refs=, cycles=}", doc: """
+            Replays a trace through the page walker in Swift (no TLB: every access walks), setting A/D bits, and
+            returns what it cost. Faults are counted, not handled. limit caps the number of accesses.
+            """) { s, call in
+            let handle = try call.object(2, traces)
+            var limit = Int.max
+            var privilege = Privilege.user
+            if !call.isNoneOrNil(3) {
+                let t = try call.table(3)
+                try t.checkOptions(["limit", "privilege"], function: "run")
+                limit = try t.integer("limit") ?? .max
+                if (try t.string("privilege")) == "kernel" { privilege = .supervisor }
+            }
+            let result = try replay(handle, on: s, limit: limit, privilege: privilege, state: call.state)
+            return call.push(LuaRecord([("accesses", result.accesses), ("faults", result.faults), ("refs", result.references),
+                                        ("cycles", result.references * s.machine.costs.memoryReference)]))
+        }
         cls.method("dump", signature: "s:dump() -> string", doc: "A text tree of the table pages with indices, raw entries and flags; huge pages shown as such.") { s, call in
             call.push(s.dump())
         }
@@ -94,6 +111,29 @@ enum LuaAddressSpace {
             return 0
         }
         return cls
+    }
+
+    /// Walks every access of the trace (from its current position), a batch at a time.
+    static func replay(_ handle: TraceHandle, on s: PageTable, limit: Int, privilege: Privilege, state: LuaState)
+        throws -> (accesses: Int, faults: Int, references: Int) {
+        var accesses = 0, faults = 0, references = 0
+        var buffer = [Access](repeating: Access(), count: 4096)
+        let trace = handle.trace
+        while accesses < limit {
+            let n = try buffer.withUnsafeMutableBufferPointer { try trace.next(into: $0) }
+            if n == 0 { break }
+            let count = min(n, limit - accesses)
+            buffer.withUnsafeBufferPointer { batch in
+                for i in 0..<count {
+                    let t = s.translate(batch[i].address, access: batch[i].kind, privilege: privilege)
+                    references &+= t.references
+                    if t.fault != nil { faults &+= 1 }
+                }
+            }
+            accesses += count
+            if let stop = state.stopReason { throw LuaScriptError(stop.message) }
+        }
+        return (accesses, faults, references)
     }
 
     /// Reads `{size=, w=, u=, x=, global=, pwt=, pcd=}` at argument `i`.

@@ -13,7 +13,8 @@ public enum VMModule {
         state.setGlobalField("vm.version", VMLab.version)
         installSize(in: state)
         LuaPaging.install(in: state)
-        let spaces = LuaAddressSpace.makeClass()
+        let traces = LuaTrace.install(in: state)
+        let spaces = LuaAddressSpace.makeClass(traces: traces)
         state.register(spaces)
         _ = LuaMachine.install(in: state, spaces: spaces)
     }

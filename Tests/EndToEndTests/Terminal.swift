@@ -5,6 +5,7 @@ import Glibc
 /// keyboard: `send` types, `expect` waits until the screen output contains a text.
 final class Terminal {
     let master: Int32
+    let slave: Int32
     let pid: pid_t
     private(set) var output = ""
     private var consumed = String.Index?.none
@@ -18,7 +19,9 @@ final class Terminal {
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw Failure(description: "openpty failed") }
         guard let name = ttyname(slave) else { throw Failure(description: "ttyname failed") }
         let slaveName = String(cString: name)
-        close(slave)
+        // The slave stays open here until the end: reading the master while no
+        // process holds the slave fails with EIO, and the child may not have opened it yet.
+        self.slave = slave
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         // A new session: opening the terminal below makes it the controlling one, so ^C sends SIGINT.
@@ -59,6 +62,7 @@ final class Terminal {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(master)
+        close(slave)
     }
 
     /// Types `text`, after a short pause as a person would: libedit may drop
