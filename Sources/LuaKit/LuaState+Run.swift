@@ -30,13 +30,14 @@ extension LuaState {
         return lua_gettop(L) - base
     }
 
-    /// Runs a chunk of code and returns its results.
+    /// Runs a chunk of code (its `...` are `arguments`) and returns its results.
     @discardableResult
-    public func run(_ code: String, name: String = "=(load)") throws -> [LuaValue] {
+    public func run(_ code: String, name: String = "=(load)", arguments: [String] = []) throws -> [LuaValue] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         try load(code, name: name)
-        let n = try execute()
+        for argument in arguments { argument.push(to: L) }
+        let n = try execute(arguments: Int32(arguments.count))
         return (0..<n).map { value(at: top + 1 + $0) }
     }
 
