@@ -20,6 +20,10 @@ public final class Machine {
     /// The seed from which every random choice derives.
     public let seed: UInt64
     private var nextOwner: Int32 = 1
+    /// The CPUs and their translation hardware, once created (see `processors`).
+    var processorStorage: Processors?
+    /// ASID generations already used by earlier `Processors` of this machine.
+    var asidGenerationBase: UInt64 = 0
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.
@@ -36,6 +40,37 @@ public final class Machine {
     deinit {
         costStorage.deinitialize(count: 1)
         costStorage.deallocate()
+    }
+
+    /// The CPUs with their TLBs, page-walk caches and ASIDs (CPU.swift, Processors.swift).
+    /// Created on first use with `ProcessorConfiguration()` (one CPU, the default hierarchy)
+    /// unless `configureProcessors` was called.
+    public var processors: Processors {
+        if let existing = processorStorage { return existing }
+        let made = Processors(machine: self, validated: ProcessorConfiguration())
+        processorStorage = made
+        return made
+    }
+
+    /// The CPUs (`processors.cpus`).
+    public var cpus: [CPU] { processors.cpus }
+
+    /// CPU `index`, or `cpuOutOfRange`.
+    public func cpu(_ index: Int) throws(VMError) -> CPU {
+        let all = processors.cpus
+        guard index >= 0, index < all.count else { throw .cpuOutOfRange(index: index, count: all.count) }
+        return all[index]
+    }
+
+    /// Replaces the CPUs and their translation hardware (every TLB and page-walk cache starts
+    /// empty; ASIDs handed out before are not reused). Throws `invalidConfiguration`,
+    /// `unsupportedPageSize` for a bad configuration; the old processors stay then.
+    @discardableResult
+    public func configureProcessors(_ configuration: ProcessorConfiguration) throws(VMError) -> Processors {
+        try configuration.validate(mode: mode)
+        let made = Processors(machine: self, validated: configuration)
+        processorStorage = made
+        return made
     }
 
     /// A new owner id for an address space, process or device (1, 2, 3 …).

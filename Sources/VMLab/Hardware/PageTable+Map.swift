@@ -174,6 +174,7 @@ extension PageTable {
             }
         }
         try freeEmptyTables(&candidates)
+        if unmapped > 0 { machine.processorStorage?.mappingsChanged(self, va: va, length: length) }
         return unmapped
     }
 
@@ -209,6 +210,7 @@ extension PageTable {
             try writeEntry(slot, leafEntry(frameAddress(raw), level: level, flags: flags) | keep)
             changed += pageBytes(level: level)
         }
+        if changed > 0 { machine.processorStorage?.mappingsChanged(self, va: va, length: length) }
         return changed
     }
 
@@ -257,6 +259,7 @@ extension PageTable {
             try machine.freeFrames(first: table >> pageBits, order: 0)
             tablePages[level] -= 1
         }
+        machine.processorStorage?.released(self)
         try free(root, 0)
         mappedBytes = 0
         isLive = false

@@ -19,6 +19,14 @@ public final class PageTable {
     public internal(set) var mappedBytes: UInt64 = 0
     /// False after `release()`: every table page has been freed.
     public internal(set) var isLive = true
+    /// CPUs that may hold TLB entries of this space (bit i = CPU i): set when a CPU switches to
+    /// it; cleared on a CPU that switches away when PCIDs are off (its TLB was flushed). Shootdowns
+    /// send IPIs to these CPUs only.
+    public internal(set) var cpuMask: UInt64 = 0
+    /// The ASID/PCID of the space (0 until it first runs with PCIDs on).
+    public internal(set) var asid = 0
+    /// The ASID generation `asid` belongs to (see `Processors`).
+    var asidGeneration: UInt64 = 0
 
     // Hot-path constants, one slot per level, in raw memory (no array bounds checks or retains).
     let levelCount: Int

@@ -37,6 +37,19 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     case released
     /// A length that must be a positive multiple of something is not.
     case invalidLength(what: String, bytes: UInt64, multipleOf: UInt64)
+    /// A TLB, page-walk-cache or CPU configuration that cannot be built; `what` names the part
+    /// (e.g. `TLB 'L1d'`), `reason` says why.
+    case invalidConfiguration(what: String, reason: String)
+    /// A replacement-policy name of a TLB that does not exist.
+    case unknownReplacement(name: String, suggestion: String?)
+    /// A TLB kind name that does not exist.
+    case unknownTLBKind(name: String)
+    /// A CPU index outside `0..<count`.
+    case cpuOutOfRange(index: Int, count: Int)
+    /// An access on a CPU that runs no address space.
+    case noAddressSpace(cpu: Int)
+    /// A TLB structure name that does not exist.
+    case unknownTLB(name: String, known: [String])
 
     /// The message, a sentence that reads well as a Lua error.
     public var description: String {
@@ -84,6 +97,19 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
             return "the address space has been released (its page tables are freed)"
         case let .invalidLength(what, bytes, multipleOf):
             return "\(what) of \(bytes) bytes is not a positive multiple of \(Units.size(multipleOf))"
+        case let .invalidConfiguration(what, reason):
+            return "invalid \(what): \(reason)"
+        case let .unknownReplacement(name, suggestion):
+            if let suggestion { return "unknown TLB replacement '\(name)' (did you mean '\(suggestion)'?)" }
+            return "unknown TLB replacement '\(name)' (known: \(TLBReplacement.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case let .unknownTLBKind(name):
+            return "unknown TLB kind '\(name)' (known: instruction, data, unified)"
+        case let .cpuOutOfRange(index, count):
+            return "CPU \(index) does not exist (the machine has CPUs 0...\(count - 1))"
+        case let .noAddressSpace(cpu):
+            return "CPU \(cpu) runs no address space (switch to one first)"
+        case let .unknownTLB(name, known):
+            return "no TLB named '\(name)' (known: \(known.joined(separator: ", ")))"
         }
     }
 }

@@ -1,0 +1,474 @@
+/// Counters of one CPU.
+public struct CPUStats: Sendable, Equatable {
+    /// Accesses translated by this CPU's MMU.
+    public var accesses = 0
+    /// Translation cycles: TLB lookups, page-walk-cache hits, walk references (and IPIs sent,
+    /// context switches).
+    public var cycles = 0
+    /// Accesses that hit some TLB level.
+    public var tlbHits = 0
+    /// Accesses that went to the walker (including those that faulted).
+    public var walks = 0
+    /// Walks that started below the root thanks to a page-walk-cache hit.
+    public var pageWalkCacheHits = 0
+    /// Accesses that faulted.
+    public var faults = 0
+    /// Context switches to a different space.
+    public var contextSwitches = 0
+    /// Flush operations (switch flushes, flushAll/flush(asid:)/flushNonGlobal, ceiling flushes).
+    public var flushes = 0
+    /// IPIs this CPU sent (as shootdown initiator).
+    public var ipisSent = 0
+    /// IPIs this CPU received.
+    public var ipisReceived = 0
+
+    public init() {}
+
+    /// Average translation cycles per access (`cycles / accesses`; the data access itself is not
+    /// part of it). 0 before any access.
+    public var amat: Double { accesses == 0 ? 0 : Double(cycles) / Double(accesses) }
+}
+
+/// What the MMU pipeline did for one access.
+public struct MMUResult: Sendable, Equatable {
+    /// The physical address (0 on a fault).
+    public var physicalAddress: UInt64 = 0
+    /// Size of the page (0 on a fault).
+    public var pageBytes: UInt64 = 0
+    /// Index in `CPU.tlbs` of the structure that hit, or −1 when the walker was used.
+    public var tlbIndex = -1
+    /// Level number (1 = L1) of the TLB hit, or 0 when the walker was used.
+    public var tlbLevel = 0
+    /// The upper level (0 = root) whose page-walk cache hit, so the walk started one level
+    /// lower; −1 when no page-walk cache hit (or no walk).
+    public var pageWalkCacheLevel = -1
+    /// Memory references of the walk (0 on a TLB hit).
+    public var references = 0
+    /// Cycles spent: the hit cost of every TLB level looked up, the page-walk-cache hit cost,
+    /// and `references × memoryReference`.
+    public var cycles = 0
+    /// The fault, or nil.
+    public var fault: PageFault?
+
+    public init() {}
+
+    /// True when the walker was used.
+    public var walked: Bool { tlbLevel == 0 }
+}
+
+/// Totals of a `CPU.run` batch.
+public struct RunSummary: Sendable, Equatable {
+    public var accesses = 0
+    public var tlbHits = 0
+    public var walks = 0
+    public var pageWalkCacheHits = 0
+    public var faults = 0
+    public var cycles = 0
+    /// The first fault of the batch, if any (faults do not stop the batch).
+    public var firstFault: PageFault?
+
+    public init() {}
+
+    /// Average translation cycles per access.
+    public var amat: Double { accesses == 0 ? 0 : Double(cycles) / Double(accesses) }
+}
+
+/// One CPU: its TLB structures (private, plus the shared ones), its page-walk caches, the
+/// address space it runs and the tag (ASID/PCID) its entries carry.
+///
+/// **MMU pipeline** (`access`, `run`): the structures serving the access kind are looked up in
+/// level order (see `TLBLevelConfiguration`); each level looked up costs its `costs.tlbHit`
+/// (so an L2 hit costs tlbHit[0] + tlbHit[1]). An entry is used only if it allows the access
+/// (`TLBMeta.need`: R for a read, W *and* D for a write — a write to a clean entry goes to the
+/// walker, which sets D in the PTE —, X for a fetch, U in user mode); otherwise it counts as a
+/// miss. On a miss everywhere the page-walk caches are probed deepest level first; a hit at level
+/// `l` starts the walk at level `l + 1` from the cached table (`costs.pageWalkCacheHit`, and
+/// `l + 1` fewer references). Then the walker runs (`references × costs.memoryReference`), or
+/// faults (nothing is filled).
+///
+/// **Fill policy (non-inclusive, fill-all).** A walk fills, at every level of the path, the
+/// first structure holding the page's size, and fills the page-walk caches of every upper level
+/// it walked through. A hit at level L fills the levels above it (numbers < L). Evictions never
+/// propagate (an L2 eviction leaves L1 alone and vice versa).
+public final class CPU {
+    /// Position of the CPU (0-based).
+    public let index: Int
+    /// The processors this CPU belongs to.
+    public unowned let processors: Processors
+    /// The address space it runs (nil before the first switch or after that space is released).
+    public internal(set) var space: PageTable?
+    /// The tag of its current entries: the space's ASID with PCIDs on, else the CPU index.
+    public internal(set) var currentTag = 0
+    /// Every TLB structure this CPU uses, in configuration order (shared ones included).
+    public let tlbs: [TLB]
+    /// Its page-walk caches, root level first.
+    public let pageWalkCaches: [TLB]
+    /// The upper level each page-walk cache serves.
+    public let pageWalkCacheLevels: [Int]
+
+    let stats: UnsafeMutablePointer<CPUStats>
+    let scratch: MMUWalkScratch
+    var flushedGeneration: UInt64
+    // Lookup paths: [0] data, [1] instruction.
+    let paths: [[TLB]]
+    let pathLevels: [[Int]]
+    let pathIndex: [[Int]]
+    /// Fill targets per path and page-size index: (structure, level number).
+    let fills: [[[(tlb: TLB, level: Int)]]]
+    let sizeIndexOfLevel: [Int]
+    let sizeBytes: [UInt64]
+    let machine: Machine
+
+    init(index: Int, processors: Processors, tlbs: [TLB], levels: [TLBLevelConfiguration],
+         pageWalkCaches: [(level: Int, cache: TLB)]) {
+        self.index = index
+        self.processors = processors
+        self.machine = processors.machine
+        self.tlbs = tlbs
+        self.pageWalkCaches = pageWalkCaches.map(\.cache)
+        self.pageWalkCacheLevels = pageWalkCaches.map(\.level)
+        let mode = processors.machine.mode
+        stats = .allocate(capacity: 1); stats.initialize(to: CPUStats())
+        scratch = MMUWalkScratch(levels: mode.levels)
+        flushedGeneration = processors.generation
+        let sizes = mode.supportedPageSizes
+        sizeBytes = sizes
+        sizeIndexOfLevel = (0..<mode.levels).map { level in sizes.firstIndex(of: mode.pageBytes(level: level)) ?? 0 }
+        var paths: [[TLB]] = [], pathLevels: [[Int]] = [], pathIndex: [[Int]] = [], fills: [[[(tlb: TLB, level: Int)]]] = []
+        for kind in [AccessKind.read, .execute] {
+            var entries: [(tlb: TLB, level: Int, index: Int)] = []
+            var previous = 0
+            for (i, c) in levels.enumerated() where c.kind.serves(kind) {
+                let number = c.level ?? previous + 1
+                previous = number
+                entries.append((tlbs[i], number, i))
+            }
+            // Stable sort by level number.
+            entries = entries.enumerated().sorted { ($0.element.level, $0.offset) < ($1.element.level, $1.offset) }.map(\.element)
+            paths.append(entries.map(\.tlb))
+            pathLevels.append(entries.map(\.level))
+            pathIndex.append(entries.map(\.index))
+            var bySize: [[(tlb: TLB, level: Int)]] = []
+            for (s, size) in sizes.enumerated() {
+                _ = s
+                var targets: [(tlb: TLB, level: Int)] = []
+                for e in entries where e.tlb.holds(pageBytes: size) && !targets.contains(where: { $0.level == e.level }) {
+                    targets.append((e.tlb, e.level))
+                }
+                bySize.append(targets)
+            }
+            fills.append(bySize)
+        }
+        self.paths = paths
+        self.pathLevels = pathLevels
+        self.pathIndex = pathIndex
+        self.fills = fills
+    }
+
+    deinit {
+        stats.deallocate()
+        scratch.release()
+    }
+
+    /// Counters of this CPU.
+    public var statistics: CPUStats { stats.pointee }
+
+    /// Sets this CPU's counters (not its structures') to zero.
+    public func resetStats() { stats.pointee = CPUStats() }
+
+    /// The TLB structure of this CPU named `name`.
+    public func tlb(named name: String) throws(VMError) -> TLB {
+        guard let found = tlbs.first(where: { $0.name == name }) else {
+            throw .unknownTLB(name: name, known: tlbs.map(\.name) + pageWalkCaches.map(\.name))
+        }
+        return found
+    }
+
+    /// Where a result was found: the TLB structure's name, `"walk"` or `"fault"`.
+    public func source(of result: MMUResult) -> String {
+        if result.fault != nil { return "fault" }
+        if result.tlbIndex >= 0 && result.tlbIndex < tlbs.count { return tlbs[result.tlbIndex].name }
+        return "walk"
+    }
+
+    /// Cycles of a hit at level `level` (1-based): `costs.tlbHit[level − 1]`, the last element
+    /// for deeper levels, 0 when the list is empty.
+    @inline(__always)
+    func hitCost(_ level: Int) -> Int {
+        let list = machine.costStorage.pointee.tlbHit
+        if list.isEmpty || level < 1 { return 0 }
+        return list[min(level, list.count) - 1]
+    }
+
+    // MARK: context switch
+
+    /// Makes `space` the current address space (loads CR3/satp). See `Processors` for the flush
+    /// and ASID rules. Switching to the current space does nothing unless `flushGlobal` is set,
+    /// which also drops global entries. Throws `released` for a released space.
+    public func switchTo(_ space: PageTable, flushGlobal: Bool = false) throws(VMError) {
+        guard space.isLive else { throw .released }
+        guard space.machine === machine else {
+            throw .invalidConfiguration(what: "context switch", reason: "the address space belongs to another machine")
+        }
+        if space === self.space && !flushGlobal { return }
+        let p = processors
+        p.stats.contextSwitches += 1
+        stats.pointee.contextSwitches += 1
+        let cost = machine.costs.contextSwitch
+        stats.pointee.cycles += cost
+        machine.counters.cycles += cost
+        if flushGlobal { flushAll() }
+        let bit = UInt64(1) << UInt64(index)
+        if p.configuration.pcid {
+            p.assignASID(space, switching: self)
+            if flushedGeneration != p.generation {
+                flushNonGlobal()
+                flushedGeneration = p.generation
+            }
+            currentTag = space.asid
+        } else {
+            if let old = self.space { old.cpuMask &= ~bit }
+            flush(asid: index)
+            currentTag = index
+        }
+        space.cpuMask |= bit
+        self.space = space
+    }
+
+    /// The tag this CPU's entries of `space` carry, or nil when it holds none.
+    func tag(for space: PageTable) -> Int? {
+        if processors.configuration.pcid { return space.asidGeneration == 0 ? nil : space.asid }
+        return self.space === space ? index : nil
+    }
+
+    // MARK: invalidation
+
+    /// invlpg: drops the entries for `va` tagged `asid` (and global ones) from every structure
+    /// of this CPU, and the page-walk-cache entries tagged `asid` (x86 INVLPG drops all of them).
+    public func invlpg(_ va: UInt64, asid: Int) {
+        for tlb in tlbs { tlb.invalidate(va, tag: asid) }
+        for cache in pageWalkCaches { cache.flush(asid: asid) }
+    }
+
+    /// Drops every entry (global ones too) of every structure and page-walk cache.
+    public func flushAll() {
+        stats.pointee.flushes += 1
+        for tlb in tlbs { tlb.flushAll() }
+        for cache in pageWalkCaches { cache.flushAll() }
+    }
+
+    /// Drops the non-global entries tagged `asid`.
+    public func flush(asid: Int) {
+        stats.pointee.flushes += 1
+        for tlb in tlbs { tlb.flush(asid: asid) }
+        for cache in pageWalkCaches { cache.flush(asid: asid) }
+    }
+
+    /// Drops every non-global entry, whatever its tag.
+    public func flushNonGlobal() {
+        stats.pointee.flushes += 1
+        for tlb in tlbs { tlb.flushNonGlobal() }
+        for cache in pageWalkCaches { cache.flushNonGlobal() }
+    }
+
+    /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
+    /// of the space's tag when there are more than `flushCeiling` pages.
+    func invalidate(_ space: PageTable, va: UInt64, length: UInt64) {
+        guard let tag = tag(for: space) else { return }
+        let pageBytes = machine.mode.pageBytes
+        let pages = (length + pageBytes - 1) / pageBytes
+        if pages > UInt64(processors.configuration.flushCeiling) {
+            flush(asid: tag)
+            return
+        }
+        var address = va
+        for _ in 0..<pages {
+            for tlb in tlbs { tlb.invalidate(address, tag: tag) }
+            address &+= pageBytes
+        }
+        for cache in pageWalkCaches { cache.flush(asid: tag) }
+    }
+
+    // MARK: the MMU pipeline
+
+    /// Translates one access of the current space through TLBs, page-walk caches and the walker.
+    /// Faults are returned in the result (not thrown); throws only when no space is current.
+    public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
+        guard let space else { throw .noAddressSpace(cpu: index) }
+        let r = translate(va, kind, privilege, space, from: 0, cycles: 0, level: 0)
+        let s = stats
+        s.pointee.accesses += 1
+        s.pointee.cycles += r.cycles
+        if r.tlbLevel > 0 { s.pointee.tlbHits += 1 } else { s.pointee.walks += 1 }
+        if r.pageWalkCacheLevel >= 0 { s.pointee.pageWalkCacheHits += 1 }
+        if r.fault != nil { s.pointee.faults += 1 }
+        let counters = machine.counters
+        counters.accesses &+= 1
+        counters.cycles &+= r.cycles &- r.references &* machine.costStorage.pointee.memoryReference
+        return r
+    }
+
+    /// The pipeline from path position `start` on, with `cycles` already spent and level
+    /// `level` already charged. Updates structure stats, not CPU or machine access counters.
+    @inline(never)
+    func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable,
+                   from start: Int, cycles startCycles: Int, level startLevel: Int) -> MMUResult {
+        var r = MMUResult()
+        let need = TLBMeta.need(kind, privilege)
+        let tag = UInt32(truncatingIfNeeded: currentTag)
+        let which = kind == .execute ? 1 : 0
+        let path = paths[which]
+        let levels = pathLevels[which]
+        let fillTargets = fills[which]
+        var cycles = startCycles
+        var current = startLevel
+        var p = start
+        while p < path.count {
+            let level = levels[p]
+            if level != current { cycles &+= hitCost(level); current = level }
+            let tlb = path[p]
+            let i = tlb.lookup(va, tag: tag, need: need)
+            if i >= 0 {
+                let meta = tlb.metas[i], base = tlb.bases[i]
+                let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
+                let size = sizeBytes[sizeIndex]
+                r.physicalAddress = base | (va & (size &- 1))
+                r.pageBytes = size
+                r.tlbIndex = pathIndex[which][p]
+                r.tlbLevel = level
+                r.cycles = cycles
+                for target in fillTargets[sizeIndex] where target.level < level {
+                    target.tlb.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
+                }
+                return r
+            }
+            p &+= 1
+        }
+        // Page-walk caches, deepest level first.
+        var startAt = 0
+        var table = space.root
+        var inherited = WalkPermissions.root
+        var q = pageWalkCaches.count - 1
+        while q >= 0 {
+            let cache = pageWalkCaches[q]
+            let i = cache.lookup(va, tag: tag, need: 0)
+            if i >= 0 {
+                let level = pageWalkCacheLevels[q]
+                let meta = cache.metas[i]
+                startAt = level + 1
+                table = cache.bases[i]
+                inherited = (meta & TLBMeta.writable != 0 ? WalkPermissions.writable : 0)
+                    | (meta & TLBMeta.user != 0 ? WalkPermissions.user : 0)
+                    | (meta & TLBMeta.executable == 0 ? WalkPermissions.noExecute : 0)
+                cycles &+= machine.costStorage.pointee.pageWalkCacheHit
+                r.pageWalkCacheLevel = level
+                break
+            }
+            q &-= 1
+        }
+        let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch)
+        r.references = t.references
+        cycles &+= t.references &* machine.costStorage.pointee.memoryReference
+        r.cycles = cycles
+        if let fault = t.fault {
+            r.fault = fault
+            return r
+        }
+        r.physicalAddress = t.physicalAddress
+        r.pageBytes = t.pageBytes
+        let sizeIndex = sizeIndexOfLevel[t.level]
+        let flags = scratch.leafFlags.pointee
+        let base = t.physicalAddress & ~(t.pageBytes &- 1)
+        for target in fillTargets[sizeIndex] {
+            target.tlb.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
+        }
+        for (k, cache) in pageWalkCaches.enumerated() {
+            let level = pageWalkCacheLevels[k]
+            if level >= startAt && level < t.level {
+                let perms = scratch.permissions[level]
+                let cacheFlags = (perms & WalkPermissions.writable != 0 ? TLBMeta.writable : 0)
+                    | (perms & WalkPermissions.user != 0 ? TLBMeta.user : 0)
+                    | (perms & WalkPermissions.noExecute == 0 ? TLBMeta.executable : 0) | TLBMeta.readable
+                cache.fill(va, sizeIndex: 0, base: scratch.tables[level], flags: cacheFlags, tag: tag)
+            }
+        }
+        return r
+    }
+
+    /// Translates a buffer of accesses of the current space (the first byte of each; split
+    /// page-crossing accesses beforehand with `PageSplitter`). Faults are counted, not handled.
+    /// No allocation per access. Updates CPU, structure and machine counters.
+    public func run(_ accesses: UnsafeBufferPointer<Access>, privilege: Privilege = .user) throws(VMError) -> RunSummary {
+        guard let space else { throw .noAddressSpace(cpu: index) }
+        guard space.isLive else { throw .released }
+        var summary = RunSummary()
+        let tag = UInt32(truncatingIfNeeded: currentTag)
+        let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
+        let dataFirst = paths[0].first, instrFirst = paths[1].first
+        let dataLevel = pathLevels[0].first ?? 0, instrLevel = pathLevels[1].first ?? 0
+        let dataCost = hitCost(dataLevel), instrCost = hitCost(instrLevel)
+        let memoryReference = machine.costStorage.pointee.memoryReference
+        var firstLevelHits = 0
+        var firstLevelCycles = 0
+        var cycles = 0
+        var referenceCycles = 0
+        for a in accesses {
+            let va = a.address
+            let kind = a.kind
+            let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
+            let fetch = kind == .execute
+            if let first = fetch ? instrFirst : dataFirst {
+                let cost = fetch ? instrCost : dataCost
+                if first.lookup(va, tag: tag, need: need) >= 0 {
+                    firstLevelHits &+= 1
+                    firstLevelCycles &+= cost
+                    continue
+                }
+                let r = translate(va, kind, privilege, space, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel)
+                summary.add(r)
+                cycles &+= r.cycles
+                referenceCycles &+= r.references &* memoryReference
+            } else {
+                let r = translate(va, kind, privilege, space, from: 0, cycles: 0, level: 0)
+                summary.add(r)
+                cycles &+= r.cycles
+                referenceCycles &+= r.references &* memoryReference
+            }
+        }
+        summary.accesses = accesses.count
+        summary.tlbHits &+= firstLevelHits
+        summary.cycles = cycles &+ firstLevelCycles
+        let s = stats
+        s.pointee.accesses &+= summary.accesses
+        s.pointee.cycles &+= summary.cycles
+        s.pointee.tlbHits &+= summary.tlbHits
+        s.pointee.walks &+= summary.walks
+        s.pointee.pageWalkCacheHits &+= summary.pageWalkCacheHits
+        s.pointee.faults &+= summary.faults
+        let counters = machine.counters
+        counters.accesses &+= summary.accesses
+        counters.cycles &+= summary.cycles &- referenceCycles
+        return summary
+    }
+
+    /// `run` over an array.
+    public func run(_ accesses: [Access], privilege: Privilege = .user) throws(VMError) -> RunSummary {
+        var result: Result<RunSummary, VMError> = .success(RunSummary())
+        accesses.withUnsafeBufferPointer { buffer in
+            do throws(VMError) { result = .success(try run(buffer, privilege: privilege)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+}
+
+extension RunSummary {
+    @inline(__always)
+    mutating func add(_ r: MMUResult) {
+        if r.tlbLevel > 0 { tlbHits &+= 1 } else { walks &+= 1 }
+        if r.pageWalkCacheLevel >= 0 { pageWalkCacheHits &+= 1 }
+        if let fault = r.fault {
+            faults &+= 1
+            if firstFault == nil { firstFault = fault }
+        }
+    }
+}

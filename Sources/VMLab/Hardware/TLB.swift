@@ -1,0 +1,397 @@
+/// Counters of one TLB structure (or one page-walk-cache level).
+public struct TLBStats: Sendable, Equatable {
+    /// Lookups that found a usable entry.
+    public var hits = 0
+    /// Lookups that found none (or one whose permissions or dirty bit did not allow the access).
+    public var misses = 0
+    /// Valid entries replaced by a fill.
+    public var evictions = 0
+    /// Entries written (new or refreshed).
+    public var fills = 0
+    /// Flush operations (all, by ASID, non-global) applied to this structure.
+    public var flushes = 0
+    /// Entries removed by `invalidate` (invlpg).
+    public var invalidations = 0
+
+    public init() {}
+
+    /// hits / (hits + misses), 0 when there were no lookups.
+    public var hitRate: Double { hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses) }
+}
+
+/// One valid entry of a TLB, as `TLB.dump()` lists it.
+public struct TLBEntryInfo: Sendable, Equatable {
+    /// Set and way where the entry sits.
+    public var set: Int
+    public var way: Int
+    /// Virtual page number at the entry's page size (`va >> log2(pageBytes)`); for a page-walk
+    /// cache, the VA bits above the level's index shift.
+    public var vpn: UInt64
+    /// Physical frame number (physical base >> the mode's base-page bits).
+    public var pfn: UInt64
+    /// Physical address of the page (or, for a page-walk cache, of the next-level table).
+    public var physicalBase: UInt64
+    /// Page size (for a page-walk cache: the span of VA one entry covers).
+    public var pageBytes: UInt64
+    /// ASID/PCID tag (the CPU number when PCIDs are off).
+    public var asid: Int
+    public var global: Bool
+    public var readable: Bool
+    public var writable: Bool
+    public var executable: Bool
+    public var user: Bool
+    public var dirty: Bool
+}
+
+/// Bits of an entry's metadata word.
+enum TLBMeta {
+    static let tagMask: UInt32 = 0xFFFF
+    static let valid: UInt32 = 1 << 16
+    static let global: UInt32 = 1 << 17
+    static let sizeShift: UInt32 = 18
+    static let sizeMask: UInt32 = 7 << 18
+    static let readable: UInt32 = 1 << 21
+    static let writable: UInt32 = 1 << 22
+    static let executable: UInt32 = 1 << 23
+    static let user: UInt32 = 1 << 24
+    static let dirty: UInt32 = 1 << 25
+    /// Permission/flag bits a fill may set.
+    static let flagMask: UInt32 = readable | writable | executable | user | dirty | global
+    /// Bits compared for a tagged match: tag, valid, size.
+    static let matchMask: UInt32 = tagMask | valid | sizeMask
+    /// Bits compared for a global match: valid, global, size.
+    static let globalMatchMask: UInt32 = valid | global | sizeMask
+
+    /// Bits an access needs in a cached entry: read → R; write → W and D (a clean entry goes to
+    /// the walker, which sets D in the PTE); execute → X; user mode adds U.
+    @inline(__always)
+    static func need(_ kind: AccessKind, _ privilege: Privilege) -> UInt32 {
+        let base: UInt32 = kind == .read ? readable : (kind == .write ? writable | dirty : executable)
+        return privilege == .user ? base | user : base
+    }
+}
+
+/// The mutable state of a structure, in one heap block (plain stores on the hot path).
+struct TLBState {
+    var stats = TLBStats()
+    var clock: UInt64 = 0
+    var rng: SeededGenerator
+}
+
+/// One set-associative TLB structure: flat arrays of `entries` slots, way `w` of set `s` at
+/// slot `s × ways + w`. See `TLBLevelConfiguration` for the set-index rule and
+/// `TLBReplacement` for the victim rules. Lookups and fills never allocate.
+///
+/// The same class serves as one level of a page-walk cache (`isPageWalkCache`): the "page size"
+/// is the VA span of one entry and the physical base is the next table's address.
+public final class TLB {
+    /// Name in stats and dumps (`"L1d"`, or `"PWC PD"` for a page-walk-cache level).
+    public let name: String
+    public let entries: Int
+    public let ways: Int
+    public let sets: Int
+    public let replacement: TLBReplacement
+    public let kind: TLBKind
+    /// Page sizes held, smallest first.
+    public let pageSizes: [UInt64]
+    /// True when one structure serves every CPU.
+    public let isShared: Bool
+    /// True for a page-walk-cache level.
+    public let isPageWalkCache: Bool
+    /// The CPU owning a private structure (−1 when shared).
+    public let cpu: Int
+
+    let keys: UnsafeMutablePointer<UInt64>
+    let bases: UnsafeMutablePointer<UInt64>
+    let metas: UnsafeMutablePointer<UInt32>
+    let stamps: UnsafeMutablePointer<UInt64>
+    let tree: UnsafeMutablePointer<UInt8>
+    let state: UnsafeMutablePointer<TLBState>
+    let heldCount: Int
+    let heldShifts: UnsafeMutablePointer<UInt64>
+    let heldSizeTags: UnsafeMutablePointer<UInt32>
+    /// Local slot of each mode size index (−1 when not held); 8 slots.
+    let localOfSize: UnsafeMutablePointer<Int>
+    let setMask: Int
+    let pow2Sets: Bool
+    let frameBits: UInt64
+    /// Bytes per mode size index (for dumps).
+    let sizeBytes: [UInt64]
+
+    /// A structure holding the sizes `held` (mode size index and log2 of the size, smallest first).
+    init(name: String, entries: Int, ways: Int, replacement: TLBReplacement, kind: TLBKind,
+         held: [(sizeIndex: Int, shift: Int)], shared: Bool, cpu: Int, pageWalkCache: Bool,
+         frameBits: Int, seed: UInt64) {
+        self.name = name
+        self.entries = entries
+        self.ways = ways == 0 ? entries : ways
+        self.sets = entries / self.ways
+        self.replacement = replacement
+        self.kind = kind
+        self.isShared = shared
+        self.isPageWalkCache = pageWalkCache
+        self.cpu = shared ? -1 : cpu
+        self.pageSizes = held.map { UInt64(1) << UInt64($0.shift) }
+        self.frameBits = UInt64(frameBits)
+        var bytes = [UInt64](repeating: 0, count: 8)
+        for h in held { bytes[h.sizeIndex] = UInt64(1) << UInt64(h.shift) }
+        self.sizeBytes = bytes
+        keys = .allocate(capacity: entries); keys.initialize(repeating: ~0, count: entries)
+        bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
+        metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
+        stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
+        let treeCount = replacement == .plru ? entries : 1
+        tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
+        state = .allocate(capacity: 1)
+        state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
+        heldCount = held.count
+        heldShifts = .allocate(capacity: max(1, held.count))
+        heldSizeTags = .allocate(capacity: max(1, held.count))
+        localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
+        for (i, h) in held.enumerated() {
+            heldShifts[i] = UInt64(h.shift)
+            heldSizeTags[i] = UInt32(h.sizeIndex) << TLBMeta.sizeShift
+            localOfSize[h.sizeIndex] = i
+        }
+        setMask = sets - 1
+        pow2Sets = sets & (sets - 1) == 0
+    }
+
+    deinit {
+        keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
+        state.deinitialize(count: 1); state.deallocate()
+        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate()
+    }
+
+    /// Hits, misses, evictions, fills, flushes, invalidations.
+    public var stats: TLBStats { state.pointee.stats }
+
+    /// Sets the counters back to zero (contents stay).
+    public func resetStats() { state.pointee.stats = TLBStats() }
+
+    /// True when the structure holds pages of `pageBytes`.
+    public func holds(pageBytes: UInt64) -> Bool { pageSizes.contains(pageBytes) }
+
+    /// The set of `va` for pages of `pageBytes` (VPN mod sets), or nil when that size is not held.
+    public func setIndex(_ va: UInt64, pageBytes: UInt64) -> Int? {
+        guard pageSizes.contains(pageBytes) else { return nil }
+        return Int((va >> UInt64(pageBytes.trailingZeroBitCount)) % UInt64(sets))
+    }
+
+    @inline(__always)
+    func setOf(_ vpn: UInt64) -> Int {
+        pow2Sets ? Int(truncatingIfNeeded: vpn) & setMask : Int(vpn % UInt64(sets))
+    }
+
+    /// Looks `va` up for `tag`: returns the slot of an entry that matches (same VPN and size,
+    /// same tag or global) and has every bit of `need`, or −1. A matching entry without the
+    /// needed bits counts as a miss (the access goes to the walker). Counts the hit or miss and
+    /// updates the replacement state on a hit.
+    @inline(__always)
+    func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
+        var h = 0
+        while h < heldCount {
+            let vpn = va >> heldShifts[h]
+            let set = setOf(vpn)
+            let sizeTag = heldSizeTags[h]
+            let want = tag | TLBMeta.valid | sizeTag
+            let globalWant = TLBMeta.valid | TLBMeta.global | sizeTag
+            var i = set &* ways
+            let end = i &+ ways
+            while i < end {
+                if keys[i] == vpn {
+                    let m = metas[i]
+                    if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
+                        if m & need == need {
+                            used(i, set: set)
+                            return i
+                        }
+                        state.pointee.stats.misses &+= 1
+                        return -1
+                    }
+                }
+                i &+= 1
+            }
+            h &+= 1
+        }
+        state.pointee.stats.misses &+= 1
+        return -1
+    }
+
+    /// Counts a hit on slot `i` and updates LRU stamps or the PLRU tree.
+    @inline(__always)
+    func used(_ i: Int, set: Int) {
+        let s = state
+        s.pointee.stats.hits &+= 1
+        switch replacement {
+        case .lru:
+            s.pointee.clock &+= 1
+            stamps[i] = s.pointee.clock
+        case .plru:
+            touch(set: set, way: i &- set &* ways)
+        case .fifo, .random:
+            break
+        }
+    }
+
+    /// Points every PLRU node on `way`'s path away from it.
+    @inline(__always)
+    func touch(set: Int, way: Int) {
+        let base = set &* ways
+        var node = 1, low = 0, span = ways
+        while span > 1 {
+            let half = span >> 1
+            if way < low &+ half {
+                tree[base &+ node] = 1
+                node = node &* 2
+            } else {
+                tree[base &+ node] = 0
+                node = node &* 2 &+ 1
+                low &+= half
+            }
+            span = half
+        }
+    }
+
+    /// The way to replace in a full set.
+    func victim(set: Int) -> Int {
+        let base = set * ways
+        switch replacement {
+        case .lru, .fifo:
+            var best = 0
+            var oldest = stamps[base]
+            for way in 1..<max(1, ways) where stamps[base + way] < oldest {
+                oldest = stamps[base + way]; best = way
+            }
+            return best
+        case .plru:
+            var node = 1, low = 0, span = ways
+            while span > 1 {
+                let half = span >> 1
+                if tree[base + node] == 0 { node = node * 2 } else { node = node * 2 + 1; low += half }
+                span = half
+            }
+            return low
+        case .random:
+            return Int(state.pointee.rng.next(below: UInt64(ways)))
+        }
+    }
+
+    /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
+    /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
+    /// page and tag is overwritten in place; otherwise an invalid way (lowest first) or the
+    /// policy's victim is used. Does nothing when the structure does not hold that size.
+    @inline(__always)
+    func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+        let local = localOfSize[sizeIndex]
+        if local < 0 { return }
+        let vpn = va >> heldShifts[local]
+        let set = setOf(vpn)
+        let sizeTag = heldSizeTags[local]
+        let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
+        let start = set &* ways
+        var free = -1
+        var slot = -1
+        var i = start
+        let end = start &+ ways
+        while i < end {
+            let m = metas[i]
+            if m & TLBMeta.valid == 0 {
+                if free < 0 { free = i }
+            } else if keys[i] == vpn && m & TLBMeta.sizeMask == sizeTag
+                        && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
+                slot = i
+                break
+            }
+            i &+= 1
+        }
+        let s = state
+        if slot < 0 {
+            if free >= 0 {
+                slot = free
+            } else {
+                slot = start &+ victim(set: set)
+                s.pointee.stats.evictions &+= 1
+            }
+            if replacement == .fifo || replacement == .lru {
+                s.pointee.clock &+= 1
+                stamps[slot] = s.pointee.clock
+            }
+        } else if replacement == .lru {
+            s.pointee.clock &+= 1
+            stamps[slot] = s.pointee.clock
+        }
+        if replacement == .plru { touch(set: set, way: slot &- start) }
+        keys[slot] = vpn
+        bases[slot] = base
+        metas[slot] = meta
+        s.pointee.stats.fills &+= 1
+    }
+
+    /// invlpg: removes the entries translating `va` (every held size) that carry `tag` or are
+    /// global. Returns how many were removed.
+    @discardableResult
+    public func invalidate(_ va: UInt64, tag: Int) -> Int {
+        var removed = 0
+        for h in 0..<heldCount {
+            let vpn = va >> heldShifts[h]
+            let start = setOf(vpn) * ways
+            for i in start..<(start + ways) where keys[i] == vpn {
+                let m = metas[i]
+                if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
+                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) || m & TLBMeta.global != 0) {
+                    metas[i] = 0
+                    removed += 1
+                }
+            }
+        }
+        state.pointee.stats.invalidations += removed
+        return removed
+    }
+
+    /// Removes every entry, global ones included.
+    public func flushAll() {
+        for i in 0..<entries { metas[i] = 0 }
+        state.pointee.stats.flushes += 1
+    }
+
+    /// Removes the non-global entries tagged `tag` (INVPCID single-context).
+    public func flush(asid tag: Int) {
+        let t = UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask
+        for i in 0..<entries {
+            let m = metas[i]
+            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t { metas[i] = 0 }
+        }
+        state.pointee.stats.flushes += 1
+    }
+
+    /// Removes every non-global entry, whatever its tag.
+    public func flushNonGlobal() {
+        for i in 0..<entries where metas[i] & TLBMeta.global == 0 { metas[i] = 0 }
+        state.pointee.stats.flushes += 1
+    }
+
+    /// Number of valid entries.
+    public var validCount: Int {
+        var n = 0
+        for i in 0..<entries where metas[i] & TLBMeta.valid != 0 { n += 1 }
+        return n
+    }
+
+    /// Every valid entry with its set and way, in slot order.
+    public func dump() -> [TLBEntryInfo] {
+        var out: [TLBEntryInfo] = []
+        for i in 0..<entries {
+            let m = metas[i]
+            guard m & TLBMeta.valid != 0 else { continue }
+            out.append(TLBEntryInfo(
+                set: i / ways, way: i % ways, vpn: keys[i], pfn: bases[i] >> frameBits, physicalBase: bases[i],
+                pageBytes: sizeBytes[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)],
+                asid: Int(m & TLBMeta.tagMask), global: m & TLBMeta.global != 0,
+                readable: m & TLBMeta.readable != 0, writable: m & TLBMeta.writable != 0,
+                executable: m & TLBMeta.executable != 0, user: m & TLBMeta.user != 0,
+                dirty: m & TLBMeta.dirty != 0))
+        }
+        return out
+    }
+}
