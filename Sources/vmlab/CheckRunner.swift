@@ -63,7 +63,11 @@ struct CheckRunner: Sendable {
         // 2. The checker declares its tests.
         guard setLimits(on: state) else { return broken("the lab's time limit was used up before check.lua ran") }
         do {
-            try state.runFile(unit.checker)
+            // Named by its file name, so messages read `check.lua:12:`.
+            guard let text = try? String(contentsOfFile: unit.checker, encoding: .utf8) else {
+                return broken("cannot read \(unit.checker)")
+            }
+            try state.run(text, name: "@" + (unit.checker as NSString).lastPathComponent)
         } catch let error as LuaError {
             return broken("check.lua failed: " + Self.explain(error, limits: limits))
         } catch {
