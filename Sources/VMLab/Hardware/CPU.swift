@@ -118,6 +118,26 @@ public final class CPU {
     let sizeIndexOfLevel: [Int]
     let sizeBytes: [UInt64]
     let machine: Machine
+    // Hot-path copies of the above in raw memory (no retains, no bounds checks).
+    /// Fills empty path slots (never looked up).
+    let placeholder: TLB
+    let costs: UnsafeMutablePointer<CostModel>
+    /// costs.tlbHit per level number 0…16 (refreshed at each `access`/`run`).
+    let levelCost: UnsafeMutablePointer<Int>
+    /// Paths: data at 0..<pathCount[0], instruction at 16..<16 + pathCount[1].
+    let pathTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    let pathLevel: UnsafeMutablePointer<Int>
+    let pathSlot: UnsafeMutablePointer<Int>
+    let pathCount: UnsafeMutablePointer<Int>
+    /// Fill targets of (path p, size s): at (p × 8 + s) × 16 ..< + fillCount[p × 8 + s].
+    let fillTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    let fillLevel: UnsafeMutablePointer<Int>
+    let fillCount: UnsafeMutablePointer<Int>
+    let pwcTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    let pwcLevel: UnsafeMutablePointer<Int>
+    let pwcCount: Int
+    let sizeOfIndex: UnsafeMutablePointer<UInt64>
+    let sizeIndexOf: UnsafeMutablePointer<Int>
 
     init(index: Int, processors: Processors, tlbs: [TLB], levels: [TLBLevelConfiguration],
          pageWalkCaches: [(level: Int, cache: TLB)]) {
@@ -163,11 +183,59 @@ public final class CPU {
         self.pathLevels = pathLevels
         self.pathIndex = pathIndex
         self.fills = fills
+        costs = processors.machine.costStorage
+        levelCost = .allocate(capacity: 17); levelCost.initialize(repeating: 0, count: 17)
+        placeholder = TLB(name: "", entries: 1, ways: 1, replacement: .lru, kind: .unified, held: [], shared: false,
+                          cpu: index, pageWalkCache: false, frameBits: mode.pageBits, seed: 0)
+        pathTLB = .allocate(capacity: 32)
+        pathTLB.initialize(repeating: Unmanaged.passUnretained(placeholder), count: 32)
+        pathLevel = .allocate(capacity: 32); pathLevel.initialize(repeating: 0, count: 32)
+        pathSlot = .allocate(capacity: 32); pathSlot.initialize(repeating: 0, count: 32)
+        pathCount = .allocate(capacity: 2)
+        fillTLB = .allocate(capacity: 16 * 16)
+        fillLevel = .allocate(capacity: 16 * 16); fillLevel.initialize(repeating: 0, count: 256)
+        fillCount = .allocate(capacity: 16); fillCount.initialize(repeating: 0, count: 16)
+        for w in 0..<2 {
+            pathCount[w] = min(16, paths[w].count)
+            for p in 0..<pathCount[w] {
+                pathTLB[w * 16 + p] = Unmanaged.passUnretained(paths[w][p])
+                pathLevel[w * 16 + p] = pathLevels[w][p]
+                pathSlot[w * 16 + p] = pathIndex[w][p]
+            }
+            for (size, targets) in fills[w].enumerated() where size < 8 {
+                let key = w * 8 + size
+                fillCount[key] = min(16, targets.count)
+                for (k, t) in targets.prefix(16).enumerated() {
+                    (fillTLB + key * 16 + k).initialize(to: Unmanaged.passUnretained(t.tlb))
+                    fillLevel[key * 16 + k] = t.level
+                }
+            }
+        }
+        pwcCount = self.pageWalkCaches.count
+        pwcTLB = .allocate(capacity: max(1, pwcCount))
+        pwcLevel = .allocate(capacity: max(1, pwcCount))
+        for (k, cache) in self.pageWalkCaches.enumerated() {
+            (pwcTLB + k).initialize(to: Unmanaged.passUnretained(cache))
+            pwcLevel[k] = pageWalkCacheLevels[k]
+        }
+        sizeOfIndex = .allocate(capacity: 8); sizeOfIndex.initialize(repeating: 0, count: 8)
+        for (k, size) in sizes.enumerated() where k < 8 { sizeOfIndex[k] = size }
+        sizeIndexOf = .allocate(capacity: mode.levels)
+        for (level, k) in sizeIndexOfLevel.enumerated() { sizeIndexOf[level] = k }
     }
 
     deinit {
         stats.deallocate()
         scratch.release()
+        levelCost.deallocate(); pathTLB.deallocate(); pathLevel.deallocate(); pathSlot.deallocate()
+        pathCount.deallocate(); fillTLB.deallocate(); fillLevel.deallocate(); fillCount.deallocate()
+        pwcTLB.deallocate(); pwcLevel.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
+    }
+
+    /// Copies `costs.tlbHit` into `levelCost` (level number → cycles).
+    func refreshCosts() {
+        let list = costs.pointee.tlbHit
+        for level in 0...16 { levelCost[level] = list.isEmpty || level == 0 ? 0 : list[min(level, list.count) - 1] }
     }
 
     /// Counters of this CPU.
@@ -295,6 +363,7 @@ public final class CPU {
     /// Faults are returned in the result (not thrown); throws only when no space is current.
     public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
         guard let space else { throw .noAddressSpace(cpu: index) }
+        refreshCosts()
         let r = translate(va, kind, privilege, space, from: 0, cycles: 0, level: 0)
         let s = stats
         s.pointee.accesses += 1
@@ -317,29 +386,34 @@ public final class CPU {
         let need = TLBMeta.need(kind, privilege)
         let tag = UInt32(truncatingIfNeeded: currentTag)
         let which = kind == .execute ? 1 : 0
-        let path = paths[which]
-        let levels = pathLevels[which]
-        let fillTargets = fills[which]
+        let first = which &* 16
+        let count = pathCount[which]
         var cycles = startCycles
         var current = startLevel
         var p = start
-        while p < path.count {
-            let level = levels[p]
-            if level != current { cycles &+= hitCost(level); current = level }
-            let tlb = path[p]
-            let i = tlb.lookup(va, tag: tag, need: need)
-            if i >= 0 {
+        while p < count {
+            let level = pathLevel[first &+ p]
+            if level != current { cycles &+= levelCost[level]; current = level }
+            let hit: Bool = pathTLB[first &+ p]._withUnsafeGuaranteedRef { tlb in
+                let i = tlb.lookup(va, tag: tag, need: need)
+                if i < 0 { return false }
                 let meta = tlb.metas[i], base = tlb.bases[i]
                 let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
-                let size = sizeBytes[sizeIndex]
+                let size = sizeOfIndex[sizeIndex]
                 r.physicalAddress = base | (va & (size &- 1))
                 r.pageBytes = size
-                r.tlbIndex = pathIndex[which][p]
+                let key = which &* 8 &+ sizeIndex
+                for k in 0..<fillCount[key] where fillLevel[key &* 16 &+ k] < level {
+                    fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
+                        $0.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
+                    }
+                }
+                return true
+            }
+            if hit {
+                r.tlbIndex = pathSlot[first &+ p]
                 r.tlbLevel = level
                 r.cycles = cycles
-                for target in fillTargets[sizeIndex] where target.level < level {
-                    target.tlb.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
-                }
                 return r
             }
             p &+= 1
@@ -348,19 +422,22 @@ public final class CPU {
         var startAt = 0
         var table = space.root
         var inherited = WalkPermissions.root
-        var q = pageWalkCaches.count - 1
+        var q = pwcCount &- 1
         while q >= 0 {
-            let cache = pageWalkCaches[q]
-            let i = cache.lookup(va, tag: tag, need: 0)
-            if i >= 0 {
-                let level = pageWalkCacheLevels[q]
+            let found: Bool = pwcTLB[q]._withUnsafeGuaranteedRef { cache in
+                let i = cache.lookup(va, tag: tag, need: 0)
+                if i < 0 { return false }
                 let meta = cache.metas[i]
-                startAt = level + 1
                 table = cache.bases[i]
                 inherited = (meta & TLBMeta.writable != 0 ? WalkPermissions.writable : 0)
                     | (meta & TLBMeta.user != 0 ? WalkPermissions.user : 0)
                     | (meta & TLBMeta.executable == 0 ? WalkPermissions.noExecute : 0)
-                cycles &+= machine.costStorage.pointee.pageWalkCacheHit
+                return true
+            }
+            if found {
+                let level = pwcLevel[q]
+                startAt = level &+ 1
+                cycles &+= costs.pointee.pageWalkCacheHit
                 r.pageWalkCacheLevel = level
                 break
             }
@@ -368,28 +445,34 @@ public final class CPU {
         }
         let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch)
         r.references = t.references
-        cycles &+= t.references &* machine.costStorage.pointee.memoryReference
+        cycles &+= t.references &* costs.pointee.memoryReference
         r.cycles = cycles
-        if let fault = t.fault {
-            r.fault = fault
+        if t.fault != nil {
+            r.fault = t.fault
             return r
         }
         r.physicalAddress = t.physicalAddress
         r.pageBytes = t.pageBytes
-        let sizeIndex = sizeIndexOfLevel[t.level]
+        let sizeIndex = sizeIndexOf[t.level]
         let flags = scratch.leafFlags.pointee
         let base = t.physicalAddress & ~(t.pageBytes &- 1)
-        for target in fillTargets[sizeIndex] {
-            target.tlb.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
+        let key = which &* 8 &+ sizeIndex
+        for k in 0..<fillCount[key] {
+            fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
+                $0.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
+            }
         }
-        for (k, cache) in pageWalkCaches.enumerated() {
-            let level = pageWalkCacheLevels[k]
+        for k in 0..<pwcCount {
+            let level = pwcLevel[k]
             if level >= startAt && level < t.level {
                 let perms = scratch.permissions[level]
                 let cacheFlags = (perms & WalkPermissions.writable != 0 ? TLBMeta.writable : 0)
                     | (perms & WalkPermissions.user != 0 ? TLBMeta.user : 0)
                     | (perms & WalkPermissions.noExecute == 0 ? TLBMeta.executable : 0) | TLBMeta.readable
-                cache.fill(va, sizeIndex: 0, base: scratch.tables[level], flags: cacheFlags, tag: tag)
+                let tableAddress = scratch.tables[level]
+                pwcTLB[k]._withUnsafeGuaranteedRef {
+                    $0.fill(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
+                }
             }
         }
         return r
@@ -401,13 +484,15 @@ public final class CPU {
     public func run(_ accesses: UnsafeBufferPointer<Access>, privilege: Privilege = .user) throws(VMError) -> RunSummary {
         guard let space else { throw .noAddressSpace(cpu: index) }
         guard space.isLive else { throw .released }
+        refreshCosts()
         var summary = RunSummary()
         let tag = UInt32(truncatingIfNeeded: currentTag)
         let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
-        let dataFirst = paths[0].first, instrFirst = paths[1].first
-        let dataLevel = pathLevels[0].first ?? 0, instrLevel = pathLevels[1].first ?? 0
-        let dataCost = hitCost(dataLevel), instrCost = hitCost(instrLevel)
-        let memoryReference = machine.costStorage.pointee.memoryReference
+        let hasData = pathCount[0] > 0, hasInstr = pathCount[1] > 0
+        let dataFirst = pathTLB[0], instrFirst = pathTLB[16]
+        let dataLevel = hasData ? pathLevel[0] : 0, instrLevel = hasInstr ? pathLevel[16] : 0
+        let dataCost = levelCost[dataLevel], instrCost = levelCost[instrLevel]
+        let memoryReference = costs.pointee.memoryReference
         var firstLevelHits = 0
         var firstLevelCycles = 0
         var cycles = 0
@@ -417,9 +502,10 @@ public final class CPU {
             let kind = a.kind
             let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
             let fetch = kind == .execute
-            if let first = fetch ? instrFirst : dataFirst {
+            if fetch ? hasInstr : hasData {
                 let cost = fetch ? instrCost : dataCost
-                if first.lookup(va, tag: tag, need: need) >= 0 {
+                let first = fetch ? instrFirst : dataFirst
+                if first._withUnsafeGuaranteedRef({ $0.lookup(va, tag: tag, need: need) }) >= 0 {
                     firstLevelHits &+= 1
                     firstLevelCycles &+= cost
                     continue
