@@ -75,12 +75,13 @@ extension PagingMode {
             throw .invalidMode(reason: "PTE size \(pteBytes) is not 1, 2, 4 or 8 bytes")
         }
         let layout = PTELayout.textbook(pteBytes: pteBytes)
-        let names = levelBits.count == 2 ? ["PD", "PT"] : (0..<levelBits.count).reversed().map { "level \($0)" }
-        return try PagingMode(
-            name: "custom", architecture: .textbook, pageBits: pageBits, levelBits: levelBits,
-            levelNames: names, leafAllowed: levelBits.indices.map { $0 == levelBits.count - 1 },
-            pteBytes: pteBytes, canonical: .zeroExtended,
-            physicalAddressBits: min(64, layout.frameBits + pageBits), layout: layout)
+        let levelNames = levelBits.count == 2 ? ["PD", "PT"] : (0..<levelBits.count).reversed().map { "level \($0)" }
+        let leafAllowed = levelBits.indices.map { $0 == levelBits.count - 1 }
+        let checkedVABits = try validate(pageBits: pageBits, levelBits: levelBits, levelNames: levelNames,
+                                         leafAllowed: leafAllowed, pteBytes: pteBytes)
+        return PagingMode(checkedName: "custom", architecture: .textbook, vaBits: checkedVABits, pageBits: pageBits,
+                          levelBits: levelBits, levelNames: levelNames, leafAllowed: leafAllowed, pteBytes: pteBytes,
+                          canonical: .zeroExtended, physicalAddressBits: min(64, layout.frameBits + pageBits), layout: layout)
     }
 
     /// Names accepted by `named(_:)`.

@@ -60,13 +60,10 @@ public struct PagingMode: Sendable, Equatable, CustomStringConvertible {
         return "\(name): \(levels) levels (\(parts)), \(vaBits)-bit VA, \(pteBytes)-byte PTEs, pages \(sizes)"
     }
 
-    /// Builds a mode after checking that its parts fit together (each table fits in one page,
-    /// VA bits = page bits + index bits, the last level allows leaves).
-    public init(
-        name: String, architecture: Architecture, pageBits: Int, levelBits: [Int],
-        levelNames: [String], leafAllowed: [Bool], pteBytes: Int, canonical: CanonicalRule,
-        physicalAddressBits: Int, layout: PTELayout
-    ) throws(VMError) {
+    /// Checks that the parts of a mode fit together (each table fits in one page, VA bits =
+    /// page bits + index bits ≤ 64, the last level allows leaves); returns the VA width.
+    public static func validate(pageBits: Int, levelBits: [Int], levelNames: [String], leafAllowed: [Bool],
+                                pteBytes: Int) throws(VMError) -> Int {
         guard !levelBits.isEmpty, levelBits.allSatisfy({ $0 >= 1 && $0 <= 20 }) else {
             throw .invalidMode(reason: "levels must be a non-empty list of index widths between 1 and 20 bits")
         }
@@ -86,6 +83,26 @@ public struct PagingMode: Sendable, Equatable, CustomStringConvertible {
         guard levelNames.count == levelBits.count, leafAllowed.count == levelBits.count, leafAllowed.last == true else {
             throw .invalidMode(reason: "level names and leaf rules must have one entry per level, and the last level must hold leaves")
         }
+        return vaBits
+    }
+
+    /// Builds a mode after checking that its parts fit together (see `validate`).
+    public init(
+        name: String, architecture: Architecture, pageBits: Int, levelBits: [Int],
+        levelNames: [String], leafAllowed: [Bool], pteBytes: Int, canonical: CanonicalRule,
+        physicalAddressBits: Int, layout: PTELayout
+    ) throws(VMError) {
+        let vaBits = try Self.validate(pageBits: pageBits, levelBits: levelBits, levelNames: levelNames,
+                                       leafAllowed: leafAllowed, pteBytes: pteBytes)
+        self.init(checkedName: name, architecture: architecture, vaBits: vaBits, pageBits: pageBits, levelBits: levelBits,
+                  levelNames: levelNames, leafAllowed: leafAllowed, pteBytes: pteBytes, canonical: canonical,
+                  physicalAddressBits: physicalAddressBits, layout: layout)
+    }
+
+    /// Builds a mode whose parts `validate` accepted.
+    init(checkedName name: String, architecture: Architecture, vaBits: Int, pageBits: Int, levelBits: [Int],
+         levelNames: [String], leafAllowed: [Bool], pteBytes: Int, canonical: CanonicalRule,
+         physicalAddressBits: Int, layout: PTELayout) {
         self.name = name
         self.architecture = architecture
         self.vaBits = vaBits
