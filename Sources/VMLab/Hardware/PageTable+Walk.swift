@@ -5,6 +5,7 @@ extension PageTable {
     public func walk(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Walk {
         var steps: [WalkStep] = []
         steps.reserveCapacity(levelCount)
+        counterStorage.pointee.accesses &+= 1
         let result = resolve(va, access, privilege, record: true, steps: &steps)
         return Walk(steps: steps, result: result)
     }
@@ -14,6 +15,7 @@ extension PageTable {
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
         var none: [WalkStep] = []
+        counterStorage.pointee.accesses &+= 1
         return resolve(va, access, privilege, record: false, steps: &none)
     }
 
@@ -29,11 +31,17 @@ extension PageTable {
     /// ```
     /// RISC-V: the walker sets A/D itself (the Svadu behaviour) instead of faulting; supervisor
     /// accesses to user pages are allowed (as with SUM = 1); SMEP/SMAP are not modelled.
+    ///
+    /// The MMU pipeline starts it below the root — at `start`, with the table `startTable` and
+    /// the permissions `inherited` that a page-walk-cache hit supplies — and passes `scratch` to
+    /// learn what the TLB and the page-walk caches need: for each upper level passed, the next
+    /// table and the permissions so far, and the effective permissions of the leaf. Counts a
+    /// walk (the caller counts the access), references, their cycles and faults.
     @inline(__always)
-    func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, record: Bool,
-                 steps: inout [WalkStep]) -> Translation {
+    func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int = 0,
+                 table startTable: UInt64? = nil, inherited: UInt32 = WalkPermissions.root,
+                 scratch: MMUWalkScratch? = nil, record: Bool, steps: inout [WalkStep]) -> Translation {
         let counters = counterStorage
-        counters.pointee.accesses &+= 1
         counters.pointee.walks &+= 1
         var result = Translation()
         guard isCanonical(va) else {
@@ -43,9 +51,11 @@ extension PageTable {
         let memoryBytes = memory.bytes
         let l = layout
         let everyLevel = l.permissionsAtEveryLevel
-        var writable = true, user = true, noExecute = false
-        var table = root
-        var level = 0
+        var writable = inherited & WalkPermissions.writable != 0
+        var user = inherited & WalkPermissions.user != 0
+        var noExecute = inherited & WalkPermissions.noExecute != 0
+        var table = startTable ?? root
+        var level = start
         while level < levelCount {
             let index = (va >> shifts[level]) & indexMasks[level]
             let slot = table &+ index &* pteBytes
@@ -79,6 +89,11 @@ extension PageTable {
                     if record { steps[steps.count - 1].updated = updated }
                 }
                 table = ((raw >> UInt64(l.frameShift)) & frameFieldMask) << pageBits
+                if let scratch {
+                    scratch.tables[level] = table
+                    scratch.permissions[level] = (writable ? WalkPermissions.writable : 0)
+                        | (user ? WalkPermissions.user : 0) | (noExecute ? WalkPermissions.noExecute : 0)
+                }
                 level += 1
                 continue
             }
@@ -100,25 +115,30 @@ extension PageTable {
                 writable = raw & l.writable != 0
                 user = raw & l.user != 0
             }
+            let readable = l.readable == 0 || raw & l.readable != 0
+            let executable = !noExecute && (l.executable == 0 || raw & l.executable != 0)
             if privilege == .user && !user {
                 return fail(&result, va, access, privilege, .supervisorOnly, level: level)
             }
             switch access {
             case .read:
-                if l.readable != 0 && raw & l.readable == 0 {
-                    return fail(&result, va, access, privilege, .notReadable, level: level)
-                }
+                if !readable { return fail(&result, va, access, privilege, .notReadable, level: level) }
             case .write:
                 if !writable { return fail(&result, va, access, privilege, .writeProtected, level: level) }
             case .execute:
-                if noExecute || (l.executable != 0 && raw & l.executable == 0) {
-                    return fail(&result, va, access, privilege, .executeDisabled, level: level)
-                }
+                if !executable { return fail(&result, va, access, privilege, .executeDisabled, level: level) }
             }
             updated = raw | l.accessed | (access == .write ? l.dirty : 0)
             if updated != raw {
                 memory.storeAligned(slot, updated, width: width)
                 if record { steps[steps.count - 1].updated = updated }
+            }
+            if let scratch {
+                // A format without a dirty bit (textbook PTEs) never needs the walker to set one.
+                let dirty = l.dirty == 0 || updated & l.dirty != 0
+                scratch.leafFlags.pointee = (readable ? TLBMeta.readable : 0) | (writable ? TLBMeta.writable : 0)
+                    | (executable ? TLBMeta.executable : 0) | (user ? TLBMeta.user : 0)
+                    | (dirty ? TLBMeta.dirty : 0) | (raw & l.global != 0 ? TLBMeta.global : 0)
             }
             result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
             result.pageBytes = pageMask &+ 1
