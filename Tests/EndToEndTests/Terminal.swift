@@ -68,7 +68,7 @@ final class Terminal {
     /// Types `text`, after a short pause as a person would: libedit may drop
     /// input typed before it has switched the terminal to its own mode.
     func send(_ text: String) {
-        usleep(100_000)
+        usleep(300_000)
         var bytes = Array(text.utf8)
         _ = write(master, &bytes, bytes.count)
     }
@@ -76,7 +76,7 @@ final class Terminal {
     /// Waits (at most `timeout` seconds) until new output contains `text`;
     /// output up to the match is consumed.
     @discardableResult
-    func expect(_ text: String, timeout: Double = 10) throws -> String {
+    func expect(_ text: String, timeout: Double = 30) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let start = consumed ?? output.startIndex
