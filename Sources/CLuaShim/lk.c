@@ -478,6 +478,36 @@ void lk_releaseinterrupts(void) {
   lk_interruptible = NULL;
 }
 
+/* At a prompt Ctrl-C cancels the line, not the program: the handler only
+** notes it, and without SA_RESTART the blocking read returns EINTR so the
+** line editor gives up its line. */
+static volatile sig_atomic_t lk_promptinterrupt = 0;
+
+static void lk_onpromptsigint(int sig) {
+  (void)sig;
+  lk_promptinterrupt = 1;
+}
+
+void lk_catchpromptinterrupts(void) {
+  struct sigaction action;
+  sigset_t interrupt;
+  action.sa_handler = lk_onpromptsigint;
+  action.sa_flags = 0;
+  sigemptyset(&action.sa_mask);
+  lk_promptinterrupt = 0;
+  sigaction(SIGINT, &action, NULL);
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  sigprocmask(SIG_UNBLOCK, &interrupt, NULL);
+}
+
+/* 1 if Ctrl-C was pressed at the prompt since the last call */
+int lk_takepromptinterrupt(void) {
+  int was = lk_promptinterrupt;
+  lk_promptinterrupt = 0;
+  return was;
+}
+
 /* }====================================================== */
 
 

@@ -68,4 +68,14 @@ extension LuaState {
         defer { lk_releaseinterrupts() }
         return try body()
     }
+
+    /// Runs a blocking read (a prompt) during which SIGINT only interrupts the
+    /// read: `body` sees EINTR instead of the process ending. Returns what
+    /// `body` returned and whether Ctrl-C was pressed.
+    public static func readingInterruptibly<T>(_ body: () -> T) -> (result: T, interrupted: Bool) {
+        lk_catchpromptinterrupts()
+        defer { lk_releaseinterrupts() }
+        let result = body()
+        return (result, lk_takepromptinterrupt() != 0)
+    }
 }

@@ -18,6 +18,7 @@ final class LineEditor {
         rl_completer_word_break_characters = strdup(" \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]")
         rl_attempted_completion_function = completeWord
         rl_completion_append_character = 0
+        rl_catch_signals = 0  // Ctrl-C at the prompt is ours: see readLine
         using_history()
         stifle_history(Self.historyLimit)
         if let historyPath { _ = read_history(historyPath) }
@@ -30,11 +31,23 @@ final class LineEditor {
         return String(cString: home) + "/.vmlab_history"
     }
 
-    /// Reads one line with `prompt`; nil at end of input (Ctrl-D).
-    func readLine(prompt: String) -> String? {
-        guard let line = readline(prompt) else { return nil }
+    /// What the person at the keyboard gave.
+    enum Input: Equatable {
+        case line(String)
+        case cancelled  // Ctrl-C: the line is dropped
+        case end        // Ctrl-D on an empty line
+    }
+
+    /// Reads one line with `prompt`. Ctrl-C cancels the line rather than
+    /// ending the program (libedit leaves SIGINT to us: `rl_catch_signals = 0`).
+    func readLine(prompt: String) -> Input {
+        let (line, cancelled) = LuaState.readingInterruptibly { readline(prompt) }
+        guard let line else {
+            if cancelled { print() }
+            return cancelled ? .cancelled : .end
+        }
         defer { free(line) }
-        return String(cString: line)
+        return .line(String(cString: line))
     }
 
     /// Adds an entry to the history and saves the (bounded) history file.

@@ -38,16 +38,19 @@ struct REPL {
         return continuation ? ">> " : "> "
     }
 
-    func readLine(continuation: Bool) -> String? {
+    func readLine(continuation: Bool) -> LineEditor.Input {
         if let editor { return editor.readLine(prompt: prompt(continuation: continuation)) }
-        return Swift.readLine(strippingNewline: true)
+        return Swift.readLine(strippingNewline: true).map { .line($0) } ?? .end
     }
 
     /// Reads lines until they form a chunk that compiles (leaving it on the
-    /// stack) or fails with an error other than "incomplete". nil at end of input.
+    /// stack) or fails with an error other than "incomplete". nil at end of
+    /// input; Ctrl-C drops what was typed of the chunk and prompts again.
     func readChunk() -> String? {
         while true {
-            guard let typed = readLine(continuation: false) else { return nil }
+            let first = readLine(continuation: false)
+            if first == .cancelled { continue }
+            guard case .line(let typed) = first else { return nil }
             let line = typed.hasPrefix("=") ? "return " + typed.dropFirst() : typed
             // An expression first: print its values.
             if (try? state.load("return " + line + ";", name: "=stdin")) != nil {
@@ -61,7 +64,9 @@ struct REPL {
                     editor?.remember(text == line ? typed : text)
                     return text
                 } catch let error as LuaError where error.kind == .syntax && error.message.hasSuffix("<eof>") {
-                    guard let more = readLine(continuation: true) else {
+                    let next = readLine(continuation: true)
+                    if next == .cancelled { break }
+                    guard case .line(let more) = next else {
                         printError(error.message)
                         return nil
                     }

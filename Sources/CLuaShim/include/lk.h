@@ -70,6 +70,8 @@ void lk_interrupt(lua_State *L);
 int lk_stopreason(lua_State *L);  /* 0 none, 1 interrupt, 2 instructions, 3 memory, 4 time */
 void lk_catchinterrupts(lua_State *L);
 void lk_releaseinterrupts(void);
+void lk_catchpromptinterrupts(void);
+int lk_takepromptinterrupt(void);
 
 /* protected calls from Swift */
 int lk_pcalltraceback(lua_State *L, int nargs, int nresults);
