@@ -75,20 +75,12 @@ enum LuaAddressSpace {
             let walk = s.walk(try call.address(2), access: try call.accessKind(3), privilege: try call.privilege(4))
             return call.push(walk.steps.map { step(s.mode, $0) })
         }
-        cls.method("run", signature: "s:run(trace [, {limit=, privilege=}]) -> {accesses=, faults=, refs=, cycles=}", doc: """
+        cls.method("run", signature: "s:run(trace [, {limit=, privilege=, progress=, every=}]) -> {accesses=, faults=, refs=, cycles=}", doc: """
             Replays a trace through the page walker in Swift (no TLB: every access walks), setting A/D bits, and
-            returns what it cost. Faults are counted, not handled. limit caps the number of accesses.
+            returns what it cost. Faults are counted, not handled. Options as for m:run.
             """) { s, call in
             let handle = try call.object(2, traces)
-            var limit = Int.max
-            var privilege = Privilege.user
-            if !call.isNoneOrNil(3) {
-                let t = try call.table(3)
-                try t.checkOptions(["limit", "privilege"], function: "run")
-                limit = try t.integer("limit") ?? .max
-                if (try t.string("privilege")) == "kernel" { privilege = .supervisor }
-            }
-            let result = try replay(handle, on: s, limit: limit, privilege: privilege, state: call.state)
+            let result = try replay(handle, on: s, LuaRun(call, 3, function: "run"), state: call.state)
             return call.push(LuaRecord([("accesses", result.accesses), ("faults", result.faults), ("refs", result.references),
                                         ("cycles", result.references * s.machine.costs.memoryReference)]))
         }
@@ -114,24 +106,15 @@ enum LuaAddressSpace {
     }
 
     /// Walks every access of the trace (from its current position), a batch at a time.
-    static func replay(_ handle: TraceHandle, on s: PageTable, limit: Int, privilege: Privilege, state: LuaState)
+    static func replay(_ handle: TraceHandle, on s: PageTable, _ run: LuaRun, state: LuaState)
         throws -> (accesses: Int, faults: Int, references: Int) {
-        var accesses = 0, faults = 0, references = 0
-        var buffer = [Access](repeating: Access(), count: 4096)
-        let trace = handle.trace
-        while accesses < limit {
-            let n = try buffer.withUnsafeMutableBufferPointer { try trace.next(into: $0) }
-            if n == 0 { break }
-            let count = min(n, limit - accesses)
-            buffer.withUnsafeBufferPointer { batch in
-                for i in 0..<count {
-                    let t = s.translate(batch[i].address, access: batch[i].kind, privilege: privilege)
-                    references &+= t.references
-                    if t.fault != nil { faults &+= 1 }
-                }
+        var faults = 0, references = 0
+        let accesses = try run.replay(handle, state: state) { batch in
+            for access in batch {
+                let t = s.translate(access.address, access: access.kind, privilege: run.privilege)
+                references &+= t.references
+                if t.fault != nil { faults &+= 1 }
             }
-            accesses += count
-            if let stop = state.stopReason { throw LuaScriptError(stop.message) }
         }
         return (accesses, faults, references)
     }
@@ -163,6 +146,15 @@ enum LuaAddressSpace {
         ])
     }
 
+    /// A page fault as a Lua table.
+    static func fault(_ f: PageFault, mode: PagingMode) -> LuaRecord {
+        LuaRecord([
+            ("reason", f.reason.rawValue), ("code", Int(f.code)), ("error_code", f.errorCodeText), ("va", f.va.lua),
+            ("access", f.access.description), ("privilege", f.privilege.rawValue), ("level", f.level),
+            ("level_name", f.level < mode.levels ? mode.levelNames[f.level] : "?"),
+        ])
+    }
+
     static func record(_ walk: Walk, va: UInt64, space s: PageTable) -> LuaRecord {
         let t = walk.result
         var r = LuaRecord()
@@ -171,11 +163,7 @@ enum LuaAddressSpace {
         r.set("cycles", t.references * s.machine.costs.memoryReference)
         r.set("steps", walk.steps.map { step(s.mode, $0) })
         if let f = t.fault {
-            r.set("fault", LuaRecord([
-                ("reason", f.reason.rawValue), ("code", Int(f.code)), ("error_code", f.errorCodeText), ("va", f.va.lua),
-                ("access", f.access.description), ("privilege", f.privilege.rawValue), ("level", f.level),
-                ("level_name", f.level < s.mode.levels ? s.mode.levelNames[f.level] : "?"),
-            ]))
+            r.set("fault", fault(f, mode: s.mode))
         } else {
             r.set("pa", t.physicalAddress.lua)
             r.set("page_size", Int(t.pageBytes))

@@ -4,14 +4,18 @@ import VMLab
 /// `vm.machine{…}`: a simulated computer (physical memory, paging mode,
 /// costs, counters) and its methods.
 enum LuaMachine {
-    static let options = ["memory", "paging", "seed", "costs"]
+    static let options = ["memory", "paging", "seed", "costs"] + LuaProcessorOptions.names
 
-    static func install(in state: LuaState, spaces: LuaClass<PageTable>) -> LuaClass<Machine> {
+    static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
         let cls = LuaClass<Machine>("vm.machine", doc: """
             A simulated computer: physical memory of `memory` bytes in frames of the page size, a buddy
             frame allocator, a paging mode, a cost model and counters.
             local m = vm.machine{ memory = "64 MiB", paging = "x86_64", seed = 42, costs = { memory_reference = 100 } }
             """)
+        let tlbs = LuaTLB.makeClass()
+        let cpus = LuaCPU.makeClass(spaces: spaces, tlbs: tlbs, traces: traces)
+        state.register(tlbs)
+        state.register(cpus)
         cls.tostring { m in "vm.machine(\(Units.size(m.memory.bytes)), \(m.mode.name))" }
         cls.property("memory", doc: "Bytes of physical memory.", get: { m, call in call.push(Int(m.memory.bytes)) })
         cls.property("paging", doc: "The paging mode's name.", get: { m, call in call.push(m.mode.name) })
@@ -22,8 +26,14 @@ enum LuaMachine {
         cls.property("levels", doc: "Names of the page-table levels, root first.", get: { m, call in call.push(m.mode.levelNames) })
         cls.property("stats", doc: """
             Counters: accesses, walks, memory_references, faults, not_present_faults, protection_faults,
-            reserved_bit_faults, minor_faults, major_faults, cycles, free_frames.
-            """, get: { m, call in call.push(stats(m)) })
+            reserved_bit_faults, minor_faults, major_faults, cycles, free_frames; the translation hardware's
+            tlb = { [name] = {hits=, misses=, hit_rate=, evictions=, fills=, flushes=, invalidations=} } (summed over
+            CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers.
+            """, get: { m, call in
+                var r = stats(m)
+                translationStats(m, into: &r)
+                return call.push(r)
+            })
         cls.property("costs", doc: "The cost model in cycles (a table; assign a table to change some costs).",
                      get: { m, call in call.push(LuaCosts.record(m.costs)) },
                      set: { m, call in m.costs = try LuaCosts.read(try call.table(2), base: m.costs, function: "costs") })
@@ -84,13 +94,21 @@ enum LuaMachine {
             m.counters.reset()
             return 0
         }
+        installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
             seed: an integer (default 0). costs: cycles per event (see m.costs).
+            Translation hardware: cpus (1…64, default 1); tlb = a list of levels {name=, entries=, ways= (0 or absent:
+            fully associative), replacement= ("lru", "plru", "fifo", "random"), kind= ("instruction", "data",
+            "unified"), page_sizes= {"4K", "2M"} (default all), shared= (one for all CPUs), level= (1 = L1; default
+            previous + 1)}, or false for no TLB (default: a Skylake-like L1i/L1d/L1dH/L2); pwc = {entries=, ways=,
+            levels= {0, 1, 2}} or false (default 32 entries, 4-way, every upper level); pcid (tag entries with ASIDs
+            instead of flushing on a switch, default false); asid_bits (1…16, default 12); flush_ceiling (pages above
+            which an invalidation flushes the ASID, default 33).
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -121,6 +139,9 @@ enum LuaMachine {
                 costs = try LuaCosts.read(LuaTableView(call.state, at: -1), base: costs, function: "vm.machine: costs")
             }
             let machine = try Machine(memoryBytes: UInt64(memory), mode: mode, seed: UInt64(bitPattern: Int64(seed)), costs: costs)
+            if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
+                try machine.configureProcessors(configuration)
+            }
             return call.push(machine, as: cls)
         }
         return cls

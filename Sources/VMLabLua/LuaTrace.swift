@@ -24,6 +24,22 @@ final class TraceHandle {
         return buffer[position]
     }
 
+    /// Fills `out` from what `next()` read ahead, else from the trace; 0 at the end.
+    func read(into out: UnsafeMutableBufferPointer<Access>) throws -> Int {
+        guard position < filled else { return try trace.next(into: out) }
+        let n = min(out.count, filled - position)
+        for i in 0..<n { out[i] = buffer[position + i] }
+        position += n
+        return n
+    }
+
+    /// Puts accesses read but not used back in front of the stream.
+    func unread(_ accesses: ArraySlice<Access>) {
+        buffer = Array(accesses) + buffer[position..<filled]
+        position = 0
+        filled = buffer.count
+    }
+
     func rewind() throws {
         try trace.rewind()
         position = 0

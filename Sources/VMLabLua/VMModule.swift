@@ -16,7 +16,7 @@ public enum VMModule {
         let traces = LuaTrace.install(in: state)
         let spaces = LuaAddressSpace.makeClass(traces: traces)
         state.register(spaces)
-        _ = LuaMachine.install(in: state, spaces: spaces)
+        _ = LuaMachine.install(in: state, spaces: spaces, traces: traces)
     }
 
     static func installSize(in state: LuaState) {

@@ -117,7 +117,7 @@ public final class CPU {
     let fills: [[[(tlb: TLB, level: Int)]]]
     let sizeIndexOfLevel: [Int]
     let sizeBytes: [UInt64]
-    let machine: Machine
+    unowned let machine: Machine  // the machine owns the processors that own this CPU
     // Hot-path copies of the above in raw memory (no retains, no bounds checks).
     /// Fills empty path slots (never looked up).
     let placeholder: TLB

@@ -1,0 +1,120 @@
+import LuaKit
+import VMLab
+
+/// The translation-hardware options of `vm.machine{…}`: `cpus`, `tlb`, `pwc`,
+/// `pcid`, `asid_bits`, `flush_ceiling`, read into a `ProcessorConfiguration`.
+enum LuaProcessorOptions {
+    static let names = ["cpus", "tlb", "pwc", "pcid", "asid_bits", "flush_ceiling"]
+    static let levelOptions = ["name", "entries", "ways", "replacement", "kind", "page_sizes", "shared", "level"]
+    static let pageWalkCacheOptions = ["entries", "ways", "levels", "replacement"]
+
+    /// The configuration the options of `t` ask for, or nil when they name none.
+    static func read(_ t: LuaTableView, mode: PagingMode) throws -> ProcessorConfiguration? {
+        guard names.contains(where: t.has) else { return nil }
+        let function = "vm.machine"
+        var config = ProcessorConfiguration()
+        config.cpus = try t.integer("cpus") ?? config.cpus
+        config.pcid = try t.boolean("pcid") ?? config.pcid
+        config.asidBits = try t.integer("asid_bits") ?? config.asidBits
+        config.flushCeiling = try t.integer("flush_ceiling") ?? config.flushCeiling
+        switch t.value("tlb") {
+        case .nil: break
+        case .boolean(false): config.tlb = []
+        case .table:
+            config.tlb = try withField(t, "tlb") { list in
+                try (0..<list.length).map { i in
+                    try withElement(list, i + 1, what: "\(function): tlb[\(i + 1)]") { level in
+                        try readLevel(level, mode: mode, function: "\(function): tlb[\(i + 1)]")
+                    }
+                }
+            }
+        default: throw LuaScriptError("\(function): tlb must be a list of levels ({name=, entries=, ways=}, …) or false")
+        }
+        switch t.value("pwc") {
+        case .nil: break
+        case .boolean(let on): config.pageWalkCache = on ? PageWalkCacheConfiguration() : nil
+        case .table:
+            config.pageWalkCache = try withField(t, "pwc") { try readPageWalkCache($0, function: "\(function): pwc") }
+        default: throw LuaScriptError("\(function): pwc must be a table {entries=, ways=, levels=} or a boolean")
+        }
+        return config
+    }
+
+    /// One TLB level: `{name=, entries=, ways=, replacement=, kind=, page_sizes=, shared=, level=}`.
+    static func readLevel(_ t: LuaTableView, mode: PagingMode, function: String) throws -> TLBLevelConfiguration {
+        try t.checkOptions(levelOptions, function: function)
+        guard let name = try t.string("name") else { throw LuaScriptError("\(function): a TLB level needs a name") }
+        guard let entries = try t.integer("entries") else { throw LuaScriptError("\(function) ('\(name)'): entries is required") }
+        var level = TLBLevelConfiguration(name: name, entries: entries, ways: try t.integer("ways") ?? 0)
+        if let text = try t.string("replacement") { level.replacement = try TLBReplacement.named(text) }
+        if let text = try t.string("kind") { level.kind = try TLBKind.named(text) }
+        level.shared = try t.boolean("shared") ?? false
+        level.level = try t.integer("level")
+        switch t.value("page_sizes") {
+        case .nil: break
+        case .table:
+            level.pageSizes = try withField(t, "page_sizes") { list in
+                try (0..<list.length).map { i in
+                    do { return try size(list.element(i + 1)) } catch {
+                        throw LuaScriptError("\(function) ('\(name)'): page_sizes[\(i + 1)]: \(error)")
+                    }
+                }
+            }
+        default:
+            throw LuaScriptError("\(function) ('\(name)'): page_sizes must be a list of sizes, e.g. {\"4K\", \"2M\"}")
+        }
+        return level
+    }
+
+    /// `{entries=, ways=, levels={0, 1, 2}, replacement=}`; levels are upper page-table levels, root = 0.
+    static func readPageWalkCache(_ t: LuaTableView, function: String) throws -> PageWalkCacheConfiguration {
+        try t.checkOptions(pageWalkCacheOptions, function: function)
+        var config = PageWalkCacheConfiguration()
+        config.entries = try t.integer("entries") ?? config.entries
+        config.ways = try t.integer("ways") ?? config.ways
+        if let text = try t.string("replacement") { config.replacement = try TLBReplacement.named(text) }
+        switch t.value("levels") {
+        case .nil: break
+        case .table:
+            config.levels = try withField(t, "levels") { list in
+                try (0..<list.length).map { i in
+                    guard let level = list.element(i + 1).intValue else {
+                        throw LuaScriptError("\(function): levels[\(i + 1)] must be an integer (0 = root)")
+                    }
+                    return level
+                }
+            }
+        default: throw LuaScriptError("\(function): levels must be a list of upper levels (0 = root)")
+        }
+        return config
+    }
+
+    /// A size given as a Lua value: a whole number of bytes or a string such as "2 MiB".
+    static func size(_ value: LuaValue) throws -> UInt64 {
+        switch value {
+        case .integer(let n) where n >= 0: return UInt64(n)
+        case .string(let text): return UInt64(try ByteSize.parse(text))
+        default: throw LuaScriptError("a size (bytes or a string like \"2 MiB\") expected, got \(value)")
+        }
+    }
+
+    /// Runs `body` with a view of the table in field `key` of `t`.
+    static func withField<T>(_ t: LuaTableView, _ key: String, _ body: (LuaTableView) throws -> T) throws -> T {
+        guard case .table(let table) = t.value(key) else { throw LuaScriptError("field '\(key)' must be a table") }
+        return try with(table, body)
+    }
+
+    /// Runs `body` with a view of the table at `t[i]`; `what` names it in the error when it is not a table.
+    static func withElement<T>(_ t: LuaTableView, _ i: Int, what: String, _ body: (LuaTableView) throws -> T) throws -> T {
+        guard case .table(let table) = t.element(i) else { throw LuaScriptError("\(what) must be a table") }
+        return try with(table, body)
+    }
+
+    /// Runs `body` with a view of `table`, pushed for the duration.
+    static func with<T>(_ table: LuaReference, _ body: (LuaTableView) throws -> T) throws -> T {
+        let state = table.state
+        table.push(to: state.L)
+        defer { state.pop() }
+        return try body(LuaTableView(state, at: -1))
+    }
+}

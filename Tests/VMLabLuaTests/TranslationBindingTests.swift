@@ -1,0 +1,147 @@
+import LuaKit
+import Testing
+
+/// The TLB/CPU Lua API (issue 5) against known answers.
+@Suite struct TranslationBindingTests {
+    @Test func pagesOfOneSetConflictAsTheIndexRuleSays() throws {
+        // 64 entries, 4 ways: 16 sets, set = VPN mod 16. Five pages of set 0 cycled under LRU
+        // miss every time; five pages of five sets miss once each.
+        try runLua("""
+            local m = vm.machine{ memory = "16 MiB", tlb = { {name = "T", entries = 64, ways = 4} }, pwc = false }
+            local s = m:address_space()
+            for i = 0, 80 do s:map(i * 4096, "alloc", { u = true }) end
+            local cpu = m.cpus[1]
+            cpu:switch(s)
+            local t = m:tlb("T")
+            assert(t.sets == 16 and t.ways == 4, "geometry")
+            for _, vpn in ipairs{0, 16, 32, 48, 64} do assert(t:set_index(vpn * 4096) == 0, "set of " .. vpn) end
+            for round = 1, 2 do
+              for _, vpn in ipairs{0, 16, 32, 48, 64} do
+                assert(cpu:access(vpn * 4096).source == "walk", "round " .. round .. " page " .. vpn .. " conflicts")
+              end
+            end
+            assert(t.stats.misses == 10 and t.stats.hits == 0 and t.stats.evictions == 6, "10 misses, 6 evictions")
+            t:reset_stats(); t:flush{global = true}
+            for round = 1, 2 do
+              for vpn = 1, 5 do cpu:access(vpn * 4096) end
+            end
+            assert(t.stats.misses == 5 and t.stats.hits == 5, "distinct sets: 5 misses then 5 hits")
+            for _, e in ipairs(t:dump()) do
+              assert(e.set == e.vpn % 16 and e.pfn * 4096 == e.pa and e.page_size == 4096, "dump fields")
+            end
+            """)
+    }
+
+    @Test func pcidsKeepEntriesAcrossSwitchesAndSmallASIDsRollOver() throws {
+        try runLua("""
+            local function alternate(pcid)
+              local m = vm.machine{ memory = "16 MiB", pcid = pcid, pwc = false }
+              local a, b = m:address_space(), m:address_space()
+              a:map(0x1000, "alloc", { u = true }); b:map(0x1000, "alloc", { u = true })
+              local cpu = m.cpus[1]
+              cpu:switch(a); cpu:access(0x1000)
+              cpu:switch(b); cpu:access(0x1000)
+              cpu:switch(a); return cpu:access(0x1000).source
+            end
+            assert(alternate(false) == "walk", "a flush on every switch: the entry is gone")
+            assert(alternate(true) == "L1d", "PCIDs: the entry survives")
+
+            -- asid_bits = 2 (ASIDs 1, 2, 3), five processes round-robin: P0→1, P1→2, P2→3, P3 rolls
+            -- over →1, P4→2, P0→3, P1 rolls over →1, P2→2, P3→3, P4 rolls over →1.
+            local m = vm.machine{ memory = "16 MiB", pcid = true, asid_bits = 2 }
+            local spaces = {}
+            for i = 1, 5 do spaces[i] = m:address_space() end
+            local cpu, asids = m.cpus[1], {}
+            for round = 1, 2 do
+              for i = 1, 5 do cpu:switch(spaces[i]); asids[#asids + 1] = cpu.asid end
+            end
+            assert(table.concat(asids, ",") == "1,2,3,1,2,3,1,2,3,1", table.concat(asids, ","))
+            assert(m.stats.asid_rollovers == 3, "3 rollovers, got " .. m.stats.asid_rollovers)
+            assert(m.stats.context_switches == 10)
+            """)
+    }
+
+    @Test func unmapSendsIPIsOnlyToCPUsThatRanTheSpaceAndABatchSendsOneRound() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB", cpus = 4 }
+            local s = m:address_space()
+            for i = 0, 199 do s:map(0x10000000 + i * 4096, "alloc", { w = true, u = true }) end
+            m.cpus[1]:switch(s); m.cpus[1]:access(0x10000000)
+            m.cpus[3]:switch(s); m.cpus[3]:access(0x10000000)
+            assert(m.kernel_cpu == 0)
+            s:unmap(0x10000000)
+            local st = m.stats
+            assert(st.shootdowns == 1 and st.ipis == 1, "one IPI, to CPU 2 only: " .. st.ipis)
+            assert(st.cpus[3].ipis_received == 1 and st.cpus[2].ipis_received == 0 and st.cpus[1].ipis_sent == 1)
+            assert(m.cpus[3]:access(0x10000000).fault, "CPU 2 no longer translates the page")
+            local r = m:batch(function()
+              for i = 1, 100 do s:unmap(0x10000000 + i * 4096) end
+              return "done"
+            end)
+            assert(r == "done")
+            st = m.stats
+            assert(st.shootdowns == 2 and st.ipis == 2, "a batch of 100 unmaps: one more round, one IPI")
+            m.kernel_cpu = 2
+            s:unmap(0x10000000 + 150 * 4096)
+            assert(m.stats.ipis == 3 and m.stats.cpus[1].ipis_received == 1, "from CPU 2, CPU 0 gets the IPI")
+            """)
+    }
+
+    @Test func runReplaysPartOfATraceAndReportsProgress() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "16 MiB" }
+            local s = m:address_space()
+            for i = 0, 9 do s:map(i * 4096, "alloc", { u = true }) end
+            local cpu = m.cpus[1]
+            cpu:switch(s)
+            local t = vm.trace.list{0, 1, 2, 3, 0, 1, 2, 3, 42}
+            local seen = {}
+            local r = m:run(cpu, t, { limit = 5, every = 2, progress = function(n) seen[#seen + 1] = n end })
+            assert(r.accesses == 5 and r.walks == 4 and r.tlb_hits == 1, "5 accesses: 4 cold walks, 1 hit")
+            assert(table.concat(seen, ",") == "2,4,5", table.concat(seen, ","))
+            r = cpu:run(t, { progress = function(n) return n < 2 end, every = 2 })
+            assert(r.accesses == 2, "progress returning false stops the run")
+            r = m:run(cpu, t)
+            assert(r.accesses == 2 and r.faults == 1 and r.first_fault.reason == "not present" and r.first_fault.va == 42 * 4096,
+                   "the rest of the trace, with its fault")
+            assert(m:run(cpu, t).accesses == 0, "the trace is used up")
+            t:rewind()
+            assert(m:run(s, t).accesses == 9, "an address space target walks every access")
+            assert(m.stats.tlb.L1d.hits + m.stats.tlb.L1d.misses > 0)
+            """)
+    }
+
+    @Test func badConfigurationsAndArgumentsAreClearErrors() throws {
+        let cases: [(String, String)] = [
+            ("vm.machine{ tlb = { {name = 'x', entries = 6, ways = 4} } }", "ways = 4 does not divide entries = 6"),
+            ("vm.machine{ tlb = { {name = 'x', entries = 0} } }", "entries must be at least 1"),
+            ("vm.machine{ tlb = { {name = 'x', entries = 8, replacement = 'lfu'} } }", "unknown TLB replacement 'lfu'"),
+            ("vm.machine{ tlb = { {name = 'x', entries = 8, wayz = 2} } }", "unknown option 'wayz' (did you mean 'ways'?)"),
+            ("vm.machine{ cpus = 65 }", "65 is outside 1...64"),
+            ("vm.machine{ asid_bits = 0 }", "asid_bits = 0 is outside 1...16"),
+            ("vm.machine{ pwc = { levels = {3} } }", "level 3 is not an upper level of x86_64"),
+            ("vm.machine{}:cpu(1)", "CPU 1 does not exist"),
+            ("vm.machine{}:tlb('L3')", "no TLB named 'L3'"),
+            ("local m = vm.machine{}; local s = m:address_space(); s:release(); m.cpus[1]:switch(s)", "released"),
+            ("local m = vm.machine{}; m.cpus[1]:access(0)", "no address space"),
+            ("local m = vm.machine{}; m:run(m.cpus[1], vm.trace.list{1}, {limit = -1})", "must not be negative"),
+            ("local m = vm.machine{}; m:run(5, vm.trace.list{1})", "vm.cpu or vm.address_space expected, got number"),
+            ("local m = vm.machine{}; m:tlb('L1d'):flush{asid = 1, global = true}", "give asid or global, not both"),
+            ("local m = vm.machine{}; m.kernel_cpu = 3", "CPU 3 does not exist"),
+        ]
+        for (code, expected) in cases {
+            let message = try luaError(code)
+            #expect(message?.contains(expected) == true, "\(code) → \(message ?? "no error")")
+        }
+    }
+
+    @Test func cpusAndTLBsKeepTheirMachineAlive() throws {
+        try runLua("""
+            local cpu = vm.machine{ memory = "16 MiB", cpus = 2 }.cpus[2]
+            local tlb = vm.machine{}:tlb("L2")
+            collectgarbage(); collectgarbage()
+            assert(cpu.id == 1 and cpu.stats.accesses == 0 and tlb.entries == 1536)
+            assert(cpu == cpu and m == nil)
+            """)
+    }
+}
