@@ -19,7 +19,7 @@ enum LuaCPU {
             return "vm.cpu(\(h.cpu.index), \(space), ASID \(h.cpu.currentTag))"
         }
         cls.property("id", doc: "The CPU number (0-based, as the hardware counts; m.cpus[id + 1]).", get: { h, call in call.push(h.cpu.index) })
-        cls.property("space", doc: "The address space it runs (vm.address_space), or nil.", get: { h, call in
+        cls.property("space", doc: "The address space it runs (vm.address_space), or nil. The CPU does not keep the space alive: hold a reference to it.", get: { h, call in
             guard let space = h.cpu.space else { return call.pushNil() }
             return call.push(space, as: spaces)
         })

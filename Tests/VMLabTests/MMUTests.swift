@@ -24,6 +24,18 @@ import Testing
         return walks
     }
 
+    @Test func aMachineWithCPUsIsFreedWhenDropped() throws {
+        weak var dropped: Machine?
+        do {
+            let m = try S.machine(tlb: Self.l1, pcid: true)
+            let space = try S.space(m, pages: 4)
+            try m.cpu(0).switchTo(space)
+            _ = try m.cpu(0).access(S.base)
+            dropped = m
+        }
+        #expect(dropped == nil, "the CPUs must not keep their machine alive")
+    }
+
     @Test func flushOnSwitchRefillsEveryTime() throws {
         let m = try S.machine(tlb: Self.l1, pcid: false)
         let a = try S.space(m, pages: 16), b = try S.space(m, pages: 16)

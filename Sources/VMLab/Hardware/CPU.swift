@@ -96,7 +96,9 @@ public final class CPU {
     /// The processors this CPU belongs to.
     public unowned let processors: Processors
     /// The address space it runs (nil before the first switch or after that space is released).
-    public internal(set) var space: PageTable?
+    /// Weak: the space keeps the machine alive, so a strong reference here would be a cycle
+    /// (machine → processors → CPU → space → machine); whoever runs the space holds it.
+    public internal(set) weak var space: PageTable?
     /// The tag of its current entries: the space's ASID with PCIDs on, else the CPU index.
     public internal(set) var currentTag = 0
     /// Every TLB structure this CPU uses, in configuration order (shared ones included).
