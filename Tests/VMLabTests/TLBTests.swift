@@ -237,3 +237,39 @@ enum TLBTestSupport {
         }
     }
 }
+
+/// The per-size entry counts that let a lookup skip sizes with no entries stay exact.
+@Suite struct TLBSizeCountTests {
+    @Test func countsFollowFillsInvalidationsAndFlushes() throws {
+        let tlb = TLB(name: "T", entries: 16, ways: 4, replacement: .lru, kind: .unified,
+                      held: [(sizeIndex: 0, shift: 12), (sizeIndex: 1, shift: 21)], shared: false, cpu: 0,
+                      pageWalkCache: false, frameBits: 12, seed: 7)
+        var rng = SeededGenerator(seed: 99)
+        func check(_ step: Int) {
+            let entries = tlb.dump()
+            let small = entries.filter { $0.pageBytes == 4096 }.count
+            #expect(tlb.sizeCounts[0] == small && tlb.sizeCounts[1] == entries.count - small, "step \(step)")
+        }
+        for step in 0..<3000 {
+            let va = rng.next(below: 64) << (rng.next(below: 2) == 0 ? 12 : 21)
+            let size = Int(rng.next(below: 2))
+            let tag = UInt32(rng.next(below: 3))
+            switch rng.next(below: 10) {
+            case 0: tlb.invalidate(va, tag: Int(tag))
+            case 1: tlb.flush(asid: Int(tag))
+            case 2: if step % 7 == 0 { tlb.flushAll() }
+            case 3: tlb.flushNonGlobal()
+            default:
+                let global: UInt32 = rng.next(below: 5) == 0 ? TLBMeta.global : 0
+                tlb.fill(va, sizeIndex: size, base: 0x1000, flags: TLBMeta.readable | global, tag: tag)
+            }
+            check(step)
+            // A lookup finds exactly what a dump shows.
+            let probe = rng.next(below: 64) << 12
+            let present = tlb.dump().contains { e in
+                e.vpn == probe >> UInt64(e.pageBytes.trailingZeroBitCount) && (e.asid == 1 || e.global)
+            }
+            #expect((tlb.lookup(probe, tag: 1, need: 0) >= 0) == present, "lookup at step \(step)")
+        }
+    }
+}

@@ -366,7 +366,8 @@ public final class CPU {
     public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
         guard let space else { throw .noAddressSpace(cpu: index) }
         refreshCosts()
-        let r = translate(va, kind, privilege, space, from: 0, cycles: 0, level: 0)
+        var r = MMUResult()
+        translate(va, kind, privilege, space, tag: UInt32(truncatingIfNeeded: currentTag), from: 0, cycles: 0, level: 0, into: &r)
         let s = stats
         s.pointee.accesses += 1
         s.pointee.cycles += r.cycles
@@ -379,14 +380,14 @@ public final class CPU {
         return r
     }
 
-    /// The pipeline from path position `start` on, with `cycles` already spent and level
-    /// `level` already charged. Updates structure stats, not CPU or machine access counters.
+    /// The pipeline from path position `start` on, for entries tagged `tag` (passed in: reading
+    /// the `currentTag` property here would cost an exclusivity check per access), with `cycles`
+    /// already spent and level `level` already charged. Updates structure stats, not CPU or machine access counters.
     @inline(never)
     func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable,
-                   from start: Int, cycles startCycles: Int, level startLevel: Int) -> MMUResult {
-        var r = MMUResult()
+                   tag: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
+        r = MMUResult()
         let need = TLBMeta.need(kind, privilege)
-        let tag = UInt32(truncatingIfNeeded: currentTag)
         let which = kind == .execute ? 1 : 0
         let first = which &* 16
         let count = pathCount[which]
@@ -416,7 +417,7 @@ public final class CPU {
                 r.tlbIndex = pathSlot[first &+ p]
                 r.tlbLevel = level
                 r.cycles = cycles
-                return r
+                return
             }
             p &+= 1
         }
@@ -451,7 +452,7 @@ public final class CPU {
         r.cycles = cycles
         if t.fault != nil {
             r.fault = t.fault
-            return r
+            return
         }
         r.physicalAddress = t.physicalAddress
         r.pageBytes = t.pageBytes
@@ -477,7 +478,6 @@ public final class CPU {
                 }
             }
         }
-        return r
     }
 
     /// Translates a buffer of accesses of the current space (the first byte of each; split
@@ -499,6 +499,7 @@ public final class CPU {
         var firstLevelCycles = 0
         var cycles = 0
         var referenceCycles = 0
+        var r = MMUResult()
         for a in accesses {
             let va = a.address
             let kind = a.kind
@@ -512,12 +513,12 @@ public final class CPU {
                     firstLevelCycles &+= cost
                     continue
                 }
-                let r = translate(va, kind, privilege, space, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel)
+                translate(va, kind, privilege, space, tag: tag, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference
             } else {
-                let r = translate(va, kind, privilege, space, from: 0, cycles: 0, level: 0)
+                translate(va, kind, privilege, space, tag: tag, from: 0, cycles: 0, level: 0, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference

@@ -36,12 +36,17 @@ public final class PhysicalMemory {
     let infoDirectoryCount: Int
     let frameShift: UInt64
 
+    /// The allocation counters below, in raw memory: a stored `var` written on the walker's
+    /// path (setting A/D bits may allocate a block) makes every walk pay a dynamic exclusivity
+    /// check, about a quarter of a walk's instructions.
+    let usage: UnsafeMutablePointer<(chunks: Int, blocks: Int, infoChunks: Int)>
+
     /// Number of 2 MiB chunks whose block table has been allocated.
-    public private(set) var allocatedChunks = 0
+    public var allocatedChunks: Int { usage.pointee.chunks }
     /// Number of 4 KiB storage blocks holding written data (host memory used ≈ this × 4 KiB).
-    public private(set) var allocatedBlocks = 0
+    public var allocatedBlocks: Int { usage.pointee.blocks }
     /// Number of metadata chunks allocated.
-    public private(set) var allocatedInfoChunks = 0
+    public var allocatedInfoChunks: Int { usage.pointee.infoChunks }
 
     /// Largest supported memory size: 1 TiB.
     public static let maximumBytes: UInt64 = 1 << 40
@@ -65,6 +70,8 @@ public final class PhysicalMemory {
         infoDirectoryCount = Int((frameCount + UInt64(Self.infosPerChunk) - 1) >> Self.infoChunkShift)
         infoDirectory = .allocate(capacity: infoDirectoryCount)
         infoDirectory.initialize(repeating: nil, count: infoDirectoryCount)
+        usage = .allocate(capacity: 1)
+        usage.initialize(to: (0, 0, 0))
     }
 
     deinit {
@@ -76,6 +83,7 @@ public final class PhysicalMemory {
         directory.deallocate()
         for c in 0..<infoDirectoryCount { infoDirectory[c]?.deallocate() }
         infoDirectory.deallocate()
+        usage.deallocate()
     }
 
     // MARK: storage blocks
@@ -98,14 +106,14 @@ public final class PhysicalMemory {
             table = .allocate(capacity: Self.blocksPerChunk)
             table.initialize(repeating: nil, count: Self.blocksPerChunk)
             directory[chunk] = table
-            allocatedChunks += 1
+            usage.pointee.chunks += 1
         }
         let slot = Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))
         if let existing = table[slot] { return existing }
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(Self.blockBytes), alignment: 64)
         fresh.initializeMemory(as: UInt8.self, repeating: 0, count: Int(Self.blockBytes))
         table[slot] = fresh
-        allocatedBlocks += 1
+        usage.pointee.blocks += 1
         return fresh
     }
 
@@ -220,7 +228,7 @@ public final class PhysicalMemory {
                 if offset == 0 && n == Self.blockBytes {
                     b.deallocate()
                     table[slot] = nil
-                    allocatedBlocks -= 1
+                    usage.pointee.blocks -= 1
                 } else {
                     (b + Int(offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(n))
                 }
@@ -257,7 +265,7 @@ public final class PhysicalMemory {
             chunk = .allocate(capacity: Self.infosPerChunk)
             chunk.initialize(repeating: FrameInfo(), count: Self.infosPerChunk)
             infoDirectory[c] = chunk
-            allocatedInfoChunks += 1
+            usage.pointee.infoChunks += 1
         }
         change(&chunk[Int(frame & UInt64(Self.infosPerChunk - 1))])
     }

@@ -108,6 +108,10 @@ public final class TLB {
     let tree: UnsafeMutablePointer<UInt8>
     let state: UnsafeMutablePointer<TLBState>
     let heldCount: Int
+    /// Valid entries of each held size (local index): a lookup skips sizes with none, so a
+    /// structure holding 4K, 2M and 1G pages probes one set, not three, while only 4K pages
+    /// are cached.
+    let sizeCounts: UnsafeMutablePointer<Int>
     let heldShifts: UnsafeMutablePointer<UInt64>
     let heldSizeTags: UnsafeMutablePointer<UInt32>
     /// Local slot of each mode size index (−1 when not held); 8 slots.
@@ -145,6 +149,7 @@ public final class TLB {
         state = .allocate(capacity: 1)
         state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
         heldCount = held.count
+        sizeCounts = .allocate(capacity: max(1, held.count)); sizeCounts.initialize(repeating: 0, count: max(1, held.count))
         heldShifts = .allocate(capacity: max(1, held.count))
         heldSizeTags = .allocate(capacity: max(1, held.count))
         localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
@@ -160,7 +165,7 @@ public final class TLB {
     deinit {
         keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
         state.deinitialize(count: 1); state.deallocate()
-        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate()
+        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
     }
 
     /// Hits, misses, evictions, fills, flushes, invalidations.
@@ -191,6 +196,7 @@ public final class TLB {
     func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
         var h = 0
         while h < heldCount {
+            if sizeCounts[h] == 0 { h &+= 1; continue }
             let vpn = va >> heldShifts[h]
             let set = setOf(vpn)
             let sizeTag = heldSizeTags[h]
@@ -322,6 +328,9 @@ public final class TLB {
             stamps[slot] = s.pointee.clock
         }
         if replacement == .plru { touch(set: set, way: slot &- start) }
+        let old = metas[slot]
+        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
+        sizeCounts[local] &+= 1
         keys[slot] = vpn
         bases[slot] = base
         metas[slot] = meta
@@ -341,6 +350,7 @@ public final class TLB {
                 if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
                     && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) || m & TLBMeta.global != 0) {
                     metas[i] = 0
+                    sizeCounts[h] -= 1
                     removed += 1
                 }
             }
@@ -352,6 +362,7 @@ public final class TLB {
     /// Removes every entry, global ones included.
     public func flushAll() {
         for i in 0..<entries { metas[i] = 0 }
+        recountSizes()
         state.pointee.stats.flushes += 1
     }
 
@@ -362,13 +373,23 @@ public final class TLB {
             let m = metas[i]
             if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t { metas[i] = 0 }
         }
+        recountSizes()
         state.pointee.stats.flushes += 1
     }
 
     /// Removes every non-global entry, whatever its tag.
     public func flushNonGlobal() {
         for i in 0..<entries where metas[i] & TLBMeta.global == 0 { metas[i] = 0 }
+        recountSizes()
         state.pointee.stats.flushes += 1
+    }
+
+    /// Recomputes `sizeCounts` from the entries (after a flush).
+    func recountSizes() {
+        for h in 0..<max(1, heldCount) { sizeCounts[h] = 0 }
+        for i in 0..<entries where metas[i] & TLBMeta.valid != 0 {
+            sizeCounts[localOfSize[Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] += 1
+        }
     }
 
     /// Number of valid entries.
