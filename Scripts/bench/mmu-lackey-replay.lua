@@ -1,19 +1,10 @@
 -- Issue 5: the real `ls /` lackey trace (Tests/Fixtures) replayed through a two-level TLB
 -- (64-entry L1, 1536-entry L2), parsing included: compare with lackey-parse.
-local function prepare()
-  local text = os.tmpname()
-  local one = os.tmpname()
-  assert(os.execute("gzip -dc '" .. BENCH_ROOT .. "/Tests/Fixtures/ls.lackey.gz' > '" .. one .. "'"))
-  assert(os.execute("for i in 1 2 3 4 5 6 7 8 9 10; do cat '" .. one .. "'; done > '" .. text .. "'"))
-  os.remove(one)
-  return text
-end
-
 return {
   name = "mmu-lackey-replay", unit = "accesses",
   description = "parse the real ls / lackey trace (2 M lines) and replay it through a 2-level TLB",
   setup = function()
-    local text = prepare()
+    local text = dofile(BENCH_ROOT .. "/Scripts/bench/lib/lackey-text.lua")
     local m = vm.machine{ memory = "256 MiB", pwc = { entries = 32 },
       tlb = { { name = "L1", entries = 64, ways = 4 }, { name = "L2", entries = 1536, ways = 12 } } }
     local s = m:address_space()

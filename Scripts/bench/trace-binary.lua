@@ -3,13 +3,9 @@ return {
   name = "binary-read", unit = "records",
   description = "read the binary form of the lackey benchmark trace",
   setup = function()
-    local text = os.tmpname()
-    local one = os.tmpname()
-    assert(os.execute("gzip -dc '" .. BENCH_ROOT .. "/Tests/Fixtures/ls.lackey.gz' > '" .. one .. "'"))
-    assert(os.execute("for i in 1 2 3 4 5 6 7 8 9 10; do cat '" .. one .. "'; done > '" .. text .. "'"))
+    local text = dofile(BENCH_ROOT .. "/Scripts/bench/lib/lackey-text.lua")
     local binary = text .. ".vmt"
     vm.trace.convert(text, binary)
-    os.remove(one); os.remove(text)
     return function() return vm.trace.binary(binary):count() end
   end,
 }
