@@ -32,8 +32,7 @@ extension PageTable {
     @inline(__always)
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch) -> Translation {
-        var none: [WalkStep] = []
-        return resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
-                       scratch: scratch, record: false, steps: &none)
+        resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
+                       scratch: scratch, steps: nil)
     }
 }

@@ -6,7 +6,7 @@ extension PageTable {
         var steps: [WalkStep] = []
         steps.reserveCapacity(levelCount)
         counterStorage.pointee.accesses &+= 1
-        let result = resolve(va, access, privilege, record: true, steps: &steps)
+        let result = withUnsafeMutablePointer(to: &steps) { resolve(va, access, privilege, steps: $0) }
         return Walk(steps: steps, result: result)
     }
 
@@ -14,9 +14,8 @@ extension PageTable {
     /// Same semantics, counters and A/D updates as `walk`.
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
-        var none: [WalkStep] = []
         counterStorage.pointee.accesses &+= 1
-        return resolve(va, access, privilege, record: false, steps: &none)
+        return resolve(va, access, privilege, steps: nil)
     }
 
     /// The walker. For each level, root first:
@@ -40,7 +39,7 @@ extension PageTable {
     @inline(__always)
     func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int = 0,
                  table startTable: UInt64? = nil, inherited: UInt32 = WalkPermissions.root,
-                 scratch: MMUWalkScratch? = nil, record: Bool, steps: inout [WalkStep]) -> Translation {
+                 scratch: MMUWalkScratch? = nil, steps: UnsafeMutablePointer<[WalkStep]>?) -> Translation {
         let counters = counterStorage
         counters.pointee.walks &+= 1
         var result = Translation()
@@ -66,8 +65,8 @@ extension PageTable {
             result.references &+= 1
             let leaf = level == levelCount - 1 || raw & l.leafBits != 0
             var updated = raw
-            if record {
-                steps.append(WalkStep(level: level, levelName: mode.levelNames[level], index: Int(index),
+            if let steps {
+                steps.pointee.append(WalkStep(level: level, levelName: mode.levelNames[level], index: Int(index),
                                       tableAddress: table, pteAddress: slot, raw: raw, updated: raw,
                                       pte: mode.decode(raw, level: level), isLeaf: leaf && raw & l.present != 0))
             }
@@ -86,7 +85,7 @@ extension PageTable {
                 if l.accessedAtEveryLevel && raw & l.accessed == 0 {
                     updated = raw | l.accessed
                     memory.storeAligned(slot, updated, width: width)
-                    if record { steps[steps.count - 1].updated = updated }
+                    if let steps { steps.pointee[steps.pointee.count - 1].updated = updated }
                 }
                 table = ((raw >> UInt64(l.frameShift)) & frameFieldMask) << pageBits
                 if let scratch {
@@ -131,7 +130,7 @@ extension PageTable {
             updated = raw | l.accessed | (access == .write ? l.dirty : 0)
             if updated != raw {
                 memory.storeAligned(slot, updated, width: width)
-                if record { steps[steps.count - 1].updated = updated }
+                if let steps { steps.pointee[steps.pointee.count - 1].updated = updated }
             }
             if let scratch {
                 // A format without a dirty bit (textbook PTEs) never needs the walker to set one.
