@@ -17,7 +17,7 @@ struct VMLabCommand: ParsableCommand {
               vmlab -e CODE              run CODE;  -i: REPL after the script
             Exit status: 0 on success, 1 on a Lua error, 2 on bad usage.
             """,
-        subcommands: [RunCommand.self, DocCommand.self, CheckCommand.self, ReportCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, DocCommand.self, CheckCommand.self, ReportCommand.self, BenchCommand.self, TraceCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// Runs the command; usage errors exit with status 2, like lua5.4.

@@ -29,6 +29,24 @@ import Testing
         #expect(unknown.stderr.contains("unrecognized option '--frobnicate'"))
     }
 
+    @Test func traceConvertAndInfo() throws {
+        var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(2)
+        let fixture = parts.joined(separator: "/") + "/Fixtures/ls.lackey.gz"
+        let folder = try VMLabProcess.temporaryFolder()
+        let binary = folder.appendingPathComponent("ls.vmt").path
+        let convert = try VMLabProcess.run(["trace", "convert", fixture, binary])
+        #expect(convert.status == 0 && convert.stdout == "\(binary): 201612 records\n", "\(convert)")
+        let text = try VMLabProcess.run(["trace", "info", fixture])
+        let fast = try VMLabProcess.run(["trace", "info", binary])
+        let facts = "201612 accesses (35445 reads, 13337 writes, 152830 fetches), 126 distinct pages of 4096 bytes, footprint 504 KiB\n"
+        #expect(text.stdout == "\(fixture): \(facts)" && fast.stdout == "\(binary): \(facts)")
+        let missing = try VMLabProcess.run(["trace", "info", folder.appendingPathComponent("none").path])
+        #expect(missing.status == 1 && missing.stderr.contains("cannot open"))
+        let badSize = try VMLabProcess.run(["trace", "convert", fixture, binary, "--page-size", "3000"])
+        #expect(badSize.status == 2 && badSize.stderr.contains("power of two"))
+    }
+
     @Test func scriptSeesItsArguments() throws {
         let folder = try VMLabProcess.temporaryFolder()
         let script = folder.appendingPathComponent("args.lua")

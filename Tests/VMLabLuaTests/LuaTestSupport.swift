@@ -30,3 +30,10 @@ func luaError(_ code: String) throws -> String? {
         return error.message
     }
 }
+
+/// `Tests/Fixtures/<name>`, found from this source file's path.
+func fixturePath(_ name: String) -> String {
+    var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(2)  // VMLabLuaTests/LuaTestSupport.swift
+    return parts.joined(separator: "/") + "/Fixtures/" + name
+}
