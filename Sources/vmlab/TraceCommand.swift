@@ -7,6 +7,20 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Convert and describe memory traces (lackey, page lists, CSV, vmlab binary; .gz/.zst/.xz).",
         subcommands: [TraceConvertCommand.self, TraceInfoCommand.self])
+
+    /// Runs `body` with the `--page-size` text parsed: a bad size is a usage error (exit 2),
+    /// any other failure prints `vmlab trace NAME: message` and exits 1.
+    static func reporting(_ name: String, pageSize text: String, _ body: (UInt64) throws -> Void) throws {
+        let size: UInt64
+        do { size = UInt64(try ByteSize.parse(text)) } catch { throw ValidationError("--page-size: \(error)") }
+        guard size > 0, size & (size - 1) == 0 else { throw ValidationError("--page-size must be a power of two, got \(text)") }
+        do {
+            try body(size)
+        } catch {
+            printError("vmlab trace \(name): \(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// `vmlab trace convert IN OUT`: parse a text trace once into the binary format.
@@ -25,16 +39,9 @@ struct TraceConvertCommand: ParsableCommand {
     @Option(help: "Page size for splitting lackey accesses (bytes, e.g. 4096 or \"2 MiB\").") var pageSize = "4096"
 
     func run() throws {
-        do {
-            let size = UInt64(try ByteSize.parse(pageSize))
-            guard size > 0, size & (size - 1) == 0 else { throw ValidationError("--page-size must be a power of two, got \(pageSize)") }
+        try TraceCommand.reporting("convert", pageSize: pageSize) { size in
             let records = try BinaryTraceWriter.convert(input: input, output: output, pageSize: size)
             print("\(output): \(records) records")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            printError("vmlab trace convert: \(error)")
-            throw ExitCode(1)
         }
     }
 }
@@ -49,17 +56,10 @@ struct TraceInfoCommand: ParsableCommand {
     @Option(help: "Page size for counting distinct pages (bytes, e.g. 4096 or \"2 MiB\").") var pageSize = "4096"
 
     func run() throws {
-        do {
-            let size = UInt64(try ByteSize.parse(pageSize))
-            guard size > 0, size & (size - 1) == 0 else { throw ValidationError("--page-size must be a power of two, got \(pageSize)") }
+        try TraceCommand.reporting("info", pageSize: pageSize) { size in
             let trace = try TraceFormat.detect(path: input).open(path: input, pageSize: size)
             defer { trace.close() }
             print("\(input): \(try TraceInfo(measuring: trace, pageSize: size))")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            printError("vmlab trace info: \(error)")
-            throw ExitCode(1)
         }
     }
 }

@@ -37,3 +37,11 @@ func fixturePath(_ name: String) -> String {
     parts.removeLast(2)  // VMLabLuaTests/LuaTestSupport.swift
     return parts.joined(separator: "/") + "/Fixtures/" + name
 }
+
+/// Expects each chunk to fail with a message containing its text.
+func expectLuaErrors(_ cases: [(code: String, expected: String)], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    for (code, expected) in cases {
+        let message = try luaError(code)
+        #expect(message?.contains(expected) == true, "\(code) → \(message ?? "no error")", sourceLocation: sourceLocation)
+    }
+}

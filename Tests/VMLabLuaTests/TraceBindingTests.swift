@@ -70,10 +70,7 @@ import Testing
             ("vm.trace.lackey('/nonexistent/trace')", "/nonexistent/trace"),
             ("vm.trace.binary('\(Self.belady)')", "magic"),
         ]
-        for (code, expected) in cases {
-            let message = try luaError(code)
-            #expect(message?.contains(expected) == true, "\(code) → \(message ?? "no error")")
-        }
+        try expectLuaErrors(cases)
     }
 
     @Test func malformedLinesNameFileAndLine() throws {
