@@ -25,6 +25,8 @@ enum LuaCPU {
         })
         cls.property("asid", doc: "The tag its new TLB entries carry: the space's ASID/PCID with pcid = true, else the CPU number.",
                      get: { h, call in call.push(h.cpu.currentTag) })
+        cls.property("privilege", doc: "\"user\" or \"kernel\": what it runs at (the last access's, or cpu:enter's).",
+                     get: { h, call in call.push(h.cpu.privilege == .user ? "user" : "kernel") })
         cls.property("tlbs", doc: "Its TLB structures (vm.tlb), in configuration order, shared ones included.", get: { h, call in
             call.push(h.cpu.tlbs.map { tlbs.instance(TLBHandle($0, of: h.machine)) })
         })
@@ -35,7 +37,7 @@ enum LuaCPU {
         })
         cls.property("stats", doc: """
             Counters: accesses, cycles (translation only), tlb_hits, walks, pwc_hits, faults, context_switches, flushes,
-            ipis_sent, ipis_received, hit_rate (TLB hits / accesses), amat (cycles per access), and tlb = { [name] = {hits=,
+            ipis_sent, ipis_received, kpti_switches, hit_rate (TLB hits / accesses), amat (cycles per access), and tlb = { [name] = {hits=,
             misses=, hit_rate=, evictions=, fills=, flushes=, invalidations=} } for its own view of each structure.
             """, get: { h, call in call.push(stats(h.cpu)) })
 
@@ -68,6 +70,27 @@ enum LuaCPU {
             Replays a trace through this CPU's MMU in Swift (the same as m:run(cpu, trace, options)).
             """) { h, call in
             call.push(try run(h.cpu, try call.object(2, traces), LuaRun(call, 3, function: "run"), state: call.state))
+        }
+        cls.method("enter", signature: "cpu:enter(privilege)", doc: """
+            Runs at privilege ("user" or "kernel") from now on: a kernel entry (system call, interrupt) or a return to
+            user mode. With kpti = true a change loads the other root: it costs costs.kpti_switch cycles and, without
+            PCIDs, flushes the CPU's non-global entries. Accesses change the privilege the same way.
+            """) { h, call in
+            guard !call.isNoneOrNil(2) else { throw call.typeError(2, "string") }
+            h.cpu.enter(try call.privilege(2))
+            return 0
+        }
+        cls.method("syscall", signature: "cpu:syscall([n])", doc: """
+            n system calls that touch no memory (default 1): enter the kernel and return to user mode n times — the bare
+            price of KPTI (two root switches each).
+            """) { h, call in
+            let count = try call.optionalInteger(2) ?? 1
+            guard count >= 0 else { throw LuaArgumentError(2, "count must not be negative") }
+            for _ in 0..<count {
+                h.cpu.enter(.supervisor)
+                h.cpu.enter(.user)
+            }
+            return 0
         }
         cls.method("invlpg", signature: "cpu:invlpg(va [, asid])", doc: """
             INVLPG: drops the entries for va tagged asid (default: the current one) and global ones from every
@@ -139,7 +162,7 @@ enum LuaCPU {
         return LuaRecord([
             ("accesses", s.accesses), ("cycles", s.cycles), ("tlb_hits", s.tlbHits), ("walks", s.walks),
             ("pwc_hits", s.pageWalkCacheHits), ("faults", s.faults), ("context_switches", s.contextSwitches),
-            ("flushes", s.flushes), ("ipis_sent", s.ipisSent), ("ipis_received", s.ipisReceived),
+            ("flushes", s.flushes), ("ipis_sent", s.ipisSent), ("ipis_received", s.ipisReceived), ("kpti_switches", s.kptiSwitches),
             ("hit_rate", s.accesses == 0 ? 0 : Double(s.tlbHits) / Double(s.accesses)), ("amat", s.amat), ("tlb", tlb),
         ])
     }

@@ -3,10 +3,10 @@ import VMLab
 
 /// The cost model as a Lua table: `memory_reference`, `tlb_hit` (a list per
 /// TLB level), `pwc_hit`, `minor_fault`, `major_fault`, `swap_write`,
-/// `zero_fill`, `page_copy`, `ipi`, `context_switch` — all in cycles.
+/// `zero_fill`, `page_copy`, `ipi`, `context_switch`, `kpti_switch` — all in cycles.
 enum LuaCosts {
     static let names = ["memory_reference", "tlb_hit", "pwc_hit", "minor_fault", "major_fault", "swap_write",
-                        "zero_fill", "page_copy", "ipi", "context_switch"]
+                        "zero_fill", "page_copy", "ipi", "context_switch", "kpti_switch"]
 
     static func record(_ c: CostModel) -> LuaRecord {
         LuaRecord([
@@ -14,6 +14,7 @@ enum LuaCosts {
             ("minor_fault", c.minorFault), ("major_fault", c.majorFault), ("swap_write", c.swapWrite),
             ("zero_fill", c.zeroFill), ("page_copy", c.pageCopy), ("ipi", c.interProcessorInterrupt),
             ("context_switch", c.contextSwitch),
+            ("kpti_switch", c.kptiSwitch),
         ])
     }
 
@@ -35,6 +36,7 @@ enum LuaCosts {
         try cost("page_copy", &c.pageCopy)
         try cost("ipi", &c.interProcessorInterrupt)
         try cost("context_switch", &c.contextSwitch)
+        try cost("kpti_switch", &c.kptiSwitch)
         switch t.value("tlb_hit") {
         case .nil: break
         case .integer(let single):

@@ -4,7 +4,7 @@ import VMLab
 /// The translation-hardware options of `vm.machine{…}`: `cpus`, `tlb`, `pwc`,
 /// `pcid`, `asid_bits`, `flush_ceiling`, read into a `ProcessorConfiguration`.
 enum LuaProcessorOptions {
-    static let names = ["cpus", "tlb", "pwc", "pcid", "asid_bits", "flush_ceiling"]
+    static let names = ["cpus", "tlb", "pwc", "pcid", "asid_bits", "flush_ceiling", "kpti"]
     static let levelOptions = ["name", "entries", "ways", "replacement", "kind", "page_sizes", "shared", "level"]
     static let pageWalkCacheOptions = ["entries", "ways", "levels", "replacement"]
 
@@ -15,6 +15,7 @@ enum LuaProcessorOptions {
         var config = ProcessorConfiguration()
         config.cpus = try t.integer("cpus") ?? config.cpus
         config.pcid = try t.boolean("pcid") ?? config.pcid
+        config.kpti = try t.boolean("kpti") ?? config.kpti
         config.asidBits = try t.integer("asid_bits") ?? config.asidBits
         config.flushCeiling = try t.integer("flush_ceiling") ?? config.flushCeiling
         switch t.value("tlb") {

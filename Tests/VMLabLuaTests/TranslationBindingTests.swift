@@ -111,6 +111,30 @@ import Testing
             """)
     }
 
+    @Test func kptiHidesTheKernelAndChargesEachSystemCall() throws {
+        try runLua("""
+            local kernel = -0x800000000000 + 0x1000      -- 0xffff800000001000
+            local function run(pcid)
+              local m = vm.machine{ memory = "64 MiB", kpti = true, pcid = pcid, costs = { kpti_switch = 150 } }
+              local s = m:address_space()
+              s:map(0x400000, "alloc", { u = true, w = true })
+              s:map(kernel, "alloc", { w = true })
+              local cpu = m.cpus[1]
+              cpu:switch(s)
+              assert(cpu.privilege == "kernel" and cpu:access(kernel, "r", "kernel").pa, "the kernel sees its half")
+              assert(cpu:access(kernel, "r", "user").fault.reason == "not present", "user mode does not")
+              cpu:access(0x400000, "r", "user")
+              local before = cpu.stats
+              cpu:syscall(5)
+              local after = cpu.stats
+              assert(after.kpti_switches - before.kpti_switches == 10 and after.cycles - before.cycles == 10 * 150)
+              return cpu:access(0x400000, "r", "user").source
+            end
+            assert(run(false) == "walk", "without PCIDs each system call flushed the user entries")
+            assert(run(true) == "L1d", "with PCIDs they survive")
+            """)
+    }
+
     @Test func badConfigurationsAndArgumentsAreClearErrors() throws {
         let cases: [(String, String)] = [
             ("vm.machine{ tlb = { {name = 'x', entries = 6, ways = 4} } }", "ways = 4 does not divide entries = 6"),
@@ -128,6 +152,8 @@ import Testing
             ("local m = vm.machine{}; m:run(5, vm.trace.list{1})", "vm.cpu or vm.address_space expected, got number"),
             ("local m = vm.machine{}; m:tlb('L1d'):flush{asid = 1, global = true}", "give asid or global, not both"),
             ("local m = vm.machine{}; m.kernel_cpu = 3", "CPU 3 does not exist"),
+            ("vm.machine{ kpti = true, pcid = true, asid_bits = 16 }", "asid_bits must be at most 15"),
+            ("vm.machine{}.cpus[1]:enter('root')", "privilege must be"),
         ]
         try expectLuaErrors(cases)
     }

@@ -266,3 +266,71 @@ import Testing
         #expect(st.faults == 0)
     }
 }
+
+/// Kernel page-table isolation: the user root, its upkeep and the price of privilege changes.
+@Suite struct KPTITests {
+    typealias S = TLBTestSupport
+    static let kernelVA: UInt64 = 0xffff_8000_0000_1000
+
+    static func setUp(pcid: Bool) throws -> (Machine, PageTable, CPU) {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64, seed: 1)
+        try m.configureProcessors(ProcessorConfiguration(cpus: 1, tlb: [TLBLevelConfiguration(name: "L1", entries: 64, ways: 4)],
+                                                         pageWalkCache: nil, pcid: pcid, kpti: true))
+        let s = try m.makePageTable()
+        try s.mapFresh(S.base, pageBytes: 4096, flags: S.rw)
+        try s.mapFresh(kernelVA, pageBytes: 4096, flags: MapFlags(writable: true))
+        let cpu = try m.cpu(0)
+        try cpu.switchTo(s)
+        return (m, s, cpu)
+    }
+
+    @Test func userModeSeesNoKernelHalf() throws {
+        let (_, s, cpu) = try Self.setUp(pcid: false)
+        #expect(s.userRoot != nil && s.userRoot != s.root)
+        #expect(try cpu.access(Self.kernelVA, .read, privilege: .supervisor).fault == nil)
+        let hidden = try cpu.access(Self.kernelVA, .read, privilege: .user)
+        #expect(hidden.fault?.reason == .notPresent, "the user root has no kernel half: not present, not protection")
+        #expect(try cpu.access(S.base, .write, privilege: .user).fault == nil, "user pages are in both roots")
+        // A change made later through the kernel root reaches the user root (shared tables, mirrored root entries).
+        try s.unmap(S.base, length: 4096, freeFrames: true)
+        #expect(try cpu.access(S.base, .read, privilege: .user).fault?.reason == .notPresent)
+        try s.mapFresh(S.base + 0x40_0000_0000, pageBytes: 4096, flags: S.rw)   // a new PML4 slot
+        #expect(try cpu.access(S.base + 0x40_0000_0000, .read, privilege: .user).fault == nil)
+    }
+
+    @Test func privilegeChangesCostSwitchesAndFlushWithoutPCIDs() throws {
+        for pcid in [false, true] {
+            let (m, space, cpu) = try Self.setUp(pcid: pcid)
+            defer { withExtendedLifetime(space) {} }  // a CPU does not keep its space alive
+            _ = try cpu.access(S.base, .read, privilege: .user)              // kernel → user: 1 switch
+            let before = cpu.statistics
+            for _ in 0..<10 {
+                cpu.enter(.supervisor)
+                cpu.enter(.user)
+            }
+            #expect(cpu.statistics.kptiSwitches - before.kptiSwitches == 20)
+            #expect(cpu.statistics.cycles - before.cycles == 20 * m.costs.kptiSwitch)
+            let again = try cpu.access(S.base, .read, privilege: .user)
+            #expect(again.walked == !pcid, pcid ? "PCIDs keep user entries across kernel entries" : "each CR3 write flushed them")
+        }
+    }
+
+    @Test func releasingFreesBothRoots() throws {
+        let m = try Machine(memoryBytes: 16 << 20, mode: .x86_64, seed: 1)
+        try m.configureProcessors(ProcessorConfiguration(kpti: true))
+        let free = m.frames.freeFrames
+        let s = try m.makePageTable()
+        try s.mapFresh(S.base, pageBytes: 4096, flags: S.rw)
+        try m.cpu(0).switchTo(s)
+        #expect(s.stats.tablePages[0] == 2)
+        _ = try s.unmap(S.base, length: 4096, freeFrames: true)
+        try s.release()
+        #expect(m.frames.freeFrames == free)
+    }
+
+    @Test func kptiWithPCIDsNeedsARoomForTheUserBit() throws {
+        #expect(throws: VMError.self) {
+            try ProcessorConfiguration(pcid: true, asidBits: 16, kpti: true).validate(mode: .x86_64)
+        }
+    }
+}

@@ -21,6 +21,8 @@ public struct CPUStats: Sendable, Equatable {
     public var ipisSent = 0
     /// IPIs this CPU received.
     public var ipisReceived = 0
+    /// KPTI root switches (each kernel entry and each return to user mode).
+    public var kptiSwitches = 0
 
     public init() {}
 
@@ -99,8 +101,12 @@ public final class CPU {
     /// Weak: the space keeps the machine alive, so a strong reference here would be a cycle
     /// (machine → processors → CPU → space → machine); whoever runs the space holds it.
     public internal(set) weak var space: PageTable?
-    /// The tag of its current entries: the space's ASID with PCIDs on, else the CPU index.
+    /// The tag of its current entries: the space's ASID with PCIDs on (with `userTagBit` added
+    /// in user mode under KPTI), else the CPU index.
     public internal(set) var currentTag = 0
+    /// The privilege it runs at: the last access's, or what `enter` set. Under KPTI it decides
+    /// which root is loaded. A CPU starts in the kernel.
+    public internal(set) var privilege = Privilege.supervisor
     /// Every TLB structure this CPU uses, in configuration order (shared ones included).
     public let tlbs: [TLB]
     /// Its page-walk caches, root level first.
@@ -295,20 +301,49 @@ public final class CPU {
                 flushNonGlobal()
                 flushedGeneration = p.generation
             }
-            currentTag = space.asid
+            currentTag = space.asid | (privilege == .user && p.configuration.kpti ? userTagBit : 0)
         } else {
             if let old = self.space { old.cpuMask &= ~bit }
             flush(asid: index)
             currentTag = index
         }
+        if p.configuration.kpti { try space.enableKPTI() }
         space.cpuMask |= bit
         self.space = space
     }
 
-    /// The tag this CPU's entries of `space` carry, or nil when it holds none.
-    func tag(for space: PageTable) -> Int? {
-        if processors.configuration.pcid { return space.asidGeneration == 0 ? nil : space.asid }
-        return self.space === space ? index : nil
+    /// Under KPTI with PCIDs, the bit that tells a space's user-mode entries (walked from its
+    /// user root) from its kernel-mode ones: 2^asidBits (Linux uses PCID bit 11 alike).
+    var userTagBit: Int { 1 << processors.configuration.asidBits }
+
+    /// The tags this CPU's entries of `space` carry (none when it holds none).
+    func tags(for space: PageTable) -> [Int] {
+        let p = processors
+        if p.configuration.pcid {
+            if space.asidGeneration == 0 { return [] }
+            return p.configuration.kpti ? [space.asid, space.asid | userTagBit] : [space.asid]
+        }
+        return self.space === space ? [index] : []
+    }
+
+    /// Runs at `privilege` from now on. Under KPTI a change of privilege loads the other root
+    /// (a kernel entry or a return to user mode): it costs `costs.kptiSwitch` and, without
+    /// PCIDs, flushes this CPU's non-global entries as any CR3 write does; with PCIDs the user
+    /// and kernel entries carry different tags and both survive.
+    public func enter(_ privilege: Privilege) {
+        guard privilege != self.privilege else { return }
+        self.privilege = privilege
+        let p = processors
+        guard p.configuration.kpti, let space else { return }
+        stats.pointee.kptiSwitches += 1
+        let cost = machine.costs.kptiSwitch
+        stats.pointee.cycles += cost
+        machine.counters.cycles += cost
+        if p.configuration.pcid {
+            currentTag = space.asid | (privilege == .user ? userTagBit : 0)
+        } else {
+            flush(asid: index)
+        }
     }
 
     // MARK: invalidation
@@ -344,7 +379,11 @@ public final class CPU {
     /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
     /// of the space's tag when there are more than `flushCeiling` pages.
     func invalidate(_ space: PageTable, va: UInt64, length: UInt64) {
-        guard let tag = tag(for: space) else { return }
+        for tag in tags(for: space) { invalidate(va: va, length: length, tag: tag) }
+    }
+
+    /// `invalidate` for the entries tagged `tag`.
+    func invalidate(va: UInt64, length: UInt64, tag: Int) {
         let pageBytes = machine.mode.pageBytes
         let pages = (length + pageBytes - 1) / pageBytes
         if pages > UInt64(processors.configuration.flushCeiling) {
@@ -366,8 +405,10 @@ public final class CPU {
     public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
         guard let space else { throw .noAddressSpace(cpu: index) }
         refreshCosts()
+        enter(privilege)
         var r = MMUResult()
-        translate(va, kind, privilege, space, tag: UInt32(truncatingIfNeeded: currentTag), from: 0, cycles: 0, level: 0, into: &r)
+        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag),
+                  from: 0, cycles: 0, level: 0, into: &r)
         let s = stats
         s.pointee.accesses += 1
         s.pointee.cycles += r.cycles
@@ -384,7 +425,7 @@ public final class CPU {
     /// the `currentTag` property here would cost an exclusivity check per access), with `cycles`
     /// already spent and level `level` already charged. Updates structure stats, not CPU or machine access counters.
     @inline(never)
-    func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable,
+    func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable, root: UInt64,
                    tag: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
         r = MMUResult()
         let need = TLBMeta.need(kind, privilege)
@@ -423,7 +464,7 @@ public final class CPU {
         }
         // Page-walk caches, deepest level first.
         var startAt = 0
-        var table = space.root
+        var table = root
         var inherited = WalkPermissions.root
         var q = pwcCount &- 1
         while q >= 0 {
@@ -487,8 +528,10 @@ public final class CPU {
         guard let space else { throw .noAddressSpace(cpu: index) }
         guard space.isLive else { throw .released }
         refreshCosts()
+        enter(privilege)
         var summary = RunSummary()
         let tag = UInt32(truncatingIfNeeded: currentTag)
+        let root = space.root(for: privilege)
         let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
         let hasData = pathCount[0] > 0, hasInstr = pathCount[1] > 0
         let dataFirst = pathTLB[0], instrFirst = pathTLB[16]
@@ -513,12 +556,12 @@ public final class CPU {
                     firstLevelCycles &+= cost
                     continue
                 }
-                translate(va, kind, privilege, space, tag: tag, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
+                translate(va, kind, privilege, space, root: root, tag: tag, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference
             } else {
-                translate(va, kind, privilege, space, tag: tag, from: 0, cycles: 0, level: 0, into: &r)
+                translate(va, kind, privilege, space, root: root, tag: tag, from: 0, cycles: 0, level: 0, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference

@@ -12,6 +12,7 @@
 /// - `pageCopy` 2_000: copying a 4 KiB page (COW break).
 /// - `interProcessorInterrupt` 3_000: sending an IPI and waiting for the ack (≈ 1 µs).
 /// - `contextSwitch` 6_000: ≈ 2 µs direct cost of a switch (without cache/TLB refill).
+/// - `kptiSwitch` 200: the CR3 write of a KPTI kernel entry or exit (≈ 70 ns), before any refill.
 public struct CostModel: Sendable, Equatable {
     /// Cycles per memory reference made by the page walker.
     public var memoryReference = 100
@@ -33,6 +34,8 @@ public struct CostModel: Sendable, Equatable {
     public var interProcessorInterrupt = 3_000
     /// Cycles of a context switch.
     public var contextSwitch = 6_000
+    /// Cycles of one KPTI root switch (kernel entry or exit).
+    public var kptiSwitch = 200
 
     /// The default costs listed above.
     public init() {}

@@ -261,6 +261,11 @@ extension PageTable {
         }
         machine.processorStorage?.released(self)
         try free(root, 0)
+        if let userRoot {
+            try machine.freeFrames(first: userRoot >> pageBits, order: 0)
+            tablePages[0] -= 1
+            self.userRoot = nil
+        }
         mappedBytes = 0
         isLive = false
     }

@@ -27,6 +27,8 @@ public final class PageTable {
     public internal(set) var asid = 0
     /// The ASID generation `asid` belongs to (see `Processors`).
     var asidGeneration: UInt64 = 0
+    /// With KPTI, the root loaded in user mode (see `enableKPTI`); nil otherwise.
+    public internal(set) var userRoot: UInt64?
 
     // Hot-path constants, one slot per level, in raw memory (no array bounds checks or retains).
     let levelCount: Int
@@ -163,11 +165,19 @@ public final class PageTable {
         return machine.memory.loadAligned(slot, width: Int(pteBytes))
     }
 
-    /// Writes the entry at physical address `slot` (checked against the end of memory).
+    /// Writes the entry at physical address `slot` (checked against the end of memory). A
+    /// user-half entry of the root is written to the user root too (KPTI).
     func writeEntry(_ slot: UInt64, _ raw: UInt64) throws(VMError) {
         try machine.memory.checkRange(slot, width: pteBytes)
         machine.memory.storeAligned(slot, raw, width: Int(pteBytes))
+        if let userRoot, slot >= root, slot - root < userHalfBytes {
+            machine.memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
+        }
     }
+
+    /// Bytes of root entries that map the user half of the address space (the lower half of
+    /// the root's entries: the upper half, where the VA's top bit is set, is the kernel's).
+    var userHalfBytes: UInt64 { UInt64(mode.entries(level: 0) / 2) * pteBytes }
 
     /// The entry that points to a next-level table at `tableAddress`: present, and on x86
     /// writable and user so that the leaf alone decides (as Linux does for user tables).

@@ -40,7 +40,7 @@ public struct ProcessorStats: Sendable, Equatable {
 /// its page-walk-cache entries of that ASID are dropped (as INVLPG does on x86), so a freed
 /// table is never reached through a stale entry.
 ///
-/// KPTI is not modelled yet.
+/// **KPTI** (`kpti`): see `PageTable+KPTI.swift` and `CPU.enter`.
 public final class Processors {
     /// The machine (owns this object).
     public unowned let machine: Machine
@@ -253,7 +253,7 @@ public final class Processors {
     /// run it without an address space; its ASID becomes free.
     func released(_ space: PageTable) {
         for cpu in cpus where space.cpuMask & (UInt64(1) << UInt64(cpu.index)) != 0 {
-            if let tag = cpu.tag(for: space) { cpu.flush(asid: tag) }
+            for tag in cpu.tags(for: space) { cpu.flush(asid: tag) }
             if cpu.space === space { cpu.space = nil }
         }
         pending.removeAll { $0.space === space }

@@ -127,12 +127,15 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     /// More pages than this in one invalidation flush the whole ASID instead of one `invlpg`
     /// per page (Linux's `tlb_single_page_flush_ceiling`, 33).
     public var flushCeiling: Int
+    /// Kernel page-table isolation: every space gets a second, user-mode root without the
+    /// kernel half, and each change of privilege loads the other root (see `CPU.enter`).
+    public var kpti: Bool
 
     public init(cpus: Int = 1, tlb: [TLBLevelConfiguration]? = nil,
                 pageWalkCache: PageWalkCacheConfiguration? = PageWalkCacheConfiguration(),
-                pcid: Bool = false, asidBits: Int = 12, flushCeiling: Int = 33) {
+                pcid: Bool = false, asidBits: Int = 12, flushCeiling: Int = 33, kpti: Bool = false) {
         self.cpus = cpus; self.tlb = tlb; self.pageWalkCache = pageWalkCache
-        self.pcid = pcid; self.asidBits = asidBits; self.flushCeiling = flushCeiling
+        self.pcid = pcid; self.asidBits = asidBits; self.flushCeiling = flushCeiling; self.kpti = kpti
     }
 
     /// A Skylake-like hierarchy: L1i 128 entries 8-way (base pages), L1d 64 entries 4-way (base
@@ -158,6 +161,10 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         }
         guard asidBits >= 1, asidBits <= 16 else {
             throw .invalidConfiguration(what: "ASID width", reason: "asid_bits = \(asidBits) is outside 1...16")
+        }
+        if kpti && pcid && asidBits > 15 {
+            throw .invalidConfiguration(what: "ASID width",
+                                        reason: "with KPTI and PCIDs the user tag takes one more bit: asid_bits must be at most 15")
         }
         guard flushCeiling >= 0 else {
             throw .invalidConfiguration(what: "flush ceiling", reason: "\(flushCeiling) is negative")
