@@ -6,8 +6,8 @@ vmlab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$vmlab_root" || exit 1
 
 # Debian packages: Lua 5.4 and libedit headers to build, pkg-config to find
-# them, gzip/xz/zstd to read compressed traces.
-vmlab_packages=(liblua5.4-dev libedit-dev pkg-config gzip xz-utils zstd)
+# them, gzip/xz/zstd to read compressed traces, graphviz to render page tables as SVG.
+vmlab_packages=(liblua5.4-dev libedit-dev pkg-config gzip xz-utils zstd graphviz)
 
 vmlab_missing=()
 for p in "${vmlab_packages[@]}"; do

@@ -38,6 +38,15 @@ public enum LuaValue: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The number, if this value is one (integer or float).
+    public var numberValue: Double? {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .number(let d): return d
+        default: return nil
+        }
+    }
+
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

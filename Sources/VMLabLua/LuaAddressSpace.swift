@@ -87,6 +87,21 @@ enum LuaAddressSpace {
         cls.method("dump", signature: "s:dump() -> string", doc: "A text tree of the table pages with indices, raw entries and flags; huge pages shown as such.") { s, call in
             call.push(s.dump())
         }
+        cls.method("dot", signature: "s:dot([{entries=, tables=}]) -> string", doc: """
+            The tables as a Graphviz graph (DOT text): a node per table page listing its present entries, an edge per
+            pointer to a lower table, leaves with the page they map. entries: entries drawn per table (default 12, the
+            rest counted); tables: table pages drawn (default 64). vm.svg(s:dot()) renders it when graphviz is installed.
+            """) { s, call in
+            var entries = 12, tables = 64
+            if !call.isNoneOrNil(2) {
+                let t = try call.table(2)
+                try t.checkOptions(["entries", "tables"], function: "dot")
+                entries = try t.integer("entries") ?? entries
+                tables = try t.integer("tables") ?? tables
+                guard entries >= 1, tables >= 1 else { throw LuaArgumentError(2, "entries and tables must be at least 1") }
+            }
+            return call.push(s.dot(entriesPerTable: entries, maxTables: tables))
+        }
         cls.method("stats", signature: "s:stats() -> table", doc: "Table pages per level (by level name), bytes of page tables, mapped bytes.") { s, call in
             let st = s.stats
             var r = LuaRecord()

@@ -19,10 +19,6 @@ extension PageTable {
             let text = String(value, radix: 16)
             return "0x" + String(repeating: "0", count: max(0, digits - text.count)) + text
         }
-        func signExtend(_ va: UInt64) -> UInt64 {
-            guard signExtended, va >> vaTopShift & 1 == 1 else { return va }
-            return va | ~PTELayout.lowMask(mode.vaBits)
-        }
         func visit(_ table: UInt64, level: Int, vaBase: UInt64, depth: Int) {
             let indent = String(repeating: "  ", count: depth)
             let indexDigits = (mode.levelBits[level] + 3) / 4
@@ -43,7 +39,7 @@ extension PageTable {
                 if isLeaf(raw, level: level) {
                     let size = pageBytes(level: level)
                     let kind = level < levelCount - 1 ? "huge page" : "page"
-                    lines.append("\(head) : \(Units.size(size)) \(kind) \(Units.hex(signExtend(va))) -> \(Units.hex(frameAddress(raw) & ~(size - 1)))")
+                    lines.append("\(head) : \(Units.size(size)) \(kind) \(Units.hex(visibleVA(va))) -> \(Units.hex(frameAddress(raw) & ~(size - 1)))")
                 } else {
                     let next = frameAddress(raw)
                     lines.append("\(head) -> \(mode.levelNames[level + 1]) @ \(Units.hex(next))")
@@ -54,5 +50,11 @@ extension PageTable {
         visit(root, level: 0, vaBase: 0, depth: 1)
         if skipped > 0 { lines.append("… \(skipped) more entries") }
         return lines.joined(separator: "\n")
+    }
+
+    /// `va` sign-extended as the mode's canonical form requires (for display).
+    func visibleVA(_ va: UInt64) -> UInt64 {
+        guard signExtended, va >> vaTopShift & 1 == 1 else { return va }
+        return va | ~PTELayout.lowMask(mode.vaBits)
     }
 }

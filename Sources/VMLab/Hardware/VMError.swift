@@ -35,6 +35,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     case frameBeyondMemory(frame: UInt64, frameCount: UInt64)
     /// Use of an address space after `PageTable.release()`.
     case released
+    /// A helper program (Graphviz's `dot`) is missing or failed; `debianPackage` installs it.
+    case externalProgram(program: String, debianPackage: String, message: String)
     /// A length that must be a positive multiple of something is not.
     case invalidLength(what: String, bytes: UInt64, multipleOf: UInt64)
     /// A TLB, page-walk-cache or CPU configuration that cannot be built; `what` names the part
@@ -95,6 +97,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
             return "frame \(Units.hex(frame)) is beyond memory (\(frameCount) frames)"
         case .released:
             return "the address space has been released (its page tables are freed)"
+        case let .externalProgram(program, package, message):
+            return "\(program): \(message) (Debian package \(package))"
         case let .invalidLength(what, bytes, multipleOf):
             return "\(what) of \(bytes) bytes is not a positive multiple of \(Units.size(multipleOf))"
         case let .invalidConfiguration(what, reason):
