@@ -10,6 +10,15 @@ extension LuaCall {
         return UInt64(bitPattern: Int64(try integer(i)))
     }
 
+    /// A file path argument, refused (an error naming the allowed folders) when a sandbox is in
+    /// force and the file lies outside it: graded code reads and writes traces only where
+    /// `io.open` may.
+    func path(_ i: Int32) throws -> String {
+        let path = try string(i)
+        if let sandbox = state.sandbox, let why = sandbox.check(path) { throw LuaArgumentError(i, why) }
+        return path
+    }
+
     /// A size argument (`4096`, `"2 MiB"`), or `default` when absent.
     func size(_ i: Int32, default value: Int? = nil) throws -> Int {
         if isNoneOrNil(i), let value { return value }

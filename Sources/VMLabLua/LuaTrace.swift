@@ -96,10 +96,9 @@ enum LuaTrace {
         }
         cls.method("count", signature: "t:count() -> integer", doc: "Reads the rest of the trace in Swift and returns how many accesses it held.") { handle, call in
             var total = 0
-            let trace = handle.trace
             var buffer = [Access](repeating: Access(), count: 4096)
             while true {
-                let n = try buffer.withUnsafeMutableBufferPointer { try trace.next(into: $0) }
+                let n = try buffer.withUnsafeMutableBufferPointer { try handle.read(into: $0) }
                 if n == 0 { break }
                 total += n
                 if let stop = call.state.stopReason { throw LuaScriptError(stop.message) }
@@ -126,7 +125,7 @@ enum LuaTrace {
             then a store); ==PID== lines skipped. An access whose bytes cross a page boundary (page_size, default 4096;
             false keeps records whole) touches both pages. Malformed lines are errors naming file and line.
             """) { call in
-            let path = try call.string(1)
+            let path = try call.path(1)
             var pageSize: UInt64? = 4096
             if !call.isNoneOrNil(2) {
                 let t = try call.table(2)
@@ -138,19 +137,19 @@ enum LuaTrace {
         state.register("vm.trace.pages", signature: "vm.trace.pages(path [, page_size]) -> vm.trace", doc: """
             A list of page numbers, one per line (decimal or 0x hex), optionally with R/W; # comments and blank lines skipped.
             """) { call in
-            let path = try call.string(1)
+            let path = try call.path(1)
             let pageSize = UInt64(try call.size(2, default: 4096))
             return call.push(TraceHandle(try ListTrace(path: path, numbers: .pageNumbers(pageSize: pageSize))), as: cls)
         }
         state.register("vm.trace.addresses", signature: "vm.trace.addresses(path) -> vm.trace", doc: "Like vm.trace.pages, with byte addresses instead of page numbers.") { call in
-            call.push(TraceHandle(try ListTrace(path: try call.string(1), numbers: .addresses)), as: cls)
+            call.push(TraceHandle(try ListTrace(path: try call.path(1), numbers: .addresses)), as: cls)
         }
         state.register("vm.trace.csv", signature: "vm.trace.csv(path [, {address=, op=, size=, numbers=, separator=, page_size=}]) -> vm.trace", doc: """
             A CSV file with a header line. address names the address column (default "address"); op the kind column
             (default: "op" if present, else every access is a read); size an optional size column; numbers "addresses"
             (default) or "pages"; separator one character (default ",").
             """) { call in
-            let path = try call.string(1)
+            let path = try call.path(1)
             let t = call.isNoneOrNil(2) ? nil : try call.table(2)
             try t?.checkOptions(["address", "op", "size", "numbers", "separator", "page_size"], function: "vm.trace.csv")
             let numbers: TraceNumbers
@@ -167,10 +166,10 @@ enum LuaTrace {
             return call.push(TraceHandle(trace), as: cls)
         }
         state.register("vm.trace.binary", signature: "vm.trace.binary(path) -> vm.trace", doc: "A trace in vmlab's binary format (see vm.trace.convert).") { call in
-            call.push(TraceHandle(try BinaryTrace(path: try call.string(1))), as: cls)
+            call.push(TraceHandle(try BinaryTrace(path: try call.path(1))), as: cls)
         }
         state.register("vm.trace.open", signature: "vm.trace.open(path) -> vm.trace", doc: "Any trace file, its format detected from its first bytes and name.") { call in
-            let path = try call.string(1)
+            let path = try call.path(1)
             return call.push(TraceHandle(try TraceFormat.detect(path: path).open(path: path)), as: cls)
         }
         state.register("vm.trace.convert", signature: "vm.trace.convert(input, output) -> records", doc: """
@@ -178,7 +177,7 @@ enum LuaTrace {
             a 32-byte header (magic "VMTRACE\\0", version 1, header size, record size 16, flags, record count, page
             size) then 16-byte little-endian records (address u64, size u32, kind u8: 0 read, 1 write, 2 execute).
             """) { call in
-            call.push(try BinaryTraceWriter.convert(input: try call.string(1), output: try call.string(2)))
+            call.push(try BinaryTraceWriter.convert(input: try call.path(1), output: try call.path(2)))
         }
         state.register("vm.trace.list", signature: "vm.trace.list{1, 2, 3, …} or vm.trace.list{{\"w\", 0x1000}, …} -> vm.trace", doc: """
             A trace from a Lua list: page numbers (reads of 4 KiB pages, for textbook reference strings such as
