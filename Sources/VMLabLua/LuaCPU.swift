@@ -86,9 +86,10 @@ enum LuaCPU {
             """) { h, call in
             let count = try call.optionalInteger(2) ?? 1
             guard count >= 0 else { throw LuaArgumentError(2, "count must not be negative") }
-            for _ in 0..<count {
+            for i in 0..<count {
                 h.cpu.enter(.supervisor)
                 h.cpu.enter(.user)
+                if i & 0xffff == 0xffff, let stop = call.state.stopReason { throw LuaScriptError(stop.message) }
             }
             return 0
         }
