@@ -30,10 +30,11 @@ local function check_set(va, entries, ways, page_size)
   local m = machine({ entries = entries, ways = ways })
   local want = m:tlb("TLB"):set_index(va, page_size)
   local n = sets(entries, ways)
+  local shape = ways == 0 and "ways = 0 means fully associative: 1 set"
+    or string.format("%d entries / %d ways = %d sets", entries, ways, n)
   check.eq(lab.set_of(va, entries, ways, page_size), want, string.format(
-    "set_of(%s, %d, %d, %s) = {got}, but the TLB puts it in set {want}: %d entries / %d ways = %d set%s, VPN = %s / %s = %s, and %s mod %d = %d",
-    hex(va), entries, ways, page_size, entries, ways, n, n == 1 and " (fully associative)" or "s",
-    hex(va), hex(page_size), hex(va // page_size), hex(va // page_size), n, want))
+    "set_of(%s, %d, %d, %d) = {got}, but the TLB puts it in set {want}: %s, VPN = %s / %s = %s, and %s mod %d = %d",
+    hex(va), entries, ways, page_size, shape, hex(va), hex(page_size), hex(va // page_size), hex(va // page_size), n, want))
 end
 
 check.test("set index: VPN mod sets", { points = 2, partial = true }, function()
