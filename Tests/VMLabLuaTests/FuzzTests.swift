@@ -32,75 +32,73 @@ import VMLabLua
         """
 
     @Test func everyBoundFunctionSurvivesRandomArguments() throws {
-        var template = Array("/tmp/vmlab-fuzz-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw LuaError(kind: .runtime, message: "mkdtemp failed") }
-        let folder = String(cString: made)
-        defer { _ = system("rm -rf '\(folder)'") }
-        let state = try makeVMState()
-        try state.applySandbox(LuaSandbox(allowedFolders: [folder]))
-        state.limits = LuaLimits(instructions: 200_000_000, memory: 512 << 20, timeout: 3)
-        let entries = state.help.entries.values.filter { [.function, .method, .property].contains($0.kind) }
-            .sorted { $0.path < $1.path }
-        let classes = Set(entries.compactMap { entry -> String? in
-            guard entry.kind != .function else { return nil }
-            let cut = entry.kind == .method ? entry.path.lastIndex(of: ":") : entry.path.lastIndex(of: ".")
-            return cut.map { String(entry.path[..<$0]) }
-        })
-        for missing in classes.subtracting(Self.samples.keys).sorted() {
-            Issue.record("the fuzzer has no sample object of class \(missing): add one to FuzzTests.samples")
-        }
-        _ = try state.run("""
-            M = \(Self.samples["vm.machine"]!)
-            S = \(Self.samples["vm.address_space"]!)
-            C = \(Self.samples["vm.cpu"]!)
-            T = \(Self.samples["vm.tlb"]!)
-            TR = \(Self.samples["vm.trace"]!)
-            SAMPLES = { ["vm.machine"] = M, ["vm.address_space"] = S, ["vm.cpu"] = C, ["vm.tlb"] = T, ["vm.trace"] = TR }
-            POOL = (function() \(Self.pool) end)()
-            POOL_SIZE = 46
-            """, name: "=fuzz")
-        for (n, entry) in entries.enumerated() {
-            let target: String
-            switch entry.kind {
-            case .function:
-                target = "local f = \(entry.path); local function call(...) return f(...) end"
-            case .method:
-                let cut = entry.path.lastIndex(of: ":")!
-                let cls = entry.path[..<cut], name = entry.path[entry.path.index(after: cut)...]
-                target = """
-                    local self = SAMPLES["\(cls)"]
-                    local function call(...)
-                      local receiver = math.random(10) == 1 and POOL[math.random(POOL_SIZE)] or self
-                      return self.\(name)(receiver, ...)
+        try withTemporaryFolder { folder in
+            let state = try makeVMState()
+            try state.applySandbox(LuaSandbox(allowedFolders: [folder]))
+            state.limits = LuaLimits(instructions: 200_000_000, memory: 512 << 20, timeout: 3)
+            let entries = state.help.entries.values.filter { [.function, .method, .property].contains($0.kind) }
+                .sorted { $0.path < $1.path }
+            let classes = Set(entries.compactMap { entry -> String? in
+                guard entry.kind != .function else { return nil }
+                let cut = entry.kind == .method ? entry.path.lastIndex(of: ":") : entry.path.lastIndex(of: ".")
+                return cut.map { String(entry.path[..<$0]) }
+            })
+            for missing in classes.subtracting(Self.samples.keys).sorted() {
+                Issue.record("the fuzzer has no sample object of class \(missing): add one to FuzzTests.samples")
+            }
+            _ = try state.run("""
+                M = \(Self.samples["vm.machine"]!)
+                S = \(Self.samples["vm.address_space"]!)
+                C = \(Self.samples["vm.cpu"]!)
+                T = \(Self.samples["vm.tlb"]!)
+                TR = \(Self.samples["vm.trace"]!)
+                SAMPLES = { ["vm.machine"] = M, ["vm.address_space"] = S, ["vm.cpu"] = C, ["vm.tlb"] = T, ["vm.trace"] = TR }
+                POOL = (function() \(Self.pool) end)()
+                POOL_SIZE = 46
+                """, name: "=fuzz")
+            for (n, entry) in entries.enumerated() {
+                let target: String
+                switch entry.kind {
+                case .function:
+                    target = "local f = \(entry.path); local function call(...) return f(...) end"
+                case .method:
+                    let cut = entry.path.lastIndex(of: ":")!
+                    let cls = entry.path[..<cut], name = entry.path[entry.path.index(after: cut)...]
+                    target = """
+                        local self = SAMPLES["\(cls)"]
+                        local function call(...)
+                          local receiver = math.random(10) == 1 and POOL[math.random(POOL_SIZE)] or self
+                          return self.\(name)(receiver, ...)
+                        end
+                        """
+                default:
+                    let cut = entry.path.lastIndex(of: ".")!
+                    let cls = entry.path[..<cut], name = entry.path[entry.path.index(after: cut)...]
+                    target = """
+                        local self = SAMPLES["\(cls)"]
+                        local function call(v) if math.random(2) == 1 then return self.\(name) end self.\(name) = v end
+                        """
+                }
+                let chunk = """
+                    math.randomseed(\(n + 1))
+                    \(target)
+                    for round = 1, 40 do
+                      local count = math.random(0, 4)
+                      local args = {}
+                      for i = 1, count do args[i] = POOL[math.random(POOL_SIZE)] end
+                      local ok, err = pcall(call, table.unpack(args, 1, count))
+                      if not ok and (type(err) ~= "string" or #err == 0) then
+                        error("\(entry.path): a failure without a message (" .. type(err) .. ") in round " .. round)
+                      end
                     end
                     """
-            default:
-                let cut = entry.path.lastIndex(of: ".")!
-                let cls = entry.path[..<cut], name = entry.path[entry.path.index(after: cut)...]
-                target = """
-                    local self = SAMPLES["\(cls)"]
-                    local function call(v) if math.random(2) == 1 then return self.\(name) end self.\(name) = v end
-                    """
-            }
-            let chunk = """
-                math.randomseed(\(n + 1))
-                \(target)
-                for round = 1, 40 do
-                  local count = math.random(0, 4)
-                  local args = {}
-                  for i = 1, count do args[i] = POOL[math.random(POOL_SIZE)] end
-                  local ok, err = pcall(call, table.unpack(args, 1, count))
-                  if not ok and (type(err) ~= "string" or #err == 0) then
-                    error("\(entry.path): a failure without a message (" .. type(err) .. ") in round " .. round)
-                  end
-                end
-                """
-            do {
-                _ = try state.run(chunk, name: "=fuzz \(entry.path)")
-            } catch let error as LuaError where error.message.contains("limit exceeded") {
-                // A huge count ran until the script's limit stopped it: stopped cleanly, not hung.
-            } catch {
-                Issue.record("\(entry.path): \(error)")
+                do {
+                    _ = try state.run(chunk, name: "=fuzz \(entry.path)")
+                } catch let error as LuaError where error.message.contains("limit exceeded") {
+                    // A huge count ran until the script's limit stopped it: stopped cleanly, not hung.
+                } catch {
+                    Issue.record("\(entry.path): \(error)")
+                }
             }
         }
     }

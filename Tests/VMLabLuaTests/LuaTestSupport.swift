@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LuaKit
 import Testing
 import VMLabLua
@@ -44,4 +47,13 @@ func expectLuaErrors(_ cases: [(code: String, expected: String)], sourceLocation
         let message = try luaError(code)
         #expect(message?.contains(expected) == true, "\(code) → \(message ?? "no error")", sourceLocation: sourceLocation)
     }
+}
+
+/// A new empty folder under /tmp; `body` runs with its path, then the folder is removed.
+func withTemporaryFolder<T>(_ body: (String) throws -> T) throws -> T {
+    var template = Array("/tmp/vmlab-test-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw LuaError(kind: .runtime, message: "mkdtemp failed") }
+    let folder = String(cString: made)
+    defer { _ = system("rm -rf '\(folder)'") }
+    return try body(folder)
 }
