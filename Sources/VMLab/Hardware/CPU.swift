@@ -438,10 +438,10 @@ public final class CPU {
         while p < count {
             let level = pathLevel[first &+ p]
             if level != current { cycles &+= levelCost[level]; current = level }
-            let hit: Bool = pathTLB[first &+ p]._withUnsafeGuaranteedRef { tlb in
-                let i = tlb.lookup(va, tag: tag, need: need)
-                if i < 0 { return false }
-                let meta = tlb.metas[i], base = tlb.bases[i]
+            let tlb = pathTLB[first &+ p]
+            let i = tlb._withUnsafeGuaranteedRef { $0.lookup(va, tag: tag, need: need) }
+            if i >= 0 {
+                let (meta, base) = tlb._withUnsafeGuaranteedRef { ($0.metas[i], $0.bases[i]) }
                 let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
                 let size = sizeOfIndex[sizeIndex]
                 r.physicalAddress = base | (va & (size &- 1))
@@ -452,9 +452,6 @@ public final class CPU {
                         $0.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
                     }
                 }
-                return true
-            }
-            if hit {
                 r.tlbIndex = pathSlot[first &+ p]
                 r.tlbLevel = level
                 r.cycles = cycles
