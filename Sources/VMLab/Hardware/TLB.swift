@@ -298,6 +298,9 @@ public final class TLB {
         let start = set &* ways
         var free = -1
         var slot = -1
+        // The least recently stamped way, found in the same pass (the LRU/FIFO victim).
+        var oldest = start
+        var oldestStamp = UInt64.max
         var i = start
         let end = start &+ ways
         while i < end {
@@ -308,6 +311,9 @@ public final class TLB {
                         && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
                 slot = i
                 break
+            } else if stamps[i] < oldestStamp {
+                oldestStamp = stamps[i]
+                oldest = i
             }
             i &+= 1
         }
@@ -316,7 +322,7 @@ public final class TLB {
             if free >= 0 {
                 slot = free
             } else {
-                slot = start &+ victim(set: set)
+                slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
                 s.pointee.stats.evictions &+= 1
             }
             if replacement == .fifo || replacement == .lru {
