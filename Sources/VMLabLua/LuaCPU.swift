@@ -37,7 +37,7 @@ enum LuaCPU {
         })
         cls.property("stats", doc: """
             Counters: accesses, cycles (translation only), tlb_hits, walks, pwc_hits, faults, context_switches, flushes,
-            ipis_sent, ipis_received, kpti_switches, hit_rate (TLB hits / accesses), amat (cycles per access), and tlb = { [name] = {hits=,
+            ipis_sent, ipis_received, kpti_switches, refills (software TLB refill exceptions), hit_rate (TLB hits / accesses), amat (cycles per access), and tlb = { [name] = {hits=,
             misses=, hit_rate=, evictions=, fills=, flushes=, invalidations=} } for its own view of each structure.
             """, get: { h, call in call.push(stats(h.cpu)) })
 
@@ -93,6 +93,27 @@ enum LuaCPU {
             }
             return 0
         }
+        cls.method("tlbwr", signature: "cpu:tlbwr{va=, pa=, size=, w=, x=, u=, d=, g=, asid=, tlb=}", doc: """
+            MIPS tlbwr: writes a translation of the page at va (aligned to size, default the base page size) to physical
+            pa into a TLB structure (tlb = a name; default the first holding that size), in a way its replacement
+            chooses. Flags: w writable, x executable, u user, d dirty (default true: clear it to trap the first write),
+            g global; readable always. asid: default the CPU's current one. The tool of a software refill handler.
+            """) { h, call in
+            let entry = try LuaCPU.entry(call, 2, cpu: h.cpu)
+            try h.cpu.tlbWriteRandom(va: entry.va, pa: entry.pa, pageBytes: entry.size, flags: entry.flags, dirty: entry.dirty,
+                                     asid: entry.asid, structure: entry.structure)
+            return 0
+        }
+        cls.method("tlbwi", signature: "cpu:tlbwi(index, {va=, pa=, size=, …})", doc: """
+            MIPS tlbwi: like cpu:tlbwr, into slot index (set × ways + way, from 0) of the structure; the slot must be in
+            the set the page maps to (t:set_index(va)).
+            """) { h, call in
+            let slot = try call.integer(2)
+            let entry = try LuaCPU.entry(call, 3, cpu: h.cpu)
+            try h.cpu.tlbWriteIndexed(slot: slot, va: entry.va, pa: entry.pa, pageBytes: entry.size, flags: entry.flags,
+                                      dirty: entry.dirty, asid: entry.asid, structure: entry.structure)
+            return 0
+        }
         cls.method("invlpg", signature: "cpu:invlpg(va [, asid])", doc: """
             INVLPG: drops the entries for va tagged asid (default: the current one) and global ones from every
             structure of this CPU, and its page-walk-cache entries of that ASID.
@@ -117,6 +138,25 @@ enum LuaCPU {
             return call.push(a.cpu === b.cpu)
         }
         return cls
+    }
+
+    static let entryOptions = ["va", "pa", "size", "w", "x", "u", "d", "g", "asid", "tlb"]
+
+    /// The `{va=, pa=, size=, w=, x=, u=, d=, g=, asid=, tlb=}` of tlbwr/tlbwi at argument `i`.
+    static func entry(_ call: LuaCall, _ i: Int32, cpu: CPU) throws
+        -> (va: UInt64, pa: UInt64, size: UInt64, flags: MapFlags, dirty: Bool, asid: Int?, structure: TLB?) {
+        let t = try call.table(i)
+        try t.checkOptions(entryOptions, function: "tlb write")
+        guard let va = try t.integer("va"), let pa = try t.integer("pa") else { throw LuaArgumentError(i, "va and pa are required") }
+        var size = cpu.processors.machine.mode.pageBytes
+        if case let value = t.value("size"), value != .nil {
+            do { size = try LuaProcessorOptions.size(value) } catch { throw LuaArgumentError(i, "field 'size': \(error)") }
+        }
+        let flags = MapFlags(writable: try t.boolean("w") ?? false, user: try t.boolean("u") ?? false,
+                             executable: try t.boolean("x") ?? false, global: try t.boolean("g") ?? false)
+        let structure = try t.string("tlb").map { name throws -> TLB in try cpu.tlb(named: name) }
+        return (UInt64(bitPattern: Int64(va)), UInt64(bitPattern: Int64(pa)), size, flags, try t.boolean("d") ?? true,
+                try t.integer("asid"), structure)
     }
 
     /// Replays a trace through `cpu`'s MMU; the summary as a Lua table.
@@ -164,6 +204,7 @@ enum LuaCPU {
             ("accesses", s.accesses), ("cycles", s.cycles), ("tlb_hits", s.tlbHits), ("walks", s.walks),
             ("pwc_hits", s.pageWalkCacheHits), ("faults", s.faults), ("context_switches", s.contextSwitches),
             ("flushes", s.flushes), ("ipis_sent", s.ipisSent), ("ipis_received", s.ipisReceived), ("kpti_switches", s.kptiSwitches),
+            ("refills", s.refills),
             ("hit_rate", s.accesses == 0 ? 0 : Double(s.tlbHits) / Double(s.accesses)), ("amat", s.amat), ("tlb", tlb),
         ])
     }

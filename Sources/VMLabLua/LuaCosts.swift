@@ -3,10 +3,10 @@ import VMLab
 
 /// The cost model as a Lua table: `memory_reference`, `tlb_hit` (a list per
 /// TLB level), `pwc_hit`, `minor_fault`, `major_fault`, `swap_write`,
-/// `zero_fill`, `page_copy`, `ipi`, `context_switch`, `kpti_switch` — all in cycles.
+/// `zero_fill`, `page_copy`, `ipi`, `context_switch`, `kpti_switch`, `tlb_refill` — all in cycles.
 enum LuaCosts {
     static let names = ["memory_reference", "tlb_hit", "pwc_hit", "minor_fault", "major_fault", "swap_write",
-                        "zero_fill", "page_copy", "ipi", "context_switch", "kpti_switch"]
+                        "zero_fill", "page_copy", "ipi", "context_switch", "kpti_switch", "tlb_refill"]
 
     static func record(_ c: CostModel) -> LuaRecord {
         LuaRecord([
@@ -15,6 +15,7 @@ enum LuaCosts {
             ("zero_fill", c.zeroFill), ("page_copy", c.pageCopy), ("ipi", c.interProcessorInterrupt),
             ("context_switch", c.contextSwitch),
             ("kpti_switch", c.kptiSwitch),
+            ("tlb_refill", c.tlbRefill),
         ])
     }
 
@@ -37,6 +38,7 @@ enum LuaCosts {
         try cost("ipi", &c.interProcessorInterrupt)
         try cost("context_switch", &c.contextSwitch)
         try cost("kpti_switch", &c.kptiSwitch)
+        try cost("tlb_refill", &c.tlbRefill)
         switch t.value("tlb_hit") {
         case .nil: break
         case .integer(let single):

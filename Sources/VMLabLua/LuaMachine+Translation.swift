@@ -49,6 +49,45 @@ extension LuaMachine {
             for value in results { value.push(to: call.L) }
             return Int32(results.count)
         }
+        cls.method("set_tlb_refill", signature: "m:set_tlb_refill(f | nil)", doc: """
+            The refill handler of a software-managed TLB (vm.machine{software_tlb = true}): on a miss in every TLB level
+            the CPU takes a refill exception (costs.tlb_refill cycles) and calls f(miss) with miss = { va=, vpn=, op=,
+            privilege=, asid=, cpu= }. f finds the translation wherever it likes (any table in m:read memory, a Lua
+            table…) and writes it with miss.cpu:tlbwr{va=, pa=, …} or :tlbwi(index, {…}); the access is then retried.
+            Returning false means no translation: the access takes a page fault ("no translation (TLB refill
+            handler)"). Returning without writing a matching entry, or raising, stops the run with an error.
+            nil restores the built-in handler, which walks the space's page tables (costs.memory_reference per entry).
+            m:set_tlb_refill(function(miss)
+              local frame = my_table[miss.vpn]; if not frame then return false end
+              miss.cpu:tlbwr{ va = miss.vpn * 4096, pa = frame * 4096, w = true, u = true }
+            end)
+            """) { m, call in
+            guard m.processors.configuration.softwareTLB else {
+                throw LuaScriptError("m:set_tlb_refill: this machine's TLB is refilled by hardware (make it with software_tlb = true)")
+            }
+            if call.isNoneOrNil(2) {
+                m.processors.refillHandler = nil
+                return 0
+            }
+            let f = try call.function(2)
+            let state = call.state
+            let pageBits = UInt64(m.mode.pageBits)
+            m.processors.refillHandler = { [unowned m] miss in
+                guard let cpu = try? m.cpu(miss.cpu) else { return .failed("TLB refill handler: no CPU \(miss.cpu)") }
+                let record = LuaRecord([
+                    ("va", miss.va.lua), ("vpn", (miss.va >> pageBits).lua), ("op", miss.access.description),
+                    ("privilege", miss.privilege == .user ? "user" : "kernel"), ("asid", miss.tag),
+                    ("cpu", cpus.instance(CPUHandle(cpu, of: m))),
+                ])
+                do {
+                    let results = try state.call(f, [record])
+                    return results.first == .boolean(false) ? .noTranslation : .installed
+                } catch {
+                    return .failed("TLB refill handler: \((error as? LuaError)?.message ?? "\(error)")")
+                }
+            }
+            return 0
+        }
         cls.method("run", signature: "m:run(target, trace [, {limit=, privilege=, progress=, every=}]) -> table", doc: """
             Replays a trace entirely in Swift. target: a vm.cpu (through its TLBs, page-walk caches and walker, on the
             space it runs; returns { accesses=, tlb_hits=, walks=, pwc_hits=, faults=, cycles=, hit_rate=, amat=,

@@ -97,7 +97,7 @@ enum LuaMachine {
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -109,7 +109,8 @@ enum LuaMachine {
             levels= {0, 1, 2}} or false (default 32 entries, 4-way, every upper level); pcid (tag entries with ASIDs
             instead of flushing on a switch, default false); asid_bits (1…16, default 12); flush_ceiling (pages above
             which an invalidation flushes the ASID, default 33); kpti (kernel page-table isolation: a user-mode root
-            without the kernel half per space, a root switch on every change of privilege, default false).
+            without the kernel half per space, a root switch on every change of privilege, default false);
+            software_tlb (MIPS-style: no hardware walker, a TLB miss runs a refill handler — see m:set_tlb_refill).
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")

@@ -4,7 +4,7 @@ import VMLab
 /// The translation-hardware options of `vm.machine{…}`: `cpus`, `tlb`, `pwc`,
 /// `pcid`, `asid_bits`, `flush_ceiling`, read into a `ProcessorConfiguration`.
 enum LuaProcessorOptions {
-    static let names = ["cpus", "tlb", "pwc", "pcid", "asid_bits", "flush_ceiling", "kpti"]
+    static let names = ["cpus", "tlb", "pwc", "pcid", "asid_bits", "flush_ceiling", "kpti", "software_tlb"]
     static let levelOptions = ["name", "entries", "ways", "replacement", "kind", "page_sizes", "shared", "level"]
     static let pageWalkCacheOptions = ["entries", "ways", "levels", "replacement"]
 
@@ -16,6 +16,8 @@ enum LuaProcessorOptions {
         config.cpus = try t.integer("cpus") ?? config.cpus
         config.pcid = try t.boolean("pcid") ?? config.pcid
         config.kpti = try t.boolean("kpti") ?? config.kpti
+        config.softwareTLB = try t.boolean("software_tlb") ?? config.softwareTLB
+        if config.softwareTLB && !t.has("pwc") { config.pageWalkCache = nil }  // nothing walks in hardware
         config.asidBits = try t.integer("asid_bits") ?? config.asidBits
         config.flushCeiling = try t.integer("flush_ceiling") ?? config.flushCeiling
         switch t.value("tlb") {

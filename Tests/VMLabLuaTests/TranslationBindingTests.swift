@@ -135,6 +135,50 @@ import Testing
             """)
     }
 
+    @Test func softwareManagedTLBWithARefillHandlerInLua() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "16 MiB", software_tlb = true, costs = { tlb_refill = 40 },
+                                  tlb = { { name = "TLB", entries = 8, ways = 2, replacement = "random" } } }
+            local s = m:address_space()
+            s:map(0x400000, "alloc", { u = true })
+            local cpu = m.cpus[1]; cpu:switch(s)
+            local r = cpu:access(0x400010)
+            assert(r.source == "refill" and r.refs == 4 and r.cycles == 1 + 40 + 4 * m.costs.memory_reference, "built-in refill")
+            assert(cpu:access(0x400020).source == "TLB" and cpu.stats.refills == 1)
+            -- A handler with its own table (no radix tree at all) writing with tlbwr and tlbwi.
+            local frames, calls = { [0x10] = 0x100, [0x11] = 0x101 }, 0
+            m:set_tlb_refill(function(miss)
+              calls = calls + 1
+              local f = frames[miss.vpn]
+              if not f then return false end
+              if miss.vpn == 0x11 then
+                local set = m:tlb("TLB"):set_index(miss.va)
+                miss.cpu:tlbwi(set * 2 + 1, { va = miss.vpn * 4096, pa = f * 4096, u = true })
+              else
+                miss.cpu:tlbwr{ va = miss.vpn * 4096, pa = f * 4096, u = true, w = true }
+              end
+            end)
+            assert(cpu:access(0x10008, "w").pa == 0x100008 and cpu:access(0x11ff0).pa == 0x101ff0 and calls == 2)
+            assert(cpu:access(0x10010).source == "TLB" and calls == 2, "entries serve later accesses")
+            assert(cpu:access(0x99000).fault.reason == "no translation (TLB refill handler)")
+            m:set_tlb_refill(function() end)
+            local ok, err = pcall(cpu.access, cpu, 0x12000)
+            assert(not ok and err:find("without writing an entry", 1, true), err)
+            m:set_tlb_refill(function() error("oops") end)
+            ok, err = pcall(m.run, m, cpu, vm.trace.list{0x13})
+            assert(not ok and err:find("TLB refill handler: .*oops"), err)
+            m:set_tlb_refill(nil)
+            assert(cpu:access(0x400040).pa, "the built-in handler again")
+            """)
+        try expectLuaErrors([
+            ("vm.machine{}:set_tlb_refill(print)", "refilled by hardware"),
+            ("vm.machine{ software_tlb = true, pwc = { entries = 8 } }", "no page-walk caches"),
+            ("local m = vm.machine{ software_tlb = true }; m.cpus[1]:tlbwr{ va = 0x1234, pa = 0 }", "aligned"),
+            ("local m = vm.machine{ software_tlb = true }; m.cpus[1]:tlbwr{ va = 0x1000 }", "va and pa are required"),
+            ("local m = vm.machine{ software_tlb = true, tlb = { {name = 'T', entries = 8, ways = 2} } }; m.cpus[1]:tlbwi(0, { va = 0x1000, pa = 0 })", "belongs to set 1"),
+        ])
+    }
+
     @Test func badConfigurationsAndArgumentsAreClearErrors() throws {
         let cases: [(String, String)] = [
             ("vm.machine{ tlb = { {name = 'x', entries = 6, ways = 4} } }", "ways = 4 does not divide entries = 6"),

@@ -334,3 +334,69 @@ import Testing
         }
     }
 }
+
+/// The software-managed (MIPS-style) TLB: refill exceptions, the built-in handler, custom ones.
+@Suite struct SoftwareTLBTests {
+    typealias S = TLBTestSupport
+
+    static func machine() throws -> (Machine, PageTable, CPU) {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64, seed: 3)
+        try m.configureProcessors(ProcessorConfiguration(tlb: [TLBLevelConfiguration(name: "TLB", entries: 16, ways: 0, replacement: .random)],
+                                                         pageWalkCache: nil, softwareTLB: true))
+        let s = try S.space(m, pages: 8)
+        let cpu = try m.cpu(0)
+        try cpu.switchTo(s)
+        return (m, s, cpu)
+    }
+
+    @Test func builtInHandlerWalksAndFillsAtTheRefillPrice() throws {
+        let (m, s, cpu) = try Self.machine()
+        let first = try cpu.access(S.base + 0x123)
+        #expect(first.refilled && first.fault == nil && first.references == 4)
+        #expect(first.physicalAddress == s.translate(S.base + 0x123).physicalAddress)
+        #expect(first.cycles == m.costs.tlbHit[0] + m.costs.tlbRefill + 4 * m.costs.memoryReference,
+                "the missed lookup, the exception and the handler's four loads")
+        #expect(cpu.source(of: first) == "refill")
+        let again = try cpu.access(S.base + 0x456)
+        #expect(!again.refilled && cpu.source(of: again) == "TLB")
+        #expect(try cpu.access(S.base + 0x100_0000).fault?.reason == .notPresent)
+        #expect(cpu.statistics.refills == 2)
+    }
+
+    @Test func customHandlerWritesEntriesWithTlbwr() throws {
+        let (m, space, cpu) = try Self.machine()
+        defer { withExtendedLifetime(space) {} }  // a CPU does not keep its space alive
+        // The handler keeps its own "table": VPN → frame, nothing to do with the radix tree.
+        let frames: [UInt64: UInt64] = [0x10: 0x30, 0x11: 0x31]
+        var calls = 0
+        m.processors.refillHandler = { miss in
+            calls += 1
+            guard let frame = frames[miss.va >> 12] else { return .noTranslation }
+            do {
+                try cpu.tlbWriteRandom(va: miss.va & ~0xfff, pa: frame << 12, pageBytes: 4096, flags: MapFlags(writable: true, user: true))
+            } catch { return .failed("\(error)") }
+            return .installed
+        }
+        let r = try cpu.access(0x10_008, .write)
+        #expect(r.refilled && r.physicalAddress == 0x30_008 && r.references == 0 && r.cycles == m.costs.tlbRefill + 2 * m.costs.tlbHit[0],
+                "missed lookup, exception, lookup again")
+        #expect(try cpu.access(0x10_010).physicalAddress == 0x30_010 && calls == 1, "the entry serves the next access")
+        #expect(try cpu.access(0x99_000).fault?.reason == .refillRefused)
+        m.processors.refillHandler = { _ in .installed }
+        #expect(throws: VMError.self, "returning without an entry would refill forever") { try cpu.access(0x11_000) }
+        m.processors.refillHandler = { _ in .failed("boom") }
+        #expect(throws: VMError.refillHandlerFailed(message: "boom")) { _ = try cpu.run([Access(.read, address: 0x12_000)]) }
+    }
+
+    @Test func tlbwiChecksTheSetAndSoftwareTLBsHaveNoWalkCaches() throws {
+        let m = try Machine(memoryBytes: 64 << 20, mode: .x86_64)
+        try m.configureProcessors(ProcessorConfiguration(tlb: [TLBLevelConfiguration(name: "TLB", entries: 16, ways: 4)],
+                                                         pageWalkCache: nil, softwareTLB: true))
+        let cpu = try m.cpu(0)
+        try cpu.tlbWriteIndexed(slot: 4 * 3 + 2, va: 3 << 12, pa: 0x5000, pageBytes: 4096, flags: MapFlags())
+        #expect(try m.processors.tlbs(named: "TLB")[0].dump().map(\.way) == [2])
+        #expect(throws: VMError.self) { try cpu.tlbWriteIndexed(slot: 0, va: 3 << 12, pa: 0x5000, pageBytes: 4096, flags: MapFlags()) }
+        #expect(throws: VMError.self) { try cpu.tlbWriteRandom(va: 0x1234, pa: 0x5000, pageBytes: 4096, flags: MapFlags()) }
+        #expect(throws: VMError.self) { try ProcessorConfiguration(softwareTLB: true).validate(mode: .x86_64) }
+    }
+}

@@ -23,6 +23,8 @@ public struct CPUStats: Sendable, Equatable {
     public var ipisReceived = 0
     /// KPTI root switches (each kernel entry and each return to user mode).
     public var kptiSwitches = 0
+    /// Software TLB refill exceptions (software-managed TLB only).
+    public var refills = 0
 
     public init() {}
 
@@ -54,7 +56,10 @@ public struct MMUResult: Sendable, Equatable {
 
     public init() {}
 
-    /// True when the walker was used.
+    /// True when a software refill handler supplied the translation (software-managed TLB).
+    public var refilled = false
+
+    /// True when the walker (or a software refill) was used.
     public var walked: Bool { tlbLevel == 0 }
 }
 
@@ -144,6 +149,11 @@ public final class CPU {
     let pwcTLB: UnsafeMutablePointer<Unmanaged<TLB>>
     let pwcLevel: UnsafeMutablePointer<Int>
     let pwcCount: Int
+    /// A software-managed TLB: misses go to `refill` instead of the walker.
+    let softwareTLB: Bool
+    /// The message of a failed software refill, for `access`/`run` to throw (raw memory: read
+    /// after every access of a run).
+    let refillFailure: UnsafeMutablePointer<String?>
     let sizeOfIndex: UnsafeMutablePointer<UInt64>
     let sizeIndexOf: UnsafeMutablePointer<Int>
 
@@ -220,6 +230,9 @@ public final class CPU {
             }
         }
         pwcCount = self.pageWalkCaches.count
+        softwareTLB = processors.configuration.softwareTLB
+        refillFailure = .allocate(capacity: 1)
+        refillFailure.initialize(to: nil)
         pwcTLB = .allocate(capacity: max(1, pwcCount))
         pwcLevel = .allocate(capacity: max(1, pwcCount))
         for (k, cache) in self.pageWalkCaches.enumerated() {
@@ -238,6 +251,7 @@ public final class CPU {
         levelCost.deallocate(); pathTLB.deallocate(); pathLevel.deallocate(); pathSlot.deallocate()
         pathCount.deallocate(); fillTLB.deallocate(); fillLevel.deallocate(); fillCount.deallocate()
         pwcTLB.deallocate(); pwcLevel.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
+        refillFailure.deinitialize(count: 1); refillFailure.deallocate()
     }
 
     /// Copies `costs.tlbHit` into `levelCost` (level number → cycles).
@@ -263,6 +277,7 @@ public final class CPU {
     /// Where a result was found: the TLB structure's name, `"walk"` or `"fault"`.
     public func source(of result: MMUResult) -> String {
         if result.fault != nil { return "fault" }
+        if result.refilled { return "refill" }
         if result.tlbIndex >= 0 && result.tlbIndex < tlbs.count { return tlbs[result.tlbIndex].name }
         return "walk"
     }
@@ -409,6 +424,7 @@ public final class CPU {
         var r = MMUResult()
         translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag),
                   from: 0, cycles: 0, level: 0, into: &r)
+        try throwRefillFailure()
         let s = stats
         s.pointee.accesses += 1
         s.pointee.cycles += r.cycles
@@ -458,6 +474,10 @@ public final class CPU {
                 return
             }
             p &+= 1
+        }
+        if softwareTLB {
+            refill(va, kind, privilege, space, root: root, tag: tag, cycles: cycles, into: &r)
+            return
         }
         // Page-walk caches, deepest level first.
         var startAt = 0
@@ -540,7 +560,9 @@ public final class CPU {
         var cycles = 0
         var referenceCycles = 0
         var r = MMUResult()
+        var processed = 0
         for a in accesses {
+            processed &+= 1
             let va = a.address
             let kind = a.kind
             let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
@@ -563,8 +585,9 @@ public final class CPU {
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference
             }
+            if softwareTLB && refillFailure.pointee != nil { break }
         }
-        summary.accesses = accesses.count
+        summary.accesses = processed
         summary.tlbHits &+= firstLevelHits
         summary.cycles = cycles &+ firstLevelCycles
         let s = stats
@@ -577,6 +600,7 @@ public final class CPU {
         let counters = machine.counters
         counters.accesses &+= summary.accesses
         counters.cycles &+= summary.cycles &- referenceCycles
+        try throwRefillFailure()
         return summary
     }
 

@@ -13,6 +13,8 @@
 /// - `interProcessorInterrupt` 3_000: sending an IPI and waiting for the ack (≈ 1 µs).
 /// - `contextSwitch` 6_000: ≈ 2 µs direct cost of a switch (without cache/TLB refill).
 /// - `kptiSwitch` 200: the CR3 write of a KPTI kernel entry or exit (≈ 70 ns), before any refill.
+/// - `tlbRefill` 30: a software TLB refill exception (MIPS: trap, a dozen handler instructions,
+///   `eret`), not counting the handler's memory references.
 public struct CostModel: Sendable, Equatable {
     /// Cycles per memory reference made by the page walker.
     public var memoryReference = 100
@@ -36,6 +38,8 @@ public struct CostModel: Sendable, Equatable {
     public var contextSwitch = 6_000
     /// Cycles of one KPTI root switch (kernel entry or exit).
     public var kptiSwitch = 200
+    /// Cycles of a software TLB refill exception, besides the handler's memory references.
+    public var tlbRefill = 30
 
     /// The default costs listed above.
     public init() {}

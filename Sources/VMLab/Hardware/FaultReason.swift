@@ -20,4 +20,7 @@ public enum FaultReason: String, Sendable, Equatable {
     case nonCanonical = "non-canonical address"
     /// An entry points to a table beyond the end of physical memory.
     case tableOutsideMemory = "page table beyond physical memory"
+    /// A software TLB refill handler found no translation (MIPS: it passed the miss on to the
+    /// general exception handler as a page fault).
+    case refillRefused = "no translation (TLB refill handler)"
 }

@@ -157,13 +157,13 @@ extension PageTable {
         counters.cycles &+= result.references &* machine.costs.memoryReference
         counters.pageFaults &+= 1
         switch reason {
-        case .notPresent, .nonCanonical, .tableOutsideMemory: counters.notPresentFaults &+= 1
+        case .notPresent, .nonCanonical, .tableOutsideMemory, .refillRefused: counters.notPresentFaults &+= 1
         case .reservedBit, .misalignedSuperpage, .noLeaf: counters.reservedBitFaults &+= 1
         case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable: counters.protectionFaults &+= 1
         }
         var code: UInt32 = 0
         switch reason {
-        case .notPresent, .nonCanonical, .tableOutsideMemory: break
+        case .notPresent, .nonCanonical, .tableOutsideMemory, .refillRefused: break
         default: code |= PageFault.presentBit
         }
         if access == .write { code |= PageFault.writeBit }

@@ -40,7 +40,8 @@ public struct ProcessorStats: Sendable, Equatable {
 /// its page-walk-cache entries of that ASID are dropped (as INVLPG does on x86), so a freed
 /// table is never reached through a stale entry.
 ///
-/// **KPTI** (`kpti`): see `PageTable+KPTI.swift` and `CPU.enter`.
+/// **KPTI** (`kpti`): see `PageTable+KPTI.swift` and `CPU.enter`. **Software-managed TLB**
+/// (`softwareTLB`): see `CPU+SoftwareTLB.swift`.
 public final class Processors {
     /// The machine (owns this object).
     public unowned let machine: Machine
@@ -56,6 +57,9 @@ public final class Processors {
     public private(set) var generation: UInt64
     /// Counters.
     public internal(set) var stats = ProcessorStats()
+    /// The refill handler of a software-managed TLB, or nil for the built-in one (see
+    /// `CPU+SoftwareTLB.swift`).
+    public var refillHandler: ((TLBMiss) -> TLBRefillOutcome)?
 
     var asidUsed: [Bool]
     var nextASID = 1

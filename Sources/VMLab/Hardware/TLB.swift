@@ -343,6 +343,24 @@ public final class TLB {
         s.pointee.stats.fills &+= 1
     }
 
+    /// Writes an entry into `slot` (MIPS `tlbwi`), replacing whatever was there; the caller has
+    /// checked that the slot lies in the page's set. A second entry for the same page in another
+    /// way is the writer's business (lookups find the lower way first).
+    func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+        let local = localOfSize[sizeIndex]
+        if local < 0 { return }
+        let old = metas[slot]
+        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1 }
+        sizeCounts[local] += 1
+        keys[slot] = va >> heldShifts[local]
+        bases[slot] = base
+        metas[slot] = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
+        state.pointee.clock &+= 1
+        stamps[slot] = state.pointee.clock
+        if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
+        state.pointee.stats.fills += 1
+    }
+
     /// invlpg: removes the entries translating `va` (every held size) that carry `tag` or are
     /// global. Returns how many were removed.
     @discardableResult

@@ -130,12 +130,17 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     /// Kernel page-table isolation: every space gets a second, user-mode root without the
     /// kernel half, and each change of privilege loads the other root (see `CPU.enter`).
     public var kpti: Bool
+    /// A software-managed TLB (MIPS-style): no hardware walker and no page-walk caches; a miss
+    /// raises a refill exception whose handler writes the entry (see `CPU+SoftwareTLB.swift`).
+    public var softwareTLB: Bool
 
     public init(cpus: Int = 1, tlb: [TLBLevelConfiguration]? = nil,
                 pageWalkCache: PageWalkCacheConfiguration? = PageWalkCacheConfiguration(),
-                pcid: Bool = false, asidBits: Int = 12, flushCeiling: Int = 33, kpti: Bool = false) {
+                pcid: Bool = false, asidBits: Int = 12, flushCeiling: Int = 33, kpti: Bool = false,
+                softwareTLB: Bool = false) {
         self.cpus = cpus; self.tlb = tlb; self.pageWalkCache = pageWalkCache
         self.pcid = pcid; self.asidBits = asidBits; self.flushCeiling = flushCeiling; self.kpti = kpti
+        self.softwareTLB = softwareTLB
     }
 
     /// A Skylake-like hierarchy: L1i 128 entries 8-way (base pages), L1d 64 entries 4-way (base
@@ -161,6 +166,12 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         }
         guard asidBits >= 1, asidBits <= 16 else {
             throw .invalidConfiguration(what: "ASID width", reason: "asid_bits = \(asidBits) is outside 1...16")
+        }
+        if softwareTLB && pageWalkCache != nil {
+            throw .invalidConfiguration(what: "software-managed TLB", reason: "it has no hardware walker, so no page-walk caches (pwc = false)")
+        }
+        if softwareTLB, let levels = tlb, levels.isEmpty {
+            throw .invalidConfiguration(what: "software-managed TLB", reason: "it needs at least one TLB structure")
         }
         if kpti && pcid && asidBits > 15 {
             throw .invalidConfiguration(what: "ASID width",

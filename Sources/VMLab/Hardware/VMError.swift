@@ -35,6 +35,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
     case frameBeyondMemory(frame: UInt64, frameCount: UInt64)
     /// Use of an address space after `PageTable.release()`.
     case released
+    /// A software TLB refill handler failed or returned without installing the missing entry.
+    case refillHandlerFailed(message: String)
     /// A helper program (Graphviz's `dot`) is missing or failed; `debianPackage` installs it.
     case externalProgram(program: String, debianPackage: String, message: String)
     /// A length that must be a positive multiple of something is not.
@@ -97,6 +99,8 @@ public enum VMError: Error, Equatable, CustomStringConvertible {
             return "frame \(Units.hex(frame)) is beyond memory (\(frameCount) frames)"
         case .released:
             return "the address space has been released (its page tables are freed)"
+        case let .refillHandlerFailed(message):
+            return message
         case let .externalProgram(program, package, message):
             return "\(program): \(message) (Debian package \(package))"
         case let .invalidLength(what, bytes, multipleOf):
