@@ -18,6 +18,7 @@ public enum VMModule {
         state.register(spaces)
         _ = LuaMachine.install(in: state, spaces: spaces, traces: traces)
         LuaPictures.install(in: state)
+        LuaContiguous.install(in: state)
     }
 
     static func installSize(in state: LuaState) {

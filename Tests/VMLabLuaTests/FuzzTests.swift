@@ -12,12 +12,14 @@ import VMLabLua
 @Suite struct FuzzTests {
     /// Lua code that makes a sample object of each bound class (the receiver of its methods).
     /// A new class needs a line here: the test fails naming it otherwise.
-    static let samples: [String: String] = [
-        "vm.machine": "vm.machine{ memory = '16 MiB', cpus = 2 }",
-        "vm.address_space": "(function() local s = M:address_space(); s:map(0x400000, 'alloc', { u = true, w = true }); return s end)()",
-        "vm.cpu": "(function() local c = M.cpus[1]; c:switch(S); return c end)()",
-        "vm.tlb": "M:tlb('L1d')",
-        "vm.trace": "vm.trace.list{1, 2, 3, 4, 1, 2, 5}",
+    static let samples: [(cls: String, code: String)] = [
+        ("vm.machine", "vm.machine{ memory = '16 MiB', cpus = 2 }"),
+        ("vm.address_space", "(function() local s = M:address_space(); s:map(0x400000, 'alloc', { u = true, w = true }); return s end)()"),
+        ("vm.cpu", "(function() local c = M.cpus[1]; c:switch(S); return c end)()"),
+        ("vm.tlb", "M:tlb('L1d')"),
+        ("vm.trace", "vm.trace.list{1, 2, 3, 4, 1, 2, 5}"),
+        ("vm.contiguous", "vm.contiguous{ memory = '1 MiB' }"),
+        ("vm.program", "SAMPLES['vm.contiguous']:load('P', { code = { size = '4K', prot = 'rx' }, data = { size = '8K' } })"),
     ]
 
     static let pool = """
@@ -43,16 +45,16 @@ import VMLabLua
                 let cut = entry.kind == .method ? entry.path.lastIndex(of: ":") : entry.path.lastIndex(of: ".")
                 return cut.map { String(entry.path[..<$0]) }
             })
-            for missing in classes.subtracting(Self.samples.keys).sorted() {
+            for missing in classes.subtracting(Self.samples.map(\.cls)).sorted() {
                 Issue.record("the fuzzer has no sample object of class \(missing): add one to FuzzTests.samples")
             }
+            // SAMPLES[class] is the receiver of that class's methods; M, S, C, T, TR are short names the pool uses.
+            let sampleCode = Self.samples.map { "SAMPLES[\"\($0.cls)\"] = \($0.code)\nM, S = SAMPLES['vm.machine'], SAMPLES['vm.address_space']" }
+                .joined(separator: "\n")
             _ = try state.run("""
-                M = \(Self.samples["vm.machine"]!)
-                S = \(Self.samples["vm.address_space"]!)
-                C = \(Self.samples["vm.cpu"]!)
-                T = \(Self.samples["vm.tlb"]!)
-                TR = \(Self.samples["vm.trace"]!)
-                SAMPLES = { ["vm.machine"] = M, ["vm.address_space"] = S, ["vm.cpu"] = C, ["vm.tlb"] = T, ["vm.trace"] = TR }
+                SAMPLES = {}
+                \(sampleCode)
+                C, T, TR = SAMPLES["vm.cpu"], SAMPLES["vm.tlb"], SAMPLES["vm.trace"]
                 POOL = (function() \(Self.pool) end)()
                 POOL_SIZE = 46
                 """, name: "=fuzz")
@@ -86,6 +88,7 @@ import VMLabLua
                       local count = math.random(0, 4)
                       local args = {}
                       for i = 1, count do args[i] = POOL[math.random(POOL_SIZE)] end
+                      CALLS = (CALLS or 0) + 1
                       local ok, err = pcall(call, table.unpack(args, 1, count))
                       if not ok and (type(err) ~= "string" or #err == 0) then
                         error("\(entry.path): a failure without a message (" .. type(err) .. ") in round " .. round)
@@ -100,6 +103,8 @@ import VMLabLua
                     Issue.record("\(entry.path): \(error)")
                 }
             }
+            let calls = try state.run("return CALLS", name: "=fuzz")
+            #expect(calls.first?.intValue ?? 0 >= entries.count * 30, "the fuzzer made \(calls) calls for \(entries.count) entries")
         }
     }
 }
