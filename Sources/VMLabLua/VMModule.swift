@@ -17,6 +17,7 @@ public enum VMModule {
         let spaces = LuaAddressSpace.makeClass(traces: traces)
         state.register(spaces)
         _ = LuaMachine.install(in: state, spaces: spaces)
+        LuaPolicy.install(in: state, traces: traces)
     }
 
     static func installSize(in state: LuaState) {

@@ -1,0 +1,29 @@
+-- Clock (second chance) written in Lua: the twin of the built-in "clock", fault for fault.
+-- Victim-only: it never sees hits; it reads and clears the R bits that every access sets.
+--   local clock = dofile("Scripts/policies/clock.lua")()
+--   vm.simulate{ trace = t, policy = clock, frames = 64 }
+-- Rule: the hand starts at slot 0; at the hand, R = 1 -> clear R and advance; R = 0 -> that
+-- frame is the victim and the hand stops one past it. Pinned frames are skipped.
+return function()
+  return vm.policy{
+    name = "clock-lua",
+    init = function(self, ctx) self.hand = 0 end,
+    victim = function(self, ctx)
+      local n, hand = ctx.count, self.hand
+      for _ = 0, 2 * n do
+        local slot = hand
+        hand = hand + 1
+        if hand == n then hand = 0 end
+        if not ctx:pinned(slot) and ctx:resident(slot) then
+          if not ctx:referenced(slot) then
+            self.hand = hand
+            return slot
+          end
+          ctx:clear_referenced(slot)
+        end
+      end
+      self.hand = hand
+      return nil -- every frame pinned: vm.simulate reports it
+    end,
+  }
+end
