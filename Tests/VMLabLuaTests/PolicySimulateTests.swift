@@ -68,6 +68,7 @@ import Testing
         ("2q.lua\")()", "\"2q\""),
         ("2q.lua\"){ kin = 5, kout = 9 }", "{ name = \"2q\", kin = 5, kout = 9 }"),
         ("arc.lua\")()", "\"arc\""),
+        ("lru.lua\")()", "\"lru\""),
     ])
     func luaPolicyEqualsItsBuiltInTwin(script: String, builtin: String) throws {
         try runLua(PolicyLuaTestSupport.prelude + """

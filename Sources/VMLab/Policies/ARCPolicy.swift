@@ -19,8 +19,8 @@ public final class ARCPolicy: ReplacementPolicy {
     private let c: Int
     /// The target size of T1.
     public private(set) var p = 0
-    private var t1: SlotList
-    private var t2: SlotList
+    private let t1: SlotList
+    private let t2: SlotList
     private var b1: GhostList
     private var b2: GhostList
     private var replacedFor: UInt64?

@@ -8,7 +8,7 @@
 public final class FIFOPolicy: ReplacementPolicy {
     public let name = "fifo"
     private let frames: FrameTable
-    private var queue: SlotList
+    private let queue: SlotList
 
     /// A FIFO policy over `frames`.
     public init(frames: FrameTable) {

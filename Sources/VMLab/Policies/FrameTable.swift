@@ -17,7 +17,10 @@ public final class FrameTable {
     /// Number of slots (frames); fixed.
     public let capacity: Int
     /// The virtual clock: accesses so far, the current one included (the first access is at 1).
-    public var now: UInt64 = 0
+    public var now: UInt64 {
+        @inline(__always) get { clock.pointee }
+        @inline(__always) set { clock.pointee = newValue }
+    }
     /// How many slots hold a page.
     public private(set) var residentCount = 0
     /// Pages whose dirty bit a policy cleared (a write-back it started, e.g. WSClock).
@@ -26,6 +29,7 @@ public final class FrameTable {
     private let pages: UnsafeMutablePointer<UInt64>
     private let loadTimes: UnsafeMutablePointer<UInt64>
     private let flags: UnsafeMutablePointer<UInt8>
+    private let clock: UnsafeMutablePointer<UInt64>  // `now`, without run-time exclusivity checks
 
     private static let residentBit: UInt8 = 1
     private static let referencedBit: UInt8 = 2
@@ -41,12 +45,15 @@ public final class FrameTable {
         loadTimes.initialize(repeating: 0, count: self.capacity)
         flags = .allocate(capacity: self.capacity)
         flags.initialize(repeating: 0, count: self.capacity)
+        clock = .allocate(capacity: 1)
+        clock.initialize(to: 0)
     }
 
     deinit {
         pages.deallocate()
         loadTimes.deallocate()
         flags.deallocate()
+        clock.deallocate()
     }
 
     /// Whether `slot` is a valid slot number.

@@ -8,7 +8,7 @@ public final class LRUPolicy: ReplacementPolicy {
     public let name = "lru"
     public var needsEveryAccess: Bool { true }
     private let frames: FrameTable
-    private var recency: SlotList
+    private let recency: SlotList
 
     /// An LRU policy over `frames`.
     public init(frames: FrameTable) {

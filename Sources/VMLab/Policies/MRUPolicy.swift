@@ -7,7 +7,7 @@ public final class MRUPolicy: ReplacementPolicy {
     public let name = "mru"
     public var needsEveryAccess: Bool { true }
     private let frames: FrameTable
-    private var recency: SlotList
+    private let recency: SlotList
 
     /// An MRU policy over `frames`.
     public init(frames: FrameTable) {

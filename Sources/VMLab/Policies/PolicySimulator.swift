@@ -56,26 +56,26 @@ public struct PolicySimulator {
     public func run(_ spec: PolicySpec, trace: some Trace) throws -> PolicyResult {
         let table = FrameTable(capacity: frames)
         switch spec {
-        case .fifo: return try run(FIFOPolicy(frames: table), table: table, trace: trace)
-        case .lru: return try run(LRUPolicy(frames: table), table: table, trace: trace)
-        case .mru: return try run(MRUPolicy(frames: table), table: table, trace: trace)
-        case .clock: return try run(ClockPolicy(frames: table), table: table, trace: trace)
-        case .enhancedClock: return try run(EnhancedClockPolicy(frames: table), table: table, trace: trace)
-        case .lfu: return try run(LFUPolicy(frames: table), table: table, trace: trace)
-        case .arc: return try run(ARCPolicy(frames: table), table: table, trace: trace)
-        case .sieve: return try run(SIEVEPolicy(frames: table), table: table, trace: trace)
-        case let .random(seed): return try run(RandomPolicy(frames: table, seed: seed), table: table, trace: trace)
+        case .fifo: return try replay(FIFOPolicy(frames: table), table: table, trace: trace)
+        case .lru: return try replay(LRUPolicy(frames: table), table: table, trace: trace)
+        case .mru: return try replay(MRUPolicy(frames: table), table: table, trace: trace)
+        case .clock: return try replay(ClockPolicy(frames: table), table: table, trace: trace)
+        case .enhancedClock: return try replay(EnhancedClockPolicy(frames: table), table: table, trace: trace)
+        case .lfu: return try replay(LFUPolicy(frames: table), table: table, trace: trace)
+        case .arc: return try replay(ARCPolicy(frames: table), table: table, trace: trace)
+        case .sieve: return try replay(SIEVEPolicy(frames: table), table: table, trace: trace)
+        case let .random(seed): return try replay(RandomPolicy(frames: table, seed: seed), table: table, trace: trace)
         case let .aging(bits, tick):
-            return try run(AgingPolicy(frames: table, bits: bits, tickEvery: tick), table: table, trace: trace)
-        case let .workingSet(tau): return try run(WorkingSetPolicy(frames: table, tau: tau), table: table, trace: trace)
-        case let .wsclock(tau): return try run(WSClockPolicy(frames: table, tau: tau), table: table, trace: trace)
+            return try replay(AgingPolicy(frames: table, bits: bits, tickEvery: tick), table: table, trace: trace)
+        case let .workingSet(tau): return try replay(WorkingSetPolicy(frames: table, tau: tau), table: table, trace: trace)
+        case let .wsclock(tau): return try replay(WSClockPolicy(frames: table, tau: tau), table: table, trace: trace)
         case let .twoQueue(kin, kout):
-            return try run(TwoQueuePolicy(frames: table, kin: kin, kout: kout), table: table, trace: trace)
-        case let .s3fifo(small): return try run(S3FIFOPolicy(frames: table, small: small), table: table, trace: trace)
+            return try replay(TwoQueuePolicy(frames: table, kin: kin, kout: kout), table: table, trace: trace)
+        case let .s3fifo(small): return try replay(S3FIFOPolicy(frames: table, small: small), table: table, trace: trace)
         case .opt:
             let accesses = try collect(trace)
             let future = OPTPolicy.nextUses(of: accesses.map { $0.address >> UInt64(pageShift) })
-            return try run(OPTPolicy(frames: table, nextUse: future), table: table, trace: ArrayTrace(accesses: accesses))
+            return try replay(OPTPolicy(frames: table, nextUse: future), table: table, trace: ArrayTrace(accesses: accesses))
         }
     }
 
@@ -105,8 +105,15 @@ public struct PolicySimulator {
     }
 
     /// Replays `trace` through `policy`, whose frame table is `table` (emptied first; its
-    /// capacity must be `frames`). Generic so that each built-in policy gets its own loop.
+    /// capacity must be `frames`).
     public func run<P: ReplacementPolicy>(_ policy: P, table: FrameTable, trace: some Trace) throws -> PolicyResult {
+        try replay(policy, table: table, trace: trace)
+    }
+
+    /// The replay loop. Always inlined, so that each built-in policy's case in `run(_:trace:)`
+    /// gets its own specialized loop with direct (inlinable) calls to the policy.
+    @inline(__always)
+    private func replay<P: ReplacementPolicy>(_ policy: P, table: FrameTable, trace: some Trace) throws -> PolicyResult {
         table.reset()
         var result = PolicyResult(policy: policy.name, frames: table.capacity)
         var map = PageSlotMap(expected: table.capacity)

@@ -14,8 +14,8 @@ public final class S3FIFOPolicy: ReplacementPolicy {
     /// Target size of S.
     public let small: Int
     private let frames: FrameTable
-    private var s: SlotList
-    private var m: SlotList
+    private let s: SlotList
+    private let m: SlotList
     private var ghost: GhostList
     private var counts: [UInt8]
 

@@ -10,7 +10,7 @@
 public final class SIEVEPolicy: ReplacementPolicy {
     public let name = "sieve"
     private let frames: FrameTable
-    private var queue: SlotList
+    private let queue: SlotList
     private var hand = -1
 
     /// SIEVE over `frames`.

@@ -17,8 +17,8 @@ public final class TwoQueuePolicy: ReplacementPolicy {
     /// Size of the ghost list A1out.
     public let kout: Int
     private let frames: FrameTable
-    private var a1in: SlotList
-    private var am: SlotList
+    private let a1in: SlotList
+    private let am: SlotList
     private var a1out: GhostList
 
     /// 2Q over `frames`; `kin`/`kout` nil for the defaults.
