@@ -100,6 +100,14 @@ import Testing
         #expect(try victims(.arc, 3, [1, 2, 3, 1, 4, 2, 5, 1]) == [2, 3, 1, 4])
     }
 
+    @Test func lirsKeepsPagesWithShortReuseDistance() throws {
+        // 3 frames, hir=1 → 2 LIR frames. 1 2: LIR. 3: HIR (S 3 2 1, Q 3). 4: Q's 3 goes (ghost in S);
+        // 4 HIR. 3 (ghost in S): Q's 4 goes (ghost); 3 becomes LIR, bottom LIR 1 is demoted to Q.
+        // 1 hit (HIR not in S: to S's top, end of Q). 5: Q's 1 goes. LRU would evict 1, 2, 4 instead.
+        #expect(try victims(.lirs(hir: 1), 3, [1, 2, 3, 4, 3, 1, 5]) == [3, 4, 1])
+        #expect(try victims(.lru, 3, [1, 2, 3, 4, 3, 1, 5]) == [1, 2, 4])
+    }
+
     @Test func sieveKeepsVisitedPagesInPlace() throws {
         // Queue (head..tail) 3 2 1, none visited; 1 hit → visited. 4: hand at tail 1 → clear, 2 → evict; hand → 3.
         // 5: 3 not visited → evict.
@@ -115,7 +123,7 @@ import Testing
     @Test func pinnedPagesAreNeverVictims() throws {
         for spec in [PolicySpec.fifo, .lru, .opt, .random(seed: 1), .mru, .clock, .enhancedClock, .lfu,
                      .aging(bits: 8, tickEvery: 2), .workingSet(tau: 2), .wsclock(tau: 2),
-                     .twoQueue(kin: nil, kout: nil), .arc, .sieve, .s3fifo(small: nil)] {
+                     .twoQueue(kin: nil, kout: nil), .arc, .sieve, .s3fifo(small: nil), .lirs(hir: nil)] {
             var simulator = try PolicySimulator(frames: 3)
             simulator.pinnedPages = [1]
             var victims: [UInt64] = []

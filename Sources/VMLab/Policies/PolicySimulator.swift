@@ -71,6 +71,7 @@ public struct PolicySimulator {
         case let .wsclock(tau): return try replay(WSClockPolicy(frames: table, tau: tau), table: table, trace: trace)
         case let .twoQueue(kin, kout):
             return try replay(TwoQueuePolicy(frames: table, kin: kin, kout: kout), table: table, trace: trace)
+        case let .lirs(hir): return try replay(LIRSPolicy(frames: table, hir: hir), table: table, trace: trace)
         case let .s3fifo(small): return try replay(S3FIFOPolicy(frames: table, small: small), table: table, trace: trace)
         case .opt:
             let accesses = try collect(trace)

@@ -10,6 +10,7 @@ public enum PolicySpec: Equatable, Sendable {
     case wsclock(tau: UInt64)
     case twoQueue(kin: Int?, kout: Int?)
     case s3fifo(small: Int?)
+    case lirs(hir: Int?)
 
     /// Every name with the options it takes, in the order of DESIGN.md §4.
     public static let catalog: [(name: String, options: [String], rule: String)] = [
@@ -26,6 +27,7 @@ public enum PolicySpec: Equatable, Sendable {
         ("wsclock", ["tau"], "working set by a clock hand; dirty old pages are written back first"),
         ("2q", ["kin", "kout"], "FIFO A1in for new pages, LRU Am for pages seen again, ghost list A1out"),
         ("arc", [], "adaptive replacement cache: T1/T2 LRU lists and ghosts B1/B2, adaptive target p"),
+        ("lirs", ["hir"], "LIR pages (short reuse distance) stay; HIR pages pass through a small FIFO, ghosts remembered"),
         ("sieve", [], "FIFO with a visited bit; the hand keeps visited pages in place"),
         ("s3fifo", ["small"], "small FIFO S, main FIFO M with 2-bit counts, ghost FIFO G"),
     ]
@@ -74,6 +76,8 @@ public enum PolicySpec: Equatable, Sendable {
         case "2q":
             self = .twoQueue(kin: try options["kin"].map { _ in try option("kin", default: 1, in: 1...Int.max) },
                              kout: try options["kout"].map { _ in try option("kout", default: 1, in: 1...Int.max) })
+        case "lirs":
+            self = .lirs(hir: try options["hir"].map { _ in try option("hir", default: 1, in: 1...Int.max) })
         case "s3fifo":
             self = .s3fifo(small: try options["small"].map { _ in try option("small", default: 1, in: 1...Int.max) })
         default:
@@ -99,6 +103,7 @@ public enum PolicySpec: Equatable, Sendable {
         case .wsclock: "wsclock"
         case .twoQueue: "2q"
         case .s3fifo: "s3fifo"
+        case .lirs: "lirs"
         }
     }
 }
