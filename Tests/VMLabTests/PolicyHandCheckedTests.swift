@@ -108,6 +108,15 @@ import Testing
         #expect(try victims(.lru, 3, [1, 2, 3, 4, 3, 1, 5]) == [1, 2, 4])
     }
 
+    @Test func clockProPromotesPagesReusedInTheirTestPeriod() throws {
+        // 3 frames, m_c = 1. 1 2 3: cold, in test, R cleared at load, hands at 1. 1 hit (R).
+        // 4: handCold at 1: R=1 in test → hot, to the head (order 2 3 1); 2: R=0 → victim, stays
+        // non-resident. 4 cold at the head. 5: handCold at 3 → victim (non-resident). 2: handCold
+        // passes hot 1, takes 4. 2 was non-resident: m_c = 2, 2 becomes hot. LRU: 2, 3, 1.
+        #expect(try victims(.clockPro, 3, [1, 2, 3, 1, 4, 5, 2]) == [2, 3, 4])
+        #expect(try victims(.lru, 3, [1, 2, 3, 1, 4, 5, 2]) == [2, 3, 1])
+    }
+
     @Test func sieveKeepsVisitedPagesInPlace() throws {
         // Queue (head..tail) 3 2 1, none visited; 1 hit → visited. 4: hand at tail 1 → clear, 2 → evict; hand → 3.
         // 5: 3 not visited → evict.
@@ -123,7 +132,7 @@ import Testing
     @Test func pinnedPagesAreNeverVictims() throws {
         for spec in [PolicySpec.fifo, .lru, .opt, .random(seed: 1), .mru, .clock, .enhancedClock, .lfu,
                      .aging(bits: 8, tickEvery: 2), .workingSet(tau: 2), .wsclock(tau: 2),
-                     .twoQueue(kin: nil, kout: nil), .arc, .sieve, .s3fifo(small: nil), .lirs(hir: nil)] {
+                     .twoQueue(kin: nil, kout: nil), .arc, .sieve, .s3fifo(small: nil), .lirs(hir: nil), .clockPro] {
             var simulator = try PolicySimulator(frames: 3)
             simulator.pinnedPages = [1]
             var victims: [UInt64] = []

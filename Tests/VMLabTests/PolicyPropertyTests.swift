@@ -57,7 +57,7 @@ import Testing
         let everyOther: [PolicySpec] = [.fifo, .lru, .random(seed: 3), .mru, .clock, .enhancedClock, .lfu,
                                         .aging(bits: 8, tickEvery: 10), .workingSet(tau: 20), .wsclock(tau: 20),
                                         .twoQueue(kin: nil, kout: nil), .arc, .sieve, .s3fifo(small: nil),
-                                        .lirs(hir: nil), .lirs(hir: 3)]
+                                        .lirs(hir: nil), .lirs(hir: 3), .clockPro]
         for frames in [2, 4, 7, 12, 20] {
             let sim = try PolicySimulator(frames: frames)
             let opt = try sim.run(.opt, trace: try ArrayTrace(pages: pages)).misses

@@ -63,6 +63,7 @@ public struct PolicySimulator {
         case .enhancedClock: return try replay(EnhancedClockPolicy(frames: table), table: table, trace: trace)
         case .lfu: return try replay(LFUPolicy(frames: table), table: table, trace: trace)
         case .arc: return try replay(ARCPolicy(frames: table), table: table, trace: trace)
+        case .clockPro: return try replay(ClockProPolicy(frames: table), table: table, trace: trace)
         case .sieve: return try replay(SIEVEPolicy(frames: table), table: table, trace: trace)
         case let .random(seed): return try replay(RandomPolicy(frames: table, seed: seed), table: table, trace: trace)
         case let .aging(bits, tick):

@@ -3,7 +3,7 @@
 /// `PolicySimulator` turns a spec into the policy's `final class` and replays a trace through
 /// it with a specialized loop (one `switch` per run, none per access).
 public enum PolicySpec: Equatable, Sendable {
-    case fifo, lru, opt, mru, clock, enhancedClock, lfu, arc, sieve
+    case fifo, lru, opt, mru, clock, enhancedClock, lfu, arc, sieve, clockPro
     case random(seed: UInt64)
     case aging(bits: Int, tickEvery: Int)
     case workingSet(tau: UInt64)
@@ -28,13 +28,14 @@ public enum PolicySpec: Equatable, Sendable {
         ("2q", ["kin", "kout"], "FIFO A1in for new pages, LRU Am for pages seen again, ghost list A1out"),
         ("arc", [], "adaptive replacement cache: T1/T2 LRU lists and ghosts B1/B2, adaptive target p"),
         ("lirs", ["hir"], "LIR pages (short reuse distance) stay; HIR pages pass through a small FIFO, ghosts remembered"),
+        ("clockpro", [], "CLOCK-Pro: hot and cold pages, test periods, non-resident entries, three hands"),
         ("sieve", [], "FIFO with a visited bit; the hand keeps visited pages in place"),
         ("s3fifo", ["small"], "small FIFO S, main FIFO M with 2-bit counts, ghost FIFO G"),
     ]
 
     /// Other names accepted for some policies.
     public static let aliases = ["enhanced-clock": "nru", "enhanced_clock": "nru", "working-set": "ws",
-                                 "working_set": "ws", "s3-fifo": "s3fifo", "belady": "opt", "min": "opt"]
+                                 "working_set": "ws", "s3-fifo": "s3fifo", "clock-pro": "clockpro", "clock_pro": "clockpro", "belady": "opt", "min": "opt"]
 
     /// The known names, for messages.
     public static var names: [String] { catalog.map(\.name) }
@@ -67,6 +68,7 @@ public enum PolicySpec: Equatable, Sendable {
         case "lfu": self = .lfu
         case "arc": self = .arc
         case "sieve": self = .sieve
+        case "clockpro": self = .clockPro
         case "random": self = .random(seed: UInt64(bitPattern: Int64(options["seed"] ?? 0)))
         case "aging":
             self = .aging(bits: try option("bits", default: 8, in: 1...32),
@@ -97,6 +99,7 @@ public enum PolicySpec: Equatable, Sendable {
         case .lfu: "lfu"
         case .arc: "arc"
         case .sieve: "sieve"
+        case .clockPro: "clockpro"
         case .random: "random"
         case .aging: "aging"
         case .workingSet: "ws"

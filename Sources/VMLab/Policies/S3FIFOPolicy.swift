@@ -3,7 +3,7 @@
 ///
 /// Rule: a fault on a page remembered in G puts it at the head of M (count 0); any other fault
 /// puts it at the head of S (count 0). A hit adds 1 to the count (at most 3). Victim: if S
-/// holds at least `small` pages (default max(1, frames / 10)) or M is empty, look at S's tail:
+/// holds at least `small` pages (default max(1, frames / 10)) or M has no unpinned page, look at S's tail:
 /// count > 1 → move it to M's head (count kept) and look again; else it is the victim and its
 /// id enters G (G keeps the newest `frames − small` ids, at least 1). Otherwise look at M's
 /// tail: count > 0 → count − 1 and move it to M's head; else it is the victim. Pinned pages
@@ -53,7 +53,7 @@ public final class S3FIFOPolicy: ReplacementPolicy {
         // Each look either finds the victim or lowers a count or moves a page from S to M:
         // bounded by 4 × frames + frames looks.
         for _ in 0..<(5 * frames.capacity + 2) {
-            if s.count >= small || m.count == 0 {
+            if s.count >= small || m.oldestUnpinned(frames) < 0 {
                 let slot = s.back
                 if slot < 0 { break }
                 if counts[slot] > 1 || frames.pinned(slot) {
