@@ -7,7 +7,8 @@ import VMLab
 enum LuaPolicyContext {
     /// Methods of ctx, with their one-line help (also in vm.policy's doc).
     static let help = """
-        ctx.count (frames), ctx.now (accesses so far), ctx:page(slot) (page number or nil if empty), ctx:owner(slot),
+        ctx.count (frames), ctx.now (accesses so far), ctx:page(slot) (page id, or nil if empty: the page number in
+        vm.simulate; the kernel packs the owner into bits 52-63), ctx:owner(slot),
         ctx:referenced(slot), ctx:dirty(slot), ctx:pinned(slot), ctx:resident(slot), ctx:loaded(slot) (load time),
         ctx:clear_referenced(slot), ctx:clear_dirty(slot) (a write-back), ctx:frames() (iterator: slot, page,
         referenced, dirty over resident slots). Slots are 0 … ctx.count-1.
@@ -27,7 +28,7 @@ enum LuaPolicyContext {
             ("now", 0),
             ("page", LuaSwiftFunction { call in
                 let s = try slot(call)
-                return frames.isResident(s) ? call.push(PolicyPage.vpn(frames.page(s)).lua) : call.pushNil()
+                return frames.isResident(s) ? call.push(frames.page(s).lua) : call.pushNil()
             }),
             ("owner", LuaSwiftFunction { call in call.push(Int(PolicyPage.owner(frames.page(try slot(call))))) }),
             ("referenced", LuaSwiftFunction { call in call.push(frames.referenced(try slot(call))) }),
@@ -44,7 +45,7 @@ enum LuaPolicyContext {
                     guard next < frames.capacity else { return call.pushNil() }
                     let s = next
                     next += 1
-                    return call.push(s, PolicyPage.vpn(frames.page(s)).lua, frames.referenced(s), frames.dirty(s))
+                    return call.push(s, frames.page(s).lua, frames.referenced(s), frames.dirty(s))
                 }
                 return 1
             }),

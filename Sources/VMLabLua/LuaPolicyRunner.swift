@@ -46,7 +46,7 @@ final class LuaPolicyRunner: ReplacementPolicy {
         guard let onFault = definition.onFault else { return }
         try call(onFault, "on_fault", arguments: 2, results: 0) { L in
             slot.push(to: L)
-            PolicyPage.vpn(frames.page(slot)).lua.push(to: L)
+            frames.page(slot).lua.push(to: L)
         }
     }
 
@@ -67,13 +67,13 @@ final class LuaPolicyRunner: ReplacementPolicy {
         guard let onEvict = definition.onEvict else { return }
         try call(onEvict, "on_evict", arguments: 2, results: 0) { L in
             slot.push(to: L)
-            PolicyPage.vpn(frames.page(slot)).lua.push(to: L)
+            frames.page(slot).lua.push(to: L)
         }
     }
 
     func victim(for incoming: UInt64) throws -> Int {
         try call(definition.victim, "victim", arguments: 1, results: 1) { L in
-            PolicyPage.vpn(incoming).lua.push(to: L)
+            incoming.lua.push(to: L)
         }
         let result = state.value(at: -1)
         state.pop()

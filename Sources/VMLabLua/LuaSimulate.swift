@@ -50,7 +50,7 @@ enum LuaSimulate {
             var simulator = try PolicySimulator(frames: frames, pageSize: UInt64(pageSize))
             simulator.pinnedPages = pins
             victims.pages.removeAll()
-            if wantVictims { simulator.onEvict = { _, page in victims.pages.append(PolicyPage.vpn(page).lua) } }
+            if wantVictims { simulator.onEvict = { _, page in victims.pages.append(page.lua) } }
             simulator.stopCheck = { state.stopReason?.message }
             try trace.rewind()
             switch choice {

@@ -76,6 +76,9 @@ public struct PolicySimulator {
         case let .s3fifo(small): return try replay(S3FIFOPolicy(frames: table, small: small), table: table, trace: trace)
         case .opt:
             let accesses = try collect(trace)
+            guard accesses.count <= Int(Int32.max) else {
+                throw PolicyError.invalidOption(name: "opt", message: "a trace of more than \(Int32.max) accesses is too long for OPT")
+            }
             let future = OPTPolicy.nextUses(of: accesses.map { $0.address >> UInt64(pageShift) })
             return try replay(OPTPolicy(frames: table, nextUse: future), table: table, trace: ArrayTrace(accesses: accesses))
         }
