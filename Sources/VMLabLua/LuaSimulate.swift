@@ -18,7 +18,7 @@ enum LuaSimulate {
             """, doc: """
             Policy-only simulation: replays trace (a vm.trace, or a list of page numbers) from its start through a
             replacement policy with N frames, and returns { hits=, misses=, faults=, evictions=, writebacks=,
-            hit_rate=, accesses=, policy=, frames= }. Page = address >> log2(page_size) (default 4096). Every access
+            hit_rate=, accesses=, policy=, frames= } (and hand=, the slot a clock's hand points at in the end). Page = address >> log2(page_size) (default 4096). Every access
             sets the frame's R bit, a write its D bit; a dirty victim is a write-back.
             policy: a built-in name ("lru"; vm.policies() lists them), a table with options ({name="aging", bits=8,
             tick=1000}), or a vm.policy. seed seeds "random" (default 0). pin: pages that are never evicted.
@@ -126,9 +126,11 @@ enum LuaSimulate {
     }
 
     static func record(_ r: PolicyResult) -> LuaRecord {
-        LuaRecord([("policy", r.policy), ("frames", r.frames), ("accesses", r.accesses), ("hits", r.hits),
-                   ("misses", r.misses), ("faults", r.misses), ("evictions", r.evictions),
-                   ("writebacks", r.writebacks), ("hit_rate", r.hitRate)])
+        var record = LuaRecord([("policy", r.policy), ("frames", r.frames), ("accesses", r.accesses), ("hits", r.hits),
+                                ("misses", r.misses), ("faults", r.misses), ("evictions", r.evictions),
+                                ("writebacks", r.writebacks), ("hit_rate", r.hitRate)])
+        if let hand = r.hand { record.set("hand", hand) }
+        return record
     }
 
     /// trace= : a vm.trace, or a list of page numbers (reads of `page_size` pages).

@@ -14,7 +14,8 @@ import Testing
             end
             local r = vm.simulate{ trace = s, policy = "fifo", frames = 3 }
             assert(r.hits == 3 and r.evictions == 6 and r.writebacks == 0 and r.accesses == 12)
-            assert(r.hit_rate == 0.25 and r.policy == "fifo" and r.frames == 3)
+            assert(r.hit_rate == 0.25 and r.policy == "fifo" and r.frames == 3 and r.hand == nil)
+            assert(vm.simulate{ trace = s, policy = "clock", frames = 3 }.hand == 0, "the clock's hand is visible")
             local c = vm.simulate{ trace = vm.trace.list(s), policy = "fifo", frames = { from = 1, to = 6 } }
             assert(#c.points == 6 and c.points[4].frames == 4 and c.points[4].misses == 10)
             assert(#c.anomalies == 1, "one anomaly")

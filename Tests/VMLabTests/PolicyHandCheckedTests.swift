@@ -47,6 +47,9 @@ import Testing
         // 3 frames, hand 0. 4: sweep clears R of 1 2 3, evicts 1 (slot 0), hand → 1.
         // 2 hits (R=1). 5: hand at 2 (R=1) → clear, at 3 (R=0) → evict 3. FIFO would evict 2.
         #expect(try victims(.clock, 3, [1, 2, 3, 4, 2, 5]) == [1, 3])
+        #expect(try PolicyTestSupport.replay(.clock, frames: 3, [1, 2, 3, 4, 2, 5]).result.hand == 0, "one past slot 2")
+        #expect(try PolicyTestSupport.replay(.clock, frames: 3, [1, 2, 3, 4]).result.hand == 1, "one past slot 0")
+        #expect(try PolicyTestSupport.replay(.lru, frames: 3, [1, 2, 3, 4]).result.hand == nil)
         #expect(try victims(.fifo, 3, [1, 2, 3, 4, 2, 5]) == [1, 2])
         // Belady: 4→1 1→2 2→3 5→4 (full sweep) 3→1 4→2.
         #expect(try victims(.clock, 3, PolicyTestSupport.belady) == [1, 2, 3, 4, 1, 2])

@@ -6,7 +6,7 @@
 /// look at the frame under the hand — pinned: skip it; R = 1: clear R and advance; R = 0: it
 /// is the victim, and the hand advances one past it (the new page is loaded behind the hand).
 /// The hand wraps from the last slot to 0. Sees faults only (R bits set by "hardware").
-public final class ClockPolicy: ReplacementPolicy {
+public final class ClockPolicy: ReplacementPolicy, ClockHand {
     public let name = "clock"
     private let frames: FrameTable
     /// The slot the hand points at.

@@ -6,7 +6,7 @@
 /// (R=0, M=1) and clears R of every frame it passes; if both fail, laps 1 and 2 repeat (now
 /// every R is 0, so a victim is found unless all frames are pinned). The hand stops one past
 /// the victim. A dirty victim is written back. Sees faults only.
-public final class EnhancedClockPolicy: ReplacementPolicy {
+public final class EnhancedClockPolicy: ReplacementPolicy, ClockHand {
     public let name = "nru"
     private let frames: FrameTable
     /// The slot the hand points at.

@@ -14,6 +14,8 @@ public struct PolicyResult: Equatable, Sendable {
     public var evictions = 0
     /// Dirty pages written back: dirty victims plus pages a policy cleaned (WSClock).
     public var writebacks = 0
+    /// Where a clock policy's hand points at the end (nil for policies without one hand).
+    public var hand: Int?
 
     /// `hits / accesses` (0 for an empty trace).
     public var hitRate: Double { accesses == 0 ? 0 : Double(hits) / Double(accesses) }

@@ -185,6 +185,7 @@ public struct PolicySimulator {
         result.misses = misses
         result.evictions = evictions
         result.writebacks = dirtyEvictions + table.cleanedCount
+        result.hand = (policy as? any ClockHand)?.hand
         return result
     }
 

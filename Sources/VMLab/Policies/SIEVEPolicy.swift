@@ -7,11 +7,12 @@
 /// R = 1 (or pinned) → clear R and move the hand one page towards the head (wrapping to the
 /// tail); R = 0 → the victim; the hand then rests on the page that was next towards the head
 /// (the tail if there was none). Sees faults only.
-public final class SIEVEPolicy: ReplacementPolicy {
+public final class SIEVEPolicy: ReplacementPolicy, ClockHand {
     public let name = "sieve"
     private let frames: FrameTable
     private let queue: SlotList
-    private var hand = -1
+    /// The slot the hand points at (-1: the tail, before the first eviction).
+    public private(set) var hand = -1
 
     /// SIEVE over `frames`.
     public init(frames: FrameTable) {

@@ -8,7 +8,7 @@
 /// as a write-back) and the hand advances; otherwise advance. If two laps find nothing, the
 /// victim is the first clean frame from the hand, else the frame under the hand (first
 /// unpinned). Sees faults only.
-public final class WSClockPolicy: ReplacementPolicy {
+public final class WSClockPolicy: ReplacementPolicy, ClockHand {
     public let name = "wsclock"
     /// The window τ in accesses.
     public let tau: UInt64
