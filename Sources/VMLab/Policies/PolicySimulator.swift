@@ -55,33 +55,19 @@ public struct PolicySimulator {
     /// Replays `trace` (from its current position) through the built-in policy `spec`.
     public func run(_ spec: PolicySpec, trace: some Trace) throws -> PolicyResult {
         let table = FrameTable(capacity: frames)
-        switch spec {
-        case .fifo: return try replay(FIFOPolicy(frames: table), table: table, trace: trace)
-        case .lru: return try replay(LRUPolicy(frames: table), table: table, trace: trace)
-        case .mru: return try replay(MRUPolicy(frames: table), table: table, trace: trace)
-        case .clock: return try replay(ClockPolicy(frames: table), table: table, trace: trace)
-        case .enhancedClock: return try replay(EnhancedClockPolicy(frames: table), table: table, trace: trace)
-        case .lfu: return try replay(LFUPolicy(frames: table), table: table, trace: trace)
-        case .arc: return try replay(ARCPolicy(frames: table), table: table, trace: trace)
-        case .clockPro: return try replay(ClockProPolicy(frames: table), table: table, trace: trace)
-        case .sieve: return try replay(SIEVEPolicy(frames: table), table: table, trace: trace)
-        case let .random(seed): return try replay(RandomPolicy(frames: table, seed: seed), table: table, trace: trace)
-        case let .aging(bits, tick):
-            return try replay(AgingPolicy(frames: table, bits: bits, tickEvery: tick), table: table, trace: trace)
-        case let .workingSet(tau): return try replay(WorkingSetPolicy(frames: table, tau: tau), table: table, trace: trace)
-        case let .wsclock(tau): return try replay(WSClockPolicy(frames: table, tau: tau), table: table, trace: trace)
-        case let .twoQueue(kin, kout):
-            return try replay(TwoQueuePolicy(frames: table, kin: kin, kout: kout), table: table, trace: trace)
-        case let .lirs(hir): return try replay(LIRSPolicy(frames: table, hir: hir), table: table, trace: trace)
-        case let .s3fifo(small): return try replay(S3FIFOPolicy(frames: table, small: small), table: table, trace: trace)
-        case .opt:
+        if spec == .opt {
             let accesses = try collect(trace)
             guard accesses.count <= Int(Int32.max) else {
                 throw PolicyError.invalidOption(name: "opt", message: "a trace of more than \(Int32.max) accesses is too long for OPT")
             }
             let future = OPTPolicy.nextUses(of: accesses.map { $0.address >> UInt64(pageShift) })
-            return try replay(OPTPolicy(frames: table, nextUse: future), table: table, trace: ArrayTrace(accesses: accesses))
+            let policy = try BuiltinPolicy(spec, frames: table, nextUse: future)
+            return try replay(policy, table: table, trace: ArrayTrace(accesses: accesses))
         }
+        let policy = try BuiltinPolicy(spec, frames: table)
+        var result = try replay(policy, table: table, trace: trace)
+        result.hand = policy.hand
+        return result
     }
 
     /// Replays `trace` through `spec` once per frame count, rewinding the trace before each.
