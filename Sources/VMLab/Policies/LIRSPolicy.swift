@@ -15,7 +15,8 @@
 ///   LIR page is demoted as above), else it moves to the end of Q;
 /// - the victim is the first unpinned page of Q; if it is in S it stays there as a ghost. If Q
 ///   has none, the unpinned LIR page nearest the bottom of S.
-/// Ghosts in S are limited to `frames`; beyond, the one nearest the bottom is forgotten.
+/// Ghosts in S are limited to `frames`; beyond, the oldest ghost (the first page to have
+/// become one) is forgotten.
 /// Needs every access.
 public final class LIRSPolicy: ReplacementPolicy {
     public let name = "lirs"
@@ -39,6 +40,11 @@ public final class LIRSPolicy: ReplacementPolicy {
     private var top = -1
     private var bottom = -1
     private var ghosts = 0
+    // Ghosts in the order they became ghosts (oldest first), for trimming in O(1).
+    private var ghostNewer: [Int32]
+    private var ghostOlder: [Int32]
+    private var oldestGhost = -1
+    private var newestGhost = -1
 
     /// LIRS over `frames`; `hir` nil for the default.
     public init(frames: FrameTable, hir: Int? = nil) {
@@ -56,6 +62,8 @@ public final class LIRSPolicy: ReplacementPolicy {
         below = Array(repeating: -1, count: nodes)
         freeNodes = (0..<Int32(nodes)).reversed()
         index = PageSlotMap(expected: nodes)
+        ghostNewer = Array(repeating: -1, count: nodes)
+        ghostOlder = Array(repeating: -1, count: nodes)
     }
 
     // MARK: the stack S
@@ -87,7 +95,7 @@ public final class LIRSPolicy: ReplacementPolicy {
     private func drop(_ node: Int) {
         unlink(node)
         let slot = Int(nodeSlot[node])
-        if slot >= 0 { nodeOfSlot[slot] = -1 } else { ghosts -= 1 }
+        if slot >= 0 { nodeOfSlot[slot] = -1 } else { unlinkGhost(node) }
         index.remove(nodePage[node])
         freeNodes.append(Int32(node))
     }
@@ -119,13 +127,22 @@ public final class LIRSPolicy: ReplacementPolicy {
         prune()
     }
 
-    private func trimGhosts() {
-        var node = bottom
-        while ghosts > frames.capacity && node >= 0 {
-            let next = Int(above[node])
-            if nodeSlot[node] < 0 { drop(node) }
-            node = next
-        }
+    /// Makes `node` (just turned non-resident) the newest ghost, forgetting the oldest ghost
+    /// beyond `frames` of them.
+    private func addGhost(_ node: Int) {
+        ghostOlder[node] = Int32(newestGhost)
+        ghostNewer[node] = -1
+        if newestGhost >= 0 { ghostNewer[newestGhost] = Int32(node) } else { oldestGhost = node }
+        newestGhost = node
+        ghosts += 1
+        if ghosts > frames.capacity { drop(oldestGhost) }
+    }
+
+    private func unlinkGhost(_ node: Int) {
+        let newer = Int(ghostNewer[node]), older = Int(ghostOlder[node])
+        if newer >= 0 { ghostOlder[newer] = Int32(older) } else { newestGhost = older }
+        if older >= 0 { ghostNewer[older] = Int32(newer) } else { oldestGhost = newer }
+        ghosts -= 1
     }
 
     // MARK: events
@@ -180,8 +197,7 @@ public final class LIRSPolicy: ReplacementPolicy {
             if node >= 0 {
                 nodeSlot[node] = -1
                 nodeOfSlot[slot] = -1
-                ghosts += 1
-                trimGhosts()
+                addGhost(node)
             }
         }
     }
