@@ -62,6 +62,31 @@ import Testing
             """)
     }
 
+    @Test func ctxShowsDirtyLoadTimeOwnerAndPins() throws {
+        // 2 frames: r1 at t1 (slot 0), w2 at t2 (slot 1, pinned), r3 at t3 faults.
+        try runLua("""
+            local seen
+            local p = vm.policy{ name = "probe",
+              victim = function(self, ctx, page)
+                seen = { page = page, now = ctx.now,
+                  p0 = ctx:page(0), p1 = ctx:page(1), l0 = ctx:loaded(0), l1 = ctx:loaded(1),
+                  d0 = ctx:dirty(0), d1 = ctx:dirty(1), pin0 = ctx:pinned(0), pin1 = ctx:pinned(1),
+                  r0 = ctx:resident(0), owner = ctx:owner(1) }
+                ctx:clear_dirty(1)
+                return 0
+              end,
+              on_evict = function(self, ctx, slot, page) seen.evicted = slot .. ":" .. page end }
+            local r = vm.simulate{ trace = vm.trace.list{ {"r", 0x1000}, {"w", 0x2000}, {"r", 0x3000} },
+                                   policy = p, frames = 2, pin = {2} }
+            assert(seen.page == 3 and seen.now == 3, "the incoming page at t3")
+            assert(seen.p0 == 1 and seen.p1 == 2 and seen.l0 == 1 and seen.l1 == 2, "pages and load times")
+            assert(not seen.d0 and seen.d1, "the write set D")
+            assert(not seen.pin0 and seen.pin1 and seen.r0 and seen.owner == 0)
+            assert(seen.evicted == "0:1", seen.evicted)
+            assert(r.writebacks == 1, "clear_dirty is a write-back")
+            """)
+    }
+
     @Test(arguments: [
         ("clock.lua\")()", "\"clock\""),
         ("aging.lua\"){ bits = 8, tick = 100 }", "{ name = \"aging\", bits = 8, tick = 100 }"),
