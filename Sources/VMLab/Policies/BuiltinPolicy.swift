@@ -8,7 +8,7 @@
 /// let slot = try policy.victim(for: page)
 /// ```
 public final class BuiltinPolicy: ReplacementPolicy {
-    /// The policy object, by kind.
+    /// The policy object, by kind: one case per built-in policy class, named as in `PolicySpec`.
     public enum Kind {
         case fifo(FIFOPolicy)
         case lru(LRUPolicy)

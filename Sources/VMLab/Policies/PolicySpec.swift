@@ -3,13 +3,22 @@
 /// `PolicySimulator` turns a spec into the policy's `final class` and replays a trace through
 /// it with a specialized loop (one `switch` per run, none per access).
 public enum PolicySpec: Equatable, Sendable {
+    /// `FIFOPolicy`, `LRUPolicy`, `OPTPolicy`, `MRUPolicy`, `ClockPolicy`, `EnhancedClockPolicy`
+    /// (NRU), `LFUPolicy`, `ARCPolicy`, `SIEVEPolicy`, `ClockProPolicy`: no options.
     case fifo, lru, opt, mru, clock, enhancedClock, lfu, arc, sieve, clockPro
+    /// `RandomPolicy` with its seed.
     case random(seed: UInt64)
+    /// `AgingPolicy`: counter width and accesses between ticks.
     case aging(bits: Int, tickEvery: Int)
+    /// `WorkingSetPolicy` with window τ.
     case workingSet(tau: UInt64)
+    /// `WSClockPolicy` with window τ.
     case wsclock(tau: UInt64)
+    /// `TwoQueuePolicy`; nil for the default sizes.
     case twoQueue(kin: Int?, kout: Int?)
+    /// `S3FIFOPolicy`; nil for the default size of S.
     case s3fifo(small: Int?)
+    /// `LIRSPolicy`; nil for the default number of HIR frames.
     case lirs(hir: Int?)
 
     /// Every name with the options it takes, in the order of DESIGN.md §4.
