@@ -70,6 +70,7 @@ enum LuaSimulate {
                 if wantVictims { result.set("victims", victims.pages) }
                 return call.push(result)
             case .range(let counts):
+                if wantVictims { throw LuaScriptError("vm.simulate: victims = true needs one frame count, not a range") }
                 let points = try counts.map { try run($0) }
                 let curve = PolicyCurve(points: points)
                 return call.push(LuaRecord([

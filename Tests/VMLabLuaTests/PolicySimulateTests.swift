@@ -142,6 +142,7 @@ import Testing
             ("vm.simulate{ trace = {1, 2}, policy = 'lru', frames = 2, page_size = 3000 }", "page_size must be a power of two"),
             ("vm.simulate{ trace = {1, 2}, policy = 'lru', framez = 2 }", "unknown option 'framez' (did you mean 'frames'?)"),
             ("vm.simulate{ policy = 'lru', frames = 2 }", "trace= is required"),
+            ("vm.simulate{ trace = {1}, policy = 'lru', frames = { from = 1, to = 2 }, victims = true }", "victims = true needs one frame count"),
             ("vm.simulate{ trace = {1, 2}, frames = 2 }", "policy= is required"),
             ("vm.simulate{ trace = {1, -2}, policy = 'lru', frames = 2 }", "trace[2] must be a page number"),
             ("vm.simulate{ trace = {1, 2, 3}, policy = 'lru', frames = 2, pin = {1, 2} }", "every resident frame is pinned"),
