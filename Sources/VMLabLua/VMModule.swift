@@ -19,6 +19,7 @@ public enum VMModule {
         _ = LuaMachine.install(in: state, spaces: spaces, traces: traces)
         LuaPictures.install(in: state)
         LuaContiguous.install(in: state)
+        LuaPolicy.install(in: state, traces: traces)
     }
 
     static func installSize(in state: LuaState) {

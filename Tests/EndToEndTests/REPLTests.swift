@@ -34,9 +34,9 @@ import Testing
         // History recall: up-arrow brings back the last line.
         t.send("\u{1b}[A\r")
         #expect(try t.expect("\n> ").contains("42"))
-        // Tab completion of a field of vm.
-        t.send("vm.si\t")
-        try t.expect("ze")
+        // Tab completion of a field of vm ("vm.si" would stop at the common prefix of vm.size and vm.simulate).
+        t.send("vm.siz\t")
+        try t.expect("e")
         t.send("('2K')\r")
         #expect(try t.expect("\n> ").contains("2048"))
         // Ctrl-C interrupts a running chunk, not the program: sent once the

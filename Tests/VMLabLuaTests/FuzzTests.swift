@@ -20,6 +20,7 @@ import VMLabLua
         ("vm.trace", "vm.trace.list{1, 2, 3, 4, 1, 2, 5}"),
         ("vm.contiguous", "vm.contiguous{ memory = '1 MiB' }"),
         ("vm.program", "SAMPLES['vm.contiguous']:load('P', { code = { size = '4K', prot = 'rx' }, data = { size = '8K' } })"),
+        ("vm.policy", "vm.policy{ name = 'fuzz', victim = function(self, ctx) return 0 end }"),
     ]
 
     static let pool = """

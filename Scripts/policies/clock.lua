@@ -1,0 +1,31 @@
+-- Clock (second chance) written in Lua: the twin of the built-in "clock", fault for fault.
+-- Victim-only: it never sees hits; it reads and clears the R bits that every access sets.
+--   local clock = dofile("Scripts/policies/clock.lua")()
+--   vm.simulate{ trace = t, policy = clock, frames = 64 }
+-- Rule: the hand starts at slot 0; at the hand, R = 1 -> clear R and advance; R = 0 -> that
+-- frame is the victim and the hand stops one past it. Pinned frames are never victims.
+return function()
+  return vm.policy{
+    name = "clock-lua",
+    init = function(self, ctx) self.hand = 0 end,
+    victim = function(self, ctx)
+      -- Few ctx calls per step: R first (the common case), pinned/resident only for R = 0.
+      -- A pinned frame may lose its R bit here; it is never a victim either way.
+      local n, hand = ctx.count, self.hand
+      local referenced, clear = ctx.referenced, ctx.clear_referenced
+      for _ = 0, 2 * n do
+        local slot = hand
+        hand = hand + 1
+        if hand == n then hand = 0 end
+        if referenced(ctx, slot) then
+          clear(ctx, slot)
+        elseif not ctx:pinned(slot) and ctx:resident(slot) then
+          self.hand = hand
+          return slot
+        end
+      end
+      self.hand = hand
+      return nil -- every frame pinned: vm.simulate reports it
+    end,
+  }
+end
