@@ -4,7 +4,7 @@ return {
   description = "read the binary form of the lackey benchmark trace",
   setup = function()
     local text = dofile(BENCH_ROOT .. "/Scripts/bench/lib/lackey-text.lua")
-    local binary = text .. ".vmt"
+    local binary = dofile(BENCH_ROOT .. "/Scripts/bench/lib/temporary.lua")(text .. ".vmt")
     vm.trace.convert(text, binary)
     return function() return vm.trace.binary(binary):count() end
   end,

@@ -2,7 +2,7 @@
 -- on the real `ls /` trace of Tests/Fixtures, decompressed once and repeated to ~2 M lines.
 local function prepare()
   local text = dofile(BENCH_ROOT .. "/Scripts/bench/lib/lackey-text.lua")
-  local binary = text .. ".vmt"
+  local binary = dofile(BENCH_ROOT .. "/Scripts/bench/lib/temporary.lua")(text .. ".vmt")
   vm.trace.convert(text, binary)
   return text, binary
 end

@@ -110,6 +110,7 @@ struct BenchCommand: ParsableCommand {
     func measure(_ scenario: Scenario, root: String) throws -> Result {
         BenchMachine.resetPeakMemory()
         let state = try ScriptHost.makeState(limits: LuaLimits())
+        defer { state.close() }   // finalizers run now (temporary files go), even if Swift objects still refer to the state
         state.setGlobal("BENCH_ROOT", root)
         do {
             try state.run("local s = dofile(...) bench_run = s.setup()", name: "=bench", arguments: [scenario.path])

@@ -1,6 +1,6 @@
 -- Shared by the policy-* scenarios: the ls lackey fixture, repeated `copies` times, converted
--- once to vmlab's binary format (so parsing is not measured). Returns the vm.trace. The binary
--- file is removed when the bench's Lua state closes (a finalizer kept alive by a global).
+-- once to vmlab's binary format (so parsing is not measured). Returns the vm.trace and its file,
+-- which is removed when the scenario ends (lib/temporary.lua).
 return function(copies)
   local one, text = os.tmpname(), os.tmpname()
   assert(os.execute("gzip -dc '" .. BENCH_ROOT .. "/Tests/Fixtures/ls.lackey.gz' > '" .. one .. "'"))
@@ -11,11 +11,6 @@ return function(copies)
   vm.trace.convert(text, binary)
   os.remove(one)
   os.remove(text)
-  local trace = vm.trace.binary(binary)
-  POLICY_TRACE_FILES = POLICY_TRACE_FILES or {}
-  POLICY_TRACE_FILES[#POLICY_TRACE_FILES + 1] = setmetatable({}, { __gc = function()
-    trace:close()
-    os.remove(binary)
-  end })
-  return trace, binary
+  dofile(BENCH_ROOT .. "/Scripts/bench/lib/temporary.lua")(binary)
+  return vm.trace.binary(binary), binary
 end
