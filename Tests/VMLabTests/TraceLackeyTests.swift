@@ -117,6 +117,36 @@ struct TraceLackeyTests {
         #expect(try TraceFormat.detect(path: path) == .lackey)
     }
 
+    @Test("a fresh trace of a real program made with valgrind parses and agrees with its own lines")
+    func freshValgrindTrace() throws {
+        guard TraceTestSupport.hasProgram("valgrind") else {
+            print("skipped: valgrind is not installed (apt-get install valgrind) — no fresh lackey trace made")
+            return
+        }
+        let path = TraceTestSupport.temporaryPath(".lackey")
+        defer { unlink(path) }
+        // The trace goes to fd 3 (the file); the program's own output is thrown away.
+        let status = system("valgrind --tool=lackey --trace-mem=yes --log-fd=3 /bin/echo vmlab 3>'\(path)' 1>/dev/null 2>/dev/null")
+        #expect(status == 0, "valgrind failed with status \(status)")
+        // Count the record lines by kind with plain string work: the reference for the reader.
+        var counts = (fetch: 0, load: 0, store: 0, modify: 0)
+        let file = fopen(path, "r")
+        defer { if file != nil { fclose(file) } }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while getline(&line, &capacity, file) > 0, let text = line.map({ String(cString: $0) }) {
+            if text.hasPrefix("I  ") { counts.fetch += 1 }
+            else if text.hasPrefix(" L ") { counts.load += 1 }
+            else if text.hasPrefix(" S ") { counts.store += 1 }
+            else if text.hasPrefix(" M ") { counts.modify += 1 }
+        }
+        free(line)
+        let info = try TraceInfo(measuring: LackeyTrace(path: path, pageSize: nil))
+        #expect(counts.fetch > 10_000, "a real program runs many instructions")
+        #expect(info.fetches == counts.fetch && info.reads == counts.load + counts.modify
+                && info.writes == counts.store + counts.modify)
+    }
+
     @Test("a compressed fixture reads the same records as its decompressed form",
           arguments: [("ls.lackey.gz", "gzip"), ("sh.lackey.xz", "xz"), ("python.lackey.zst", "zstd")])
     func compressedEqualsPlain(name: String, program: String) throws {
