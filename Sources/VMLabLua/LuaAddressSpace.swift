@@ -4,7 +4,7 @@ import VMLab
 /// `vm.address_space`: a hardware-level address space (a root page table in
 /// simulated RAM) with mapping primitives and the walker.
 enum LuaAddressSpace {
-    static let mapOptions = ["size", "w", "u", "x", "global", "pwt", "pcd"]
+    static let mapOptions = ["size", "w", "u", "x", "global", "pwt", "pcd", "pkey"]
 
     static func makeClass(traces: LuaClass<TraceHandle>) -> LuaClass<PageTable> {
         let cls = LuaClass<PageTable>("vm.address_space", doc: """
@@ -21,7 +21,8 @@ enum LuaAddressSpace {
         cls.method("map", signature: "s:map(va, pa | \"alloc\" [, {size=, w=, u=, x=, global=, pwt=, pcd=}]) -> pa", doc: """
             Maps one page (4 KiB by default; size = "2M"/"1G"/"4M" where the mode has such pages) at va to the
             physical address pa, or to a fresh zeroed frame with "alloc". Table pages are allocated as needed.
-            Flags: w writable, u user, x executable (default: read-only, supervisor, no execute), global, pwt, pcd.
+            Flags: w writable, u user, x executable (default: read-only, supervisor, no execute), global, pwt, pcd,
+            pkey (x86 PKU protection key 1…15, x86_64 and x86_64_la57 only; checked against cpu.pkru).
             Unaligned addresses, overlaps, PAs beyond memory and non-canonical VAs are errors. Returns the PA.
             """) { s, call in
             let va = try call.address(2)
@@ -149,7 +150,8 @@ enum LuaAddressSpace {
         }
         let flags = MapFlags(writable: try t.boolean("w") ?? false, user: try t.boolean("u") ?? false,
                              executable: try t.boolean("x") ?? false, global: try t.boolean("global") ?? false,
-                             writeThrough: try t.boolean("pwt") ?? false, cacheDisable: try t.boolean("pcd") ?? false)
+                             writeThrough: try t.boolean("pwt") ?? false, cacheDisable: try t.boolean("pcd") ?? false,
+                             protectionKey: try t.integer("pkey") ?? 0)
         return (pageBytes, flags)
     }
 
@@ -167,7 +169,7 @@ enum LuaAddressSpace {
             ("reason", f.reason.rawValue), ("code", Int(f.code)), ("error_code", f.errorCodeText), ("va", f.va.lua),
             ("access", f.access.description), ("privilege", f.privilege.rawValue), ("level", f.level),
             ("level_name", f.level < mode.levels ? mode.levelNames[f.level] : "?"),
-        ])
+        ] + (f.protectionKey.map { [("pkey", $0 as any LuaPushable)] } ?? []))
     }
 
     static func record(_ walk: Walk, va: UInt64, space s: PageTable) -> LuaRecord {

@@ -25,6 +25,14 @@ enum LuaCPU {
         })
         cls.property("asid", doc: "The tag its new TLB entries carry: the space's ASID/PCID with pcid = true, else the CPU number.",
                      get: { h, call in call.push(h.cpu.currentTag) })
+        cls.property("pkru", doc: """
+            The x86 PKRU register: bits 2k (AD, no data access) and 2k+1 (WD, no writes) for protection key k, checked
+            on every data access to a user page (s:map with pkey=). Assignable; changing it flushes nothing.
+            """, get: { h, call in call.push(Int(h.cpu.pkru)) }, set: { h, call in
+                let value = try call.integer(2)
+                guard value >= 0, value <= 0xffff_ffff else { throw LuaArgumentError(2, "PKRU is 32 bits, got \(value)") }
+                h.cpu.pkru = UInt32(value)
+            })
         cls.property("privilege", doc: "\"user\" or \"kernel\": what it runs at (the last access's, or cpu:enter's).",
                      get: { h, call in call.push(h.cpu.privilege == .user ? "user" : "kernel") })
         cls.property("tlbs", doc: "Its TLB structures (vm.tlb), in configuration order, shared ones included.", get: { h, call in
@@ -112,6 +120,19 @@ enum LuaCPU {
             let entry = try LuaCPU.entry(call, 3, cpu: h.cpu)
             try h.cpu.tlbWriteIndexed(slot: slot, va: entry.va, pa: entry.pa, pageBytes: entry.size, flags: entry.flags,
                                       dirty: entry.dirty, asid: entry.asid, structure: entry.structure)
+            return 0
+        }
+        cls.method("pkey_set", signature: "cpu:pkey_set(key, \"rw\" | \"r\" | \"none\")", doc: """
+            Like pkey_set(3)/WRPKRU: allows key's pages read-write, read-only, or no data access at all, by setting its
+            two PKRU bits. No page table changes and no TLB flush: the next access is checked against the new value.
+            """) { h, call in
+            let key = try call.integer(2)
+            guard (0...15).contains(key) else { throw LuaArgumentError(2, "protection keys are 0…15, got \(key)") }
+            let access = try call.string(3)
+            guard let value = ProtectionKeys.setting(h.cpu.pkru, key: key, allow: access) else {
+                throw LuaArgumentError(3, "\"rw\", \"r\" or \"none\" expected, got \"\(access)\"")
+            }
+            h.cpu.pkru = value
             return 0
         }
         cls.method("invlpg", signature: "cpu:invlpg(va [, asid])", doc: """

@@ -104,6 +104,7 @@ enum LuaPaging {
             r.set("nx", pte.noExecute)
             r.set("pwt", pte.writeThrough)
             r.set("pcd", pte.cacheDisable)
+            if mode.layout.protectionKeyShift > 0 { r.set("pkey", pte.protectionKey) }
         }
         return r
     }

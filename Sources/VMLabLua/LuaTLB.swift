@@ -97,7 +97,7 @@ enum LuaTLB {
             .map { $0.0 ? $0.1 : "-" }.joined()
         return LuaRecord([
             ("set", e.set), ("way", e.way), ("vpn", e.vpn.lua), ("pfn", e.pfn.lua), ("pa", e.physicalBase.lua),
-            ("page_size", Int(e.pageBytes)), ("asid", e.asid), ("global", e.global), ("flags", flags),
+            ("page_size", Int(e.pageBytes)), ("asid", e.asid), ("global", e.global), ("flags", flags), ("pkey", e.protectionKey),
         ])
     }
 

@@ -128,7 +128,7 @@ import Testing
         #expect(try luaError(s + "s:map(0x0000800000000000, 'alloc')")?.contains("not canonical") == true)
         #expect(try luaError(s + "s:map(0x1000, 0x40000000)")?.contains("beyond memory") == true)
         #expect(try luaError(s + "s:map(0x1000, 'alloc') s:map(0x1000, 'alloc')") != nil)
-        #expect(try luaError(s + "s:map(0x1000, 'alloc', { writable = true })") == "test:1: flags: unknown option 'writable' (expected one of: size, w, u, x, global, pwt, pcd)")
+        #expect(try luaError(s + "s:map(0x1000, 'alloc', { writable = true })") == "test:1: flags: unknown option 'writable' (expected one of: size, w, u, x, global, pwt, pcd, pkey)")
         #expect(try luaError(s + "s:translate(0x1000, 'q')") == "test:1: bad argument #2 to 'translate' (access must be \"r\", \"w\" or \"x\", got \"q\")")
         #expect(try luaError(s + "m:read(16 * 1024 * 1024)")?.contains("beyond memory") == true)
         #expect(try luaError("vm.machine{}:address_space():map('x')") == "test:1: bad argument #1 to 'map' (number expected, got string)")

@@ -179,6 +179,31 @@ import Testing
         ])
     }
 
+    @Test func protectionKeysFromLua() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "16 MiB" }
+            local s = m:address_space()
+            s:map(0x400000, "alloc", { u = true, w = true, pkey = 3 })
+            assert(s:lookup(0x400000).pte.pkey == 3)
+            local cpu = m.cpus[1]; cpu:switch(s)
+            cpu:access(0x400000, "w")
+            local flushes = cpu.stats.flushes
+            cpu:pkey_set(3, "r")
+            assert(cpu.pkru == 0x80, string.format("WD of key 3 is bit 7: %x", cpu.pkru))
+            local r = cpu:access(0x400000, "w")
+            assert(r.fault.reason == "protection key denies the access" and r.fault.pkey == 3 and r.fault.error_code == "P W U PK")
+            assert(cpu:access(0x400000, "r").source == "L1d" and cpu.stats.flushes == flushes, "no flush")
+            cpu.pkru = 0
+            assert(cpu:access(0x400000, "w").pa)
+            """)
+        try expectLuaErrors([
+            ("vm.machine{}:address_space():map(0x1000, 'alloc', { pkey = 16 })", "keys are 0…15"),
+            ("vm.machine{ paging = 'sv39' }:address_space():map(0x1000, 'alloc', { pkey = 1 })", "has no protection keys"),
+            ("vm.machine{}.cpus[1]:pkey_set(3, 'w')", "\"rw\", \"r\" or \"none\""),
+            ("vm.machine{}.cpus[1].pkru = -1", "PKRU is 32 bits"),
+        ])
+    }
+
     @Test func badConfigurationsAndArgumentsAreClearErrors() throws {
         let cases: [(String, String)] = [
             ("vm.machine{ tlb = { {name = 'x', entries = 6, ways = 4} } }", "ways = 4 does not divide entries = 6"),

@@ -400,3 +400,48 @@ import Testing
         #expect(throws: VMError.self) { try ProcessorConfiguration(softwareTLB: true).validate(mode: .x86_64) }
     }
 }
+
+/// x86 memory protection keys: keys in PTEs, PKRU per CPU, no flush when PKRU changes.
+@Suite struct ProtectionKeyTests {
+    typealias S = TLBTestSupport
+
+    @Test func togglingPKRUDeniesWritesWithoutAFlush() throws {
+        let m = try S.machine(tlb: [TLBLevelConfiguration(name: "L1", entries: 64, ways: 4)])
+        let s = try m.makePageTable()
+        try s.mapFresh(S.base, pageBytes: 4096, flags: MapFlags(writable: true, user: true, protectionKey: 5))
+        try s.mapFresh(S.base + 4096, pageBytes: 4096, flags: MapFlags(writable: true, user: true))
+        let cpu = try m.cpu(0)
+        try cpu.switchTo(s)
+        #expect(try cpu.access(S.base, .write).fault == nil)
+        let tlb = try cpu.tlb(named: "L1")
+        let before = (cpu.statistics.flushes, tlb.stats.flushes, tlb.validCount)
+        cpu.pkru = ProtectionKeys.setting(0, key: 5, allow: "r")!
+        let denied = try cpu.access(S.base, .write)
+        #expect(denied.fault?.reason == .protectionKey && denied.fault?.protectionKey == 5 && !denied.walked,
+                "denied from the TLB entry, no walk")
+        #expect(denied.fault.map { $0.errorCode & PageFault.protectionKeyBit != 0 && $0.errorCode & PageFault.presentBit != 0 } == true)
+        #expect(try cpu.access(S.base, .read).fault == nil, "reads of key 5 are still allowed")
+        #expect(try cpu.access(S.base + 4096, .write).fault == nil, "and writes to other keys")
+        cpu.pkru = 0
+        #expect(try cpu.access(S.base, .write).fault == nil)
+        #expect(cpu.statistics.flushes == before.0 && tlb.stats.flushes == before.1 && tlb.validCount == before.2 + 1,
+                "no flush: the TLB kept its entries")
+        // The walker checks too (a cold TLB), and run() takes the checked path when PKRU is set.
+        cpu.flushAll()
+        cpu.pkru = ProtectionKeys.setting(0, key: 5, allow: "none")!
+        let summary = try cpu.run([Access(.read, address: S.base), Access(.write, address: S.base + 4096), Access(.execute, address: S.base)])
+        #expect(summary.faults == 2 && summary.firstFault?.reason == .protectionKey, "the read is denied; the fetch fails on NX, not on the key")
+        #expect(try s.walk(S.base).steps.last.map { s.mode.decode($0.raw).protectionKey } == 5)
+    }
+
+    @Test func keysAreCheckedAndOnlyWhereTheModeHasThem() throws {
+        let m = try Machine(memoryBytes: 16 << 20, mode: .sv39)
+        let s = try m.makePageTable()
+        #expect(throws: VMError.self) { try s.map(0x1000, to: 0x1000, pageBytes: 4096, flags: MapFlags(protectionKey: 1)) }
+        let x = try Machine(memoryBytes: 16 << 20, mode: .x86_64).makePageTable()
+        #expect(throws: VMError.self) { try x.map(0x1000, to: 0x1000, pageBytes: 4096, flags: MapFlags(protectionKey: 16)) }
+        try x.map(0x1000, to: 0x1000, pageBytes: 4096, flags: MapFlags(user: true, protectionKey: 15))
+        #expect(try x.lookup(0x1000)?.pte.protectionKey == 15)
+        #expect(ProtectionKeys.denies(0b11 << 6, key: 3, write: false) && !ProtectionKeys.denies(0b10 << 6, key: 3, write: false))
+    }
+}

@@ -13,12 +13,12 @@
 extension CPU {
     /// The refill exception for a miss everywhere (called by `translate`).
     func refill(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable,
-                root: UInt64, tag: UInt32, cycles startCycles: Int, into r: inout MMUResult) {
+                root: UInt64, tag: UInt32, pkru: UInt32, cycles startCycles: Int, into r: inout MMUResult) {
         stats.pointee.refills &+= 1
         var cycles = startCycles &+ costs.pointee.tlbRefill
         r.refilled = true
         guard let handler = processors.refillHandler else {
-            let t = space.resolveForMMU(va, kind, privilege, start: 0, table: root, inherited: WalkPermissions.root, scratch: scratch)
+            let t = space.resolveForMMU(va, kind, privilege, start: 0, table: root, inherited: WalkPermissions.root, scratch: scratch, pkru: pkru)
             r.references = t.references
             r.cycles = cycles &+ t.references &* costs.pointee.memoryReference
             if t.fault != nil { r.fault = t.fault; return }
@@ -47,6 +47,10 @@ extension CPU {
                 guard i >= 0 else { continue }
                 let meta = structure.metas[i], base = structure.bases[i]
                 let size = sizeOfIndex[Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]
+                if pkru != 0 && keyDenies(pkru, meta: meta, kind) {
+                    r.fault = keyFault(va, kind, privilege, space, meta: meta, pageBytes: size)
+                    return
+                }
                 r.physicalAddress = base | (va & (size &- 1))
                 r.pageBytes = size
                 cycles &+= hitCost(1)

@@ -151,6 +151,8 @@ public final class CPU {
     let pwcCount: Int
     /// A software-managed TLB: misses go to `refill` instead of the walker.
     let softwareTLB: Bool
+    /// The PKRU register (raw memory: read once per access or batch).
+    let pkruStorage: UnsafeMutablePointer<UInt32>
     /// The message of a failed software refill, for `access`/`run` to throw (raw memory: read
     /// after every access of a run).
     let refillFailure: UnsafeMutablePointer<String?>
@@ -231,6 +233,8 @@ public final class CPU {
         }
         pwcCount = self.pageWalkCaches.count
         softwareTLB = processors.configuration.softwareTLB
+        pkruStorage = .allocate(capacity: 1)
+        pkruStorage.initialize(to: 0)
         refillFailure = .allocate(capacity: 1)
         refillFailure.initialize(to: nil)
         pwcTLB = .allocate(capacity: max(1, pwcCount))
@@ -251,7 +255,7 @@ public final class CPU {
         levelCost.deallocate(); pathTLB.deallocate(); pathLevel.deallocate(); pathSlot.deallocate()
         pathCount.deallocate(); fillTLB.deallocate(); fillLevel.deallocate(); fillCount.deallocate()
         pwcTLB.deallocate(); pwcLevel.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
-        refillFailure.deinitialize(count: 1); refillFailure.deallocate()
+        refillFailure.deinitialize(count: 1); refillFailure.deallocate(); pkruStorage.deallocate()
     }
 
     /// Copies `costs.tlbHit` into `levelCost` (level number → cycles).
@@ -262,6 +266,13 @@ public final class CPU {
 
     /// Counters of this CPU.
     public var statistics: CPUStats { stats.pointee }
+
+    /// The x86 PKRU register (see `ProtectionKeys`): two bits per protection key, checked on
+    /// every data access to a user page. Writing it (WRPKRU) flushes nothing. 0 allows all.
+    public var pkru: UInt32 {
+        get { pkruStorage.pointee }
+        set { pkruStorage.pointee = newValue }
+    }
 
     /// Sets this CPU's counters (not its structures') to zero.
     public func resetStats() { stats.pointee = CPUStats() }
@@ -423,7 +434,7 @@ public final class CPU {
         enter(privilege)
         var r = MMUResult()
         translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag),
-                  from: 0, cycles: 0, level: 0, into: &r)
+                  pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
         try throwRefillFailure()
         let s = stats
         s.pointee.accesses += 1
@@ -442,7 +453,7 @@ public final class CPU {
     /// already spent and level `level` already charged. Updates structure stats, not CPU or machine access counters.
     @inline(never)
     func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable, root: UInt64,
-                   tag: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
+                   tag: UInt32, pkru: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
         r = MMUResult()
         let need = TLBMeta.need(kind, privilege)
         let which = kind == .execute ? 1 : 0
@@ -460,6 +471,13 @@ public final class CPU {
                 let (meta, base) = tlb._withUnsafeGuaranteedRef { ($0.metas[i], $0.bases[i]) }
                 let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
                 let size = sizeOfIndex[sizeIndex]
+                if pkru != 0 && keyDenies(pkru, meta: meta, kind) {   // found in the TLB, denied by PKRU
+                    r.tlbIndex = pathSlot[first &+ p]
+                    r.tlbLevel = level
+                    r.cycles = cycles
+                    r.fault = keyFault(va, kind, privilege, space, meta: meta, pageBytes: size)
+                    return
+                }
                 r.physicalAddress = base | (va & (size &- 1))
                 r.pageBytes = size
                 let key = which &* 8 &+ sizeIndex
@@ -476,7 +494,7 @@ public final class CPU {
             p &+= 1
         }
         if softwareTLB {
-            refill(va, kind, privilege, space, root: root, tag: tag, cycles: cycles, into: &r)
+            refill(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, cycles: cycles, into: &r)
             return
         }
         // Page-walk caches, deepest level first.
@@ -504,7 +522,7 @@ public final class CPU {
             }
             q &-= 1
         }
-        let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch)
+        let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
         r.cycles = cycles
@@ -549,6 +567,9 @@ public final class CPU {
         var summary = RunSummary()
         let tag = UInt32(truncatingIfNeeded: currentTag)
         let root = space.root(for: privilege)
+        let pkru = pkruStorage.pointee
+        // With a non-zero PKRU every TLB hit needs the key check of `translate`: no shortcut.
+        let shortcut = pkru == 0
         let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
         let hasData = pathCount[0] > 0, hasInstr = pathCount[1] > 0
         let dataFirst = pathTLB[0], instrFirst = pathTLB[16]
@@ -567,7 +588,7 @@ public final class CPU {
             let kind = a.kind
             let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
             let fetch = kind == .execute
-            if fetch ? hasInstr : hasData {
+            if shortcut && (fetch ? hasInstr : hasData) {
                 let cost = fetch ? instrCost : dataCost
                 let first = fetch ? instrFirst : dataFirst
                 if first._withUnsafeGuaranteedRef({ $0.lookup(va, tag: tag, need: need) }) >= 0 {
@@ -575,12 +596,12 @@ public final class CPU {
                     firstLevelCycles &+= cost
                     continue
                 }
-                translate(va, kind, privilege, space, root: root, tag: tag, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
+                translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference
             } else {
-                translate(va, kind, privilege, space, root: root, tag: tag, from: 0, cycles: 0, level: 0, into: &r)
+                translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: 0, cycles: 0, level: 0, into: &r)
                 summary.add(r)
                 cycles &+= r.cycles
                 referenceCycles &+= r.references &* memoryReference

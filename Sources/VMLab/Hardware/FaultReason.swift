@@ -20,6 +20,8 @@ public enum FaultReason: String, Sendable, Equatable {
     case nonCanonical = "non-canonical address"
     /// An entry points to a table beyond the end of physical memory.
     case tableOutsideMemory = "page table beyond physical memory"
+    /// x86 PKU: the PKRU register denies this data access to pages of the entry's protection key.
+    case protectionKey = "protection key denies the access"
     /// A software TLB refill handler found no translation (MIPS: it passed the miss on to the
     /// general exception handler as a page fault).
     case refillRefused = "no translation (TLB refill handler)"

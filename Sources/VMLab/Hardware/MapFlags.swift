@@ -14,11 +14,14 @@ public struct MapFlags: Sendable, Equatable {
     public var writeThrough = false
     /// x86 PCD.
     public var cacheDisable = false
+    /// x86 PKU protection key, 0…15 (modes without keys ignore it).
+    public var protectionKey = 0
 
     /// Flags as given; the default is a read-only, supervisor, non-executable page.
     public init(writable: Bool = false, user: Bool = false, executable: Bool = false,
-                global: Bool = false, writeThrough: Bool = false, cacheDisable: Bool = false) {
+                global: Bool = false, writeThrough: Bool = false, cacheDisable: Bool = false, protectionKey: Int = 0) {
         self.writable = writable; self.user = user; self.executable = executable
         self.global = global; self.writeThrough = writeThrough; self.cacheDisable = cacheDisable
+        self.protectionKey = protectionKey
     }
 }

@@ -30,6 +30,8 @@ public struct PTE: Sendable, Equatable {
     public var cacheDisable = false
     /// Frame number (PFN / PPN): the physical address divided by the base page size.
     public var frame: UInt64 = 0
+    /// x86 PKU protection key (0…15) of a leaf; 0 where the format has none.
+    public var protectionKey = 0
 
     /// An entry with the given fields; everything not given is clear.
     public init(present: Bool = false, readable: Bool = false, writable: Bool = false,
@@ -51,7 +53,7 @@ public struct PTE: Sendable, Equatable {
         case .x86:
             add(present, "P"); add(writable, "W"); add(user, "U"); add(writeThrough, "PWT")
             add(cacheDisable, "PCD"); add(accessed, "A"); add(dirty, "D"); add(huge, "PS")
-            add(global, "G"); add(noExecute, "NX")
+            add(global, "G"); add(noExecute, "NX"); add(protectionKey != 0, "K\(protectionKey)")
         case .riscv:
             add(present, "V"); add(readable, "R"); add(writable, "W"); add(executable, "X")
             add(user, "U"); add(global, "G"); add(accessed, "A"); add(dirty, "D")

@@ -52,6 +52,9 @@ public struct PTELayout: Sendable, Equatable {
     public var permissionsAtEveryLevel: Bool
     /// True when the walker sets Accessed in every entry it uses (x86); false: leaf only (RISC-V).
     public var accessedAtEveryLevel: Bool
+    /// Lowest bit of the 4-bit protection key of a leaf (x86 PKU: bits 62..59), 0 when the
+    /// format has none.
+    public var protectionKeyShift = 0
 
     /// Mask of the frame-number field in place.
     public var frameMask: UInt64 { Self.lowMask(frameBits) << UInt64(frameShift) }
@@ -62,18 +65,21 @@ public struct PTELayout: Sendable, Equatable {
         bits >= 64 ? ~0 : (UInt64(1) << UInt64(bits)) &- 1
     }
 
-    /// x86 layout with `pteBytes` = 8 (x86_64, LA57, PAE) or 4 (x86_32, no NX).
-    public static func x86(pteBytes: Int, physicalAddressBits: Int, noExecute: Bool) -> PTELayout {
+    /// x86 layout with `pteBytes` = 8 (x86_64, LA57, PAE) or 4 (x86_32, no NX); `protectionKeys`
+    /// for IA-32e paging (4- and 5-level), whose leaves carry a PKU key in bits 62..59.
+    public static func x86(pteBytes: Int, physicalAddressBits: Int, noExecute: Bool, protectionKeys: Bool = false) -> PTELayout {
         let wide = pteBytes == 8
         let frameBits = (wide ? physicalAddressBits : 32) - 12
         // Bits MAXPHYADDR..51 are reserved; so is bit 63 (XD) when NX is not enabled (EFER.NXE = 0).
         let reservedBits = wide ? (lowMask(52) & ~lowMask(physicalAddressBits)) | (noExecute ? 0 : 1 << 63) : 0
-        return PTELayout(
+        var layout = PTELayout(
             present: 1 << 0, readable: 0, writable: 1 << 1, executable: 0, user: 1 << 2,
             accessed: 1 << 5, dirty: 1 << 6, global: 1 << 8, huge: 1 << 7,
             noExecute: wide && noExecute ? 1 << 63 : 0, writeThrough: 1 << 3, cacheDisable: 1 << 4,
             leafBits: 1 << 7, frameShift: 12, frameBits: frameBits, reserved: reservedBits,
             permissionsAtEveryLevel: true, accessedAtEveryLevel: true)
+        if protectionKeys && wide { layout.protectionKeyShift = 59 }
+        return layout
     }
 
     /// RISC-V layout: `ppnBits` = 22 for Sv32 (4-byte entries), 44 for Sv39/48/57.

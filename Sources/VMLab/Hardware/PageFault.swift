@@ -11,6 +11,8 @@ public struct PageFault: Sendable, Equatable, CustomStringConvertible {
     public static let reservedBit: UInt32 = 8
     /// x86 error-code bit: the access was an instruction fetch.
     public static let instructionBit: UInt32 = 16
+    /// x86 error-code bit: a protection-key violation (PKU).
+    public static let protectionKeyBit: UInt32 = 32
 
     /// The faulting virtual address.
     public var va: UInt64
@@ -26,6 +28,8 @@ public struct PageFault: Sendable, Equatable, CustomStringConvertible {
     public var errorCode: UInt32
     /// The architecture family of the mode, deciding what `code` means.
     public var architecture: Architecture
+    /// The protection key of the page, for a protection-key fault.
+    public var protectionKey: Int?
 
     /// RISC-V exception cause: 12 instruction, 13 load, 15 store/AMO page fault.
     public var riscvCause: Int {
@@ -38,7 +42,8 @@ public struct PageFault: Sendable, Equatable, CustomStringConvertible {
     /// Names of the error-code bits that are set, e.g. `"P W U"`.
     public var errorCodeText: String {
         let names: [(UInt32, String)] = [(Self.presentBit, "P"), (Self.writeBit, "W"), (Self.userBit, "U"),
-                                         (Self.reservedBit, "RSVD"), (Self.instructionBit, "I")]
+                                         (Self.reservedBit, "RSVD"), (Self.instructionBit, "I"),
+                                         (Self.protectionKeyBit, "PK")]
         let set = names.filter { errorCode & $0.0 != 0 }.map(\.1)
         return set.isEmpty ? "none" : set.joined(separator: " ")
     }

@@ -31,8 +31,8 @@ extension PageTable {
     /// reporting into `scratch` what the TLB and the page-walk caches need.
     @inline(__always)
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
-                       inherited: UInt32, scratch: MMUWalkScratch) -> Translation {
+                       inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
         resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
-                       scratch: scratch, steps: nil)
+                       scratch: scratch, pkru: pkru, steps: nil)
     }
 }

@@ -65,6 +65,7 @@ extension PageTable {
     /// x86_64); `va` and `pa` must be aligned to it. Throws on a non-canonical VA, unsupported or
     /// unaligned size, PA beyond memory, or overlap with an existing mapping.
     public func map(_ va: UInt64, to pa: UInt64, pageBytes: UInt64, flags: MapFlags) throws(VMError) {
+        try checkFlags(flags)
         let level = try checkMapArguments(va, pa: pa, pageBytes: pageBytes)
         guard let slot = try walk(va, level: level, create: true) else { return }
         let existing = try readEntry(slot)
@@ -81,6 +82,7 @@ extension PageTable {
     /// Maps `length` bytes at `va` to the physically contiguous range at `pa`, in pages of
     /// `pageBytes` (xv6 `mappages`). Nothing is mapped when any page would overlap.
     public func mapRange(_ va: UInt64, to pa: UInt64, length: UInt64, pageBytes: UInt64, flags: MapFlags) throws(VMError) {
+        try checkFlags(flags)
         _ = try checkMapArguments(va, pa: pa, pageBytes: pageBytes)
         guard length > 0, length % pageBytes == 0 else {
             throw .invalidLength(what: "mapping", bytes: length, multipleOf: pageBytes)
@@ -111,6 +113,17 @@ extension PageTable {
             throw .physicalAddressNotEncodable(pa: pa, mode: mode.name, bits: mode.physicalAddressBits)
         }
         return level
+    }
+
+    /// Validates flags: a protection key is 0…15, and only x86 IA-32e paging (x86_64, LA57) has them.
+    func checkFlags(_ flags: MapFlags) throws(VMError) {
+        guard flags.protectionKey != 0 else { return }
+        guard layout.protectionKeyShift > 0 else {
+            throw .invalidConfiguration(what: "protection key", reason: "\(mode.name) has no protection keys (x86_64 and x86_64_la57 do)")
+        }
+        guard (1...15).contains(flags.protectionKey) else {
+            throw .invalidConfiguration(what: "protection key", reason: "keys are 0…15, got \(flags.protectionKey)")
+        }
     }
 
     /// Validates a range: canonical ends, aligned start, positive length multiple of `alignment`.
@@ -204,6 +217,7 @@ extension PageTable {
     @discardableResult
     public func protect(_ va: UInt64, length: UInt64, flags: MapFlags) throws(VMError) -> UInt64 {
         guard isLive else { throw .released }
+        try checkFlags(flags)
         var changed: UInt64 = 0
         try forEachLeaf(va, length: length) { (_, slot, raw, level, _) throws(VMError) in
             let keep = raw & (layout.accessed | layout.dirty)

@@ -39,7 +39,7 @@ extension PageTable {
     @inline(__always)
     func resolve(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int = 0,
                  table startTable: UInt64? = nil, inherited: UInt32 = WalkPermissions.root,
-                 scratch: MMUWalkScratch? = nil, steps: UnsafeMutablePointer<[WalkStep]>?) -> Translation {
+                 scratch: MMUWalkScratch? = nil, pkru: UInt32 = 0, steps: UnsafeMutablePointer<[WalkStep]>?) -> Translation {
         let counters = counterStorage
         counters.pointee.walks &+= 1
         var result = Translation()
@@ -127,6 +127,12 @@ extension PageTable {
             case .execute:
                 if !executable { return fail(&result, va, access, privilege, .executeDisabled, level: level) }
             }
+            // x86 PKU: PKRU's AD bit of the page's key denies every data access to a user page,
+            // its WD bit every write (instruction fetches are not checked).
+            let key = l.protectionKeyShift > 0 ? Int((raw >> UInt64(l.protectionKeyShift)) & 0xf) : 0
+            if pkru != 0 && user && access != .execute && ProtectionKeys.denies(pkru, key: key, write: access == .write) {
+                return fail(&result, va, access, privilege, .protectionKey, level: level, key: key)
+            }
             updated = raw | l.accessed | (access == .write ? l.dirty : 0)
             if updated != raw {
                 memory.storeAligned(slot, updated, width: width)
@@ -138,6 +144,7 @@ extension PageTable {
                 scratch.leafFlags.pointee = (readable ? TLBMeta.readable : 0) | (writable ? TLBMeta.writable : 0)
                     | (executable ? TLBMeta.executable : 0) | (user ? TLBMeta.user : 0)
                     | (dirty ? TLBMeta.dirty : 0) | (raw & l.global != 0 ? TLBMeta.global : 0)
+                    | (UInt32(key) << TLBMeta.keyShift)
             }
             result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
             result.pageBytes = pageMask &+ 1
@@ -151,7 +158,7 @@ extension PageTable {
 
     /// Fills `result` with a fault and counts it.
     func fail(_ result: inout Translation, _ va: UInt64, _ access: AccessKind, _ privilege: Privilege,
-              _ reason: FaultReason, level: Int) -> Translation {
+              _ reason: FaultReason, level: Int, key: Int? = nil) -> Translation {
         let counters = machine.counters
         counters.memoryReferences &+= result.references
         counters.cycles &+= result.references &* machine.costs.memoryReference
@@ -159,7 +166,7 @@ extension PageTable {
         switch reason {
         case .notPresent, .nonCanonical, .tableOutsideMemory, .refillRefused: counters.notPresentFaults &+= 1
         case .reservedBit, .misalignedSuperpage, .noLeaf: counters.reservedBitFaults &+= 1
-        case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable: counters.protectionFaults &+= 1
+        case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable, .protectionKey: counters.protectionFaults &+= 1
         }
         var code: UInt32 = 0
         switch reason {
@@ -169,10 +176,11 @@ extension PageTable {
         if access == .write { code |= PageFault.writeBit }
         if privilege == .user { code |= PageFault.userBit }
         if reason == .reservedBit { code |= PageFault.reservedBit }
+        if reason == .protectionKey { code |= PageFault.protectionKeyBit }
         if access == .execute && (mode.architecture != .x86 || layout.noExecute != 0) { code |= PageFault.instructionBit }
         result.level = level
         result.fault = PageFault(va: va, access: access, privilege: privilege, reason: reason,
-                                 level: level, errorCode: code, architecture: mode.architecture)
+                                 level: level, errorCode: code, architecture: mode.architecture, protectionKey: key)
         return result
     }
 }

@@ -198,6 +198,7 @@ public final class PageTable {
         if flags.executable { raw |= layout.executable } else { raw |= layout.noExecute }
         raw |= layout.readable
         if level < levelCount - 1 { raw |= layout.huge }
+        if layout.protectionKeyShift > 0 { raw |= UInt64(flags.protectionKey & 0xf) << UInt64(layout.protectionKeyShift) }
         return raw
     }
 }

@@ -19,6 +19,7 @@ extension PagingMode {
         entry.writeThrough = has(l.writeThrough)
         entry.cacheDisable = has(l.cacheDisable)
         entry.frame = (raw >> UInt64(l.frameShift)) & PTELayout.lowMask(l.frameBits)
+        if l.protectionKeyShift > 0 { entry.protectionKey = Int((raw >> UInt64(l.protectionKeyShift)) & 0xf) }
         return entry
     }
 
@@ -36,6 +37,7 @@ extension PagingMode {
         set(entry.user, l.user); set(entry.accessed, l.accessed); set(entry.dirty, l.dirty)
         set(entry.global, l.global); set(entry.huge, l.huge); set(entry.noExecute, l.noExecute)
         set(entry.writeThrough, l.writeThrough); set(entry.cacheDisable, l.cacheDisable)
+        if l.protectionKeyShift > 0 { raw |= UInt64(entry.protectionKey & 0xf) << UInt64(l.protectionKeyShift) }
         return raw
     }
 

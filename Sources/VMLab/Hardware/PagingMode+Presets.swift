@@ -7,14 +7,14 @@ extension PagingMode {
         name: "x86_64", architecture: .x86, pageBits: 12, levelBits: [9, 9, 9, 9],
         levelNames: ["PML4", "PDPT", "PD", "PT"], leafAllowed: [false, true, true, true],
         pteBytes: 8, canonical: .signExtended, physicalAddressBits: 46,
-        layout: .x86(pteBytes: 8, physicalAddressBits: 46, noExecute: true))
+        layout: .x86(pteBytes: 8, physicalAddressBits: 46, noExecute: true, protectionKeys: true))
 
     /// x86-64 5-level paging (LA57): 57-bit VA, PML5 on top, MAXPHYADDR 52.
     public static let x86_64_la57 = try! PagingMode(
         name: "x86_64_la57", architecture: .x86, pageBits: 12, levelBits: [9, 9, 9, 9, 9],
         levelNames: ["PML5", "PML4", "PDPT", "PD", "PT"], leafAllowed: [false, false, true, true, true],
         pteBytes: 8, canonical: .signExtended, physicalAddressBits: 52,
-        layout: .x86(pteBytes: 8, physicalAddressBits: 52, noExecute: true))
+        layout: .x86(pteBytes: 8, physicalAddressBits: 52, noExecute: true, protectionKeys: true))
 
     /// Classic 32-bit x86 paging with PSE: 2 levels of 1024 4-byte entries, 4 KiB / 4 MiB pages,
     /// 32-bit physical addresses, no NX.

@@ -41,6 +41,8 @@ public struct TLBEntryInfo: Sendable, Equatable {
     public var executable: Bool
     public var user: Bool
     public var dirty: Bool
+    /// x86 PKU protection key of the page (0 when none).
+    public var protectionKey = 0
 }
 
 /// Bits of an entry's metadata word.
@@ -55,8 +57,11 @@ enum TLBMeta {
     static let executable: UInt32 = 1 << 23
     static let user: UInt32 = 1 << 24
     static let dirty: UInt32 = 1 << 25
+    /// x86 PKU protection key of the page (4 bits).
+    static let keyShift: UInt32 = 26
+    static let keyMask: UInt32 = 0xf << 26
     /// Permission/flag bits a fill may set.
-    static let flagMask: UInt32 = readable | writable | executable | user | dirty | global
+    static let flagMask: UInt32 = readable | writable | executable | user | dirty | global | keyMask
     /// Bits compared for a tagged match: tag, valid, size.
     static let matchMask: UInt32 = tagMask | valid | sizeMask
     /// Bits compared for a global match: valid, global, size.
@@ -435,7 +440,7 @@ public final class TLB {
                 asid: Int(m & TLBMeta.tagMask), global: m & TLBMeta.global != 0,
                 readable: m & TLBMeta.readable != 0, writable: m & TLBMeta.writable != 0,
                 executable: m & TLBMeta.executable != 0, user: m & TLBMeta.user != 0,
-                dirty: m & TLBMeta.dirty != 0))
+                dirty: m & TLBMeta.dirty != 0, protectionKey: Int((m & TLBMeta.keyMask) >> TLBMeta.keyShift)))
         }
         return out
     }
