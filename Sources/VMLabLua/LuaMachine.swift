@@ -84,6 +84,7 @@ enum LuaMachine {
             m.counters.reset()
             return 0
         }
+        installKernel(on: cls, in: state)
         state.register(cls)
 
         state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=} -> vm.machine", doc: """

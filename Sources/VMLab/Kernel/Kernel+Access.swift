@@ -16,7 +16,10 @@ extension Kernel {
         for _ in 0...Self.faultRetries {
             let r: MMUResult
             do { r = try cpu.access(va, access, privilege: privilege) } catch { throw .from(error, in: "access") }
-            guard let fault = r.fault else { return r.physicalAddress }
+            guard let fault = r.fault else {
+                lastAccess = r
+                return r.physicalAddress
+            }
             try handleFault(p, fault)
             guard p.isAlive else { throw try segv(p, va, access, .handlerFailed, detail: "the process was killed") }
         }

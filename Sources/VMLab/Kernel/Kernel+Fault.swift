@@ -24,6 +24,12 @@ extension Kernel {
                              nonCanonical: fault.reason == .nonCanonical)
     }
 
+    /// Delivers SIGSEGV to `p` for an access at `va` (e.g. from a replacement fault handler
+    /// that gives up): kills it unless it catches SIGSEGV. Returns the error to report.
+    public func sigsegv(_ p: Process, va: UInt64, access: AccessKind, reason: SegvReason, detail: String = "") -> KernelError {
+        (try? segv(p, va, access, reason, detail: detail)) ?? .fail(.EFAULT, "segv", "not delivered")
+    }
+
     /// Delivers SIGSEGV to `p`: counts it, tells observers, kills `p` unless `catchSegv`, and
     /// returns the error to throw.
     func segv(_ p: Process, _ va: UInt64, _ access: AccessKind, _ reason: SegvReason,
@@ -97,6 +103,7 @@ extension Kernel {
 
     /// Counts a resolved fault for `p` and the machine, charges its cycles, tells observers.
     func count(_ p: Process, _ kind: FaultKind, va: UInt64, access: AccessKind) {
+        faultTrace?.append(kind)
         if kind == .spurious { return }
         if kind.isMajor {
             p.counters.majorFaults += 1

@@ -47,6 +47,12 @@ public final class Kernel {
     /// Swap-in hook for not-present PTEs that carry a swap slot (`swapEntry`): returns the frame
     /// now holding the page (refcount 0, mapped by the caller). Nil: such a fault is SIGSEGV "no swap".
     public var swapInHook: ((Process, UInt64, UInt64) throws(KernelError) -> UInt64)?
+    /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
+    public var attachment: AnyObject?
+    /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).
+    public var faultTrace: [FaultKind]?
+    /// The MMU result of the last access that succeeded (for tracing).
+    public internal(set) var lastAccess = MMUResult()
     /// Shared anonymous objects still alive (they die with their last mapping).
     var sharedObjects: [MemoryObject] = []
     var nextPID = 1

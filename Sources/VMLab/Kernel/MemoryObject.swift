@@ -16,6 +16,8 @@ public final class MemoryObject: @unchecked Sendable {
     public internal(set) var cache: [UInt64: UInt64] = [:]
     /// False for a read-only file: MAP_SHARED with PROT_WRITE is EACCES.
     public internal(set) var writable = true
+    /// The kernel whose file store holds it.
+    public internal(set) weak var kernel: Kernel?
     /// Pages read from the backing bytes (major faults on file pages).
     public internal(set) var reads = 0
 

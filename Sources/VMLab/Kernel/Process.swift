@@ -39,6 +39,9 @@ public final class Process {
         self.brk = brkStart
     }
 
+    /// The kernel that runs this process (nil only if its machine lost its kernel, which does not happen).
+    public var kernel: Kernel? { space.machine.kernelStorage }
+
     /// The index of the VMA containing `va`, or nil.
     public func vmaIndex(containing va: UInt64) -> Int? {
         var low = 0, high = vmas.count
