@@ -20,8 +20,13 @@ extension Kernel {
         guard pa < machine.memory.bytes, frameInfo(frameNumber(pa)).state != .free else {
             throw .fail(.EFAULT, "map", "physical address \(Units.hex(pa)) is not an allocated frame")
         }
+        // Hold the new frame while the old mapping goes: remapping a page to its own frame must
+        // not free it on the way.
+        let frame = frameNumber(pa)
+        adjustFrame(frame, refs: 1, maps: 0)
+        defer { adjustFrame(frame, refs: -1, maps: 0) }
         try primitiveUnmap(p, va)
-        try installPage(p, va, frame: frameNumber(pa), writable: protection.write, executable: protection.execute,
+        try installPage(p, va, frame: frame, writable: protection.write, executable: protection.execute,
                         user: !protection.isNone, call: "map")
         machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
     }
