@@ -33,8 +33,18 @@ extension Kernel {
     func copyRange(from parent: Process, to child: Process, _ v: VMA) throws(KernelError) {
         let source = parent.space
         var protectedAny = false
-        try forEachEntry(source, v.start, v.end) { (va, slot, raw, _) throws(KernelError) in
-            guard let childSlot = try leafSlot(child.space, va, create: true) else { return }
+        // The child's leaf table for the current span: one walk per leaf table, not per page.
+        var lastTable: (parentTable: UInt64, childTable: UInt64)?
+        try forEachEntry(source, v.start, v.end) { (va, slot, raw, tables) throws(KernelError) in
+            let parentTable = tables[tables.count - 1]
+            let childSlot: UInt64
+            if let last = lastTable, last.parentTable == parentTable {
+                childSlot = last.childTable + (slot - parentTable)
+            } else {
+                guard let made = try leafSlot(child.space, va, create: true) else { return }
+                childSlot = made
+                lastTable = (parentTable, made - (slot - parentTable))
+            }
             guard isPresent(raw) else {
                 // A swap entry: the swap issue must add a reference to the slot here.
                 try? child.space.writeEntry(childSlot, raw)

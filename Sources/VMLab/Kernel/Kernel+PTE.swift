@@ -111,16 +111,27 @@ extension Kernel {
 
     /// Calls `body(va, slot, raw, tables)` for every leaf-level slot in `[start, end)` whose
     /// entry is not 0, skipping ranges without tables a whole table span at a time. `tables`
-    /// holds the table address of each level on the path, root first.
+    /// holds the table address of each level on the path, root first. One descent per leaf
+    /// table; the entries of a table are then read in a row.
     func forEachEntry(_ space: PageTable, _ start: UInt64, _ end: UInt64,
                       _ body: (UInt64, UInt64, UInt64, [UInt64]) throws(KernelError) -> Void) throws(KernelError) {
         var va = start
         let leafLevel = mode.levels - 1
+        // Bytes one leaf table maps (the whole space for a one-level mode).
+        let tableSpan = leafLevel > 0 ? space.pageBytes(level: leafLevel - 1) : 0
         while va < end {
             guard let d = try? space.descend(va) else { return }
             if d.level == leafLevel {
-                if d.raw != 0 { try body(va, d.slot, d.raw, d.tables) }
-                va &+= pageBytes
+                let spanEnd = tableSpan == 0 ? end : (va & ~(tableSpan - 1)) &+ tableSpan
+                let stop = spanEnd <= va ? end : min(end, spanEnd)
+                var slot = d.slot
+                while va < stop {
+                    let raw = (try? space.readEntry(slot)) ?? 0
+                    if raw != 0 { try body(va, slot, raw, d.tables) }
+                    va &+= pageBytes
+                    slot &+= space.pteBytes
+                    if va == 0 { return }
+                }
             } else {
                 // Stopped above the leaf level: no table below (huge pages are not used by processes).
                 let span = space.pageBytes(level: d.level)
