@@ -321,4 +321,20 @@ import Testing
             consistent(m)
             """)
     }
+
+    @Test func execGivesAFreshAddressSpace() throws {
+        try run("""
+            local m = vm.machine{ memory = "16 MiB" }
+            local p = m:spawn("sh")
+            local a = assert(p:mmap{ size = 4 * 4096, flags = {"populate"} })
+            local free0 = m.free_frames
+            assert(p:exec("ls"))
+            assert(p.name == "ls" and #p:vmas() == 0 and p.stats.rss == 0)
+            assert(m.free_frames == free0 + 4 + 3, "the 4 pages and the PDPT, PD and PT above them are freed")
+            p.catch_segv = true
+            local ok, msg = pcall(p.read, p, a)
+            assert(not ok and msg:match("unmapped"), msg)
+            consistent(m)
+            """)
+    }
 }
