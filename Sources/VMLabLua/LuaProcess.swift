@@ -176,8 +176,8 @@ enum LuaProcess {
         }
         cls.method("translate", signature: "p:translate(va [, op]) -> table", doc: """
             Does one access (op "r", "w" or "x") and tells the whole story: { va=, pa=, faults={ kinds… }, tlb= (where
-            the final translation was found: a TLB name or "walk"), refs=, cycles=, pte= { addr=, raw=, flags= },
-            vma= { … } }. An invalid access gives { segv = reason, killed = bool } instead of raising.
+            the final translation was found: a TLB name or "walk"), refs=, cycles=, steps= { the page-table entries on
+            the path, as in s:translate }, pte= { addr=, raw=, flags= }, vma= { … } }. An invalid access gives { segv = reason, killed = bool } instead of raising.
             """) { p, call in
             let k = try kernel(p); let (va, op) = try (call.address(2), try call.accessKind(3))
             return try story(call, k, p, va, op)
@@ -228,6 +228,11 @@ enum LuaProcess {
             r.set("tlb", last.tlbLevel > 0 ? (k.machine.cpus.first.map { $0.source(of: last) } ?? "tlb") : "walk")
             r.set("refs", last.references)
             r.set("cycles", last.cycles)
+            // The walk's entries, read again without counting (the access above set A/D already).
+            let saved = k.machine.counters.values
+            let walk = p.space.walk(va, access: op)
+            k.machine.counters.values = saved
+            r.set("steps", walk.steps.map { LuaAddressSpace.step(k.mode, $0) })
             if let m = try? p.space.lookup(va) {
                 r.set("pte", LuaRecord([("addr", m.pteAddress.lua), ("raw", m.pte.raw.lua),
                                         ("flags", m.pte.flagText(k.mode.architecture))]))

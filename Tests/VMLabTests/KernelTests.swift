@@ -299,4 +299,43 @@ import Testing
         #expect(k.machine.frames.freeFrames == free0)
         Self.expectConsistent(k)
     }
+    @Test func swapEntryHookBringsAPageBack() throws {
+        let (m, k) = try Self.kernel()
+        defer { withExtendedLifetime(m) {} }
+        let p = try k.spawn("swapped")
+        let a = try k.mmap(p, MmapRequest(length: 2 * Self.page))
+        try k.write(p, a, 77)
+        // Swap the page out by hand, as the swap issue will: keep its bytes, free the frame,
+        // leave a not-present PTE carrying slot 5.
+        let slot = try #require(try k.leafSlot(p.space, a, create: false))
+        let raw = try p.space.readEntry(slot)
+        let saved = try m.memory.readBytes(p.space.frameAddress(raw), count: Int(Self.page))
+        try p.space.writeEntry(slot, k.swapEntry(slot: 5))
+        p.space.mappedBytes -= Self.page
+        k.adjustFrame(k.entryFrame(p.space, raw), refs: -1, maps: -1)
+        m.processors.mappingsChanged(p.space, va: a, length: Self.page)
+        #expect(k.swapSlot(try p.space.readEntry(slot)) == 5)
+        #expect(k.memoryStats(p).swapped == Self.page && k.memoryStats(p).rss == 0)
+        Self.expectConsistent(k)
+        p.catchSegv = true
+        #expect(Self.segvReason { _ = try k.read(p, a) } == .noSwap, "no swap device: SIGSEGV")
+        k.swapInHook = { _, va, slot throws(KernelError) in
+            #expect(va == a && slot == 5)
+            let frame = try k.allocFrame(owner: p.space.owner, call: "swap-in")
+            try? m.memory.writeBytes(m.memory.address(frame: frame), saved)
+            return frame
+        }
+        #expect(try k.read(p, a) == 77)
+        #expect(p.counters.majorFaults == 1)
+        Self.expectConsistent(k)
+        // A swap entry copied by fork and dropped by exit reaches the duplicate and free hooks.
+        try p.space.writeEntry(try #require(try k.leafSlot(p.space, a + Self.page, create: true)), k.swapEntry(slot: 9))
+        var duplicated: [UInt64] = [], freed: [UInt64] = []
+        k.swapDuplicateHook = { duplicated.append($0) }
+        k.swapFreeHook = { freed.append($0) }
+        let c = try k.fork(p)
+        k.exit(c)
+        #expect(duplicated == [9] && freed == [9])
+        Self.expectConsistent(k)
+    }
 }

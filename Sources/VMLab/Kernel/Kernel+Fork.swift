@@ -46,8 +46,9 @@ extension Kernel {
                 lastTable = (parentTable, made - (slot - parentTable))
             }
             guard isPresent(raw) else {
-                // A swap entry: the swap issue must add a reference to the slot here.
+                // A swap entry: both processes now refer to the slot.
                 try? child.space.writeEntry(childSlot, raw)
+                if let swapSlot = swapSlot(raw) { swapDuplicateHook?(swapSlot) }
                 return
             }
             var entry = raw & ~(mode.layout.accessed | mode.layout.dirty)

@@ -156,6 +156,8 @@ extension Kernel {
             if isPresent(raw) {
                 space.mappedBytes -= pageBytes
                 adjustFrame(entryFrame(space, raw), refs: -1, maps: -1)
+            } else if let swapSlot = swapSlot(raw) {
+                swapFreeHook?(swapSlot)
             }
             for l in stride(from: mode.levels - 1, to: 0, by: -1) where candidates[l].last?.table != tables[l] {
                 candidates[l].append((tables[l], tables[l - 1] + space.index(va, level: l - 1) * space.pteBytes))

@@ -47,6 +47,10 @@ public final class Kernel {
     /// Swap-in hook for not-present PTEs that carry a swap slot (`swapEntry`): returns the frame
     /// now holding the page (refcount 0, mapped by the caller). Nil: such a fault is SIGSEGV "no swap".
     public var swapInHook: ((Process, UInt64, UInt64) throws(KernelError) -> UInt64)?
+    /// Called when fork copies a swap entry (the slot gains a user): the swap issue counts it.
+    public var swapDuplicateHook: ((UInt64) -> Void)?
+    /// Called when a swap entry is dropped (munmap, exit, dontneed): the slot loses a user.
+    public var swapFreeHook: ((UInt64) -> Void)?
     /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
     public var attachment: AnyObject?
     /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).
