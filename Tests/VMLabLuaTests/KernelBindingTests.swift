@@ -338,4 +338,33 @@ import Testing
             consistent(m)
             """)
     }
+    @Test func processesWorkInEveryPagingMode() throws {
+        try run("""
+            for _, paging in ipairs{ "x86_64", "x86_64_la57", "x86_32", "x86_pae", "sv32", "sv39", "sv48", "sv57",
+                                     { va_bits = 15, page_bits = 5, levels = {5, 5}, pte_bytes = 1 },
+                                     { va_bits = 16, page_bits = 8, levels = {4, 4}, pte_bytes = 2 } } do
+              local small = type(paging) == "table"
+              local m = vm.machine{ memory = small and (paging.pte_bytes == 1 and 4096 or 65536) or "16 MiB", paging = paging }
+              consistent(m)
+              local free0 = m.free_frames
+              local ps = m.page_size
+              local p = m:spawn("p")
+              local a = assert(p:mmap{ size = 4 * ps })
+              p:write(a, 7, 1)
+              local c = assert(p:fork())
+              c:write(a, 9, 1)
+              assert(p:read(a, 1) == 7 and c:read(a, 1) == 9, m.paging .. ": fork keeps each side's data")
+              p.catch_segv = true
+              local r = assert(p:mmap{ size = ps, prot = "r--" })
+              local ok, msg = pcall(p.write, p, r, 1, 1)
+              assert(not ok and msg:match("read%-only"), m.paging .. ": " .. msg)
+              local s = assert(p:mmap{ size = 4 * ps, flags = {"stack"} })
+              p:write(s + ps, 1, 1)
+              consistent(m)
+              c:exit(); p:exit()
+              assert(m.free_frames == free0, m.paging .. ": exit frees everything")
+              consistent(m)
+            end
+            """)
+    }
 }

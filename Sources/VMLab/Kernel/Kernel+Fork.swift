@@ -1,8 +1,13 @@
 /// fork (copy-on-write), exec and exit.
 extension Kernel {
+    /// True when a PTE can be made read-only while staying present (every mode but 1-byte
+    /// textbook PTEs, whose only flag is the valid bit): COW needs it.
+    var canWriteProtect: Bool { mode.layout.writable != 0 && mode.layout.writable & mode.layout.present == 0 }
+
     /// fork: a child with a copy of `p`'s VMAs whose page table maps the same frames. Private
     /// pages become read-only in both (COW: the first write copies, see `breakCOW`); shared
     /// pages stay shared and writable. Each shared frame gets one more mapping and reference.
+    /// In a mode without a writable bit (1-byte textbook PTEs) private pages are copied at once.
     /// Throws ENOMEM when a page table cannot be allocated; then the child is torn down and
     /// nothing is left behind (the parent's pages may stay write-protected: harmless, the next
     /// write just makes them writable again).
@@ -52,6 +57,16 @@ extension Kernel {
                 return
             }
             var entry = raw & ~(mode.layout.accessed | mode.layout.dirty)
+            if !v.isShared && !canWriteProtect {
+                // No writable bit to clear (1-byte textbook PTEs): copy the page now, as Unix did before COW.
+                let fresh = try allocFrame(owner: child.space.owner, call: "fork")
+                try? machine.memory.copy(from: source.frameAddress(raw), to: machine.memory.address(frame: fresh), length: pageBytes)
+                try? child.space.writeEntry(childSlot, userEntry(child.space, frame: fresh, writable: true,
+                                                                 executable: v.protection.execute))
+                child.space.mappedBytes += pageBytes
+                adjustFrame(fresh, refs: 1, maps: 1)
+                return
+            }
             if !v.isShared && isWritable(raw) {
                 try? source.writeEntry(slot, raw & ~mode.layout.writable)
                 entry &= ~mode.layout.writable
