@@ -200,7 +200,9 @@ extension Kernel {
             do { cached = try pageIn(object, pageIndex) } catch { throw try segv(p, page, access, .outOfMemory) }
             kind = object.isAnonymous ? .demandZero : .fileRead
         }
-        if v.isShared || access != .write {
+        // Without a writable bit (1-byte textbook PTEs) a read-only mapping of the cache page
+        // cannot be enforced: a private mapping gets its copy at once.
+        if v.isShared || (access != .write && canWriteProtect) {
             try installPage(p, page, frame: cached, writable: v.isShared && v.protection.write,
                             executable: v.protection.execute, call: "file fault")
             return kind
