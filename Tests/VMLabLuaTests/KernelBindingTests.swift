@@ -270,6 +270,15 @@ import Testing
             p:read(a + 4096)
             local v = m:check()
             assert(#v == 1 and v[1]:match("leaked"), "check finds the leak: " .. table.concat(v, "; "))
+            local refused
+            m:set_fault_handler(function(f, k)
+              local ok
+              ok, refused = pcall(k.map, k, f.page, 0, "rw-")       -- frame 0: the kernel image
+              return k:default()
+            end)
+            local b = assert(p:mmap{ size = 4096 })
+            p:write(b, 1)
+            assert(refused and refused:match("not a user frame"), tostring(refused))
             """)
     }
 

@@ -29,7 +29,7 @@ extension Kernel {
     /// Reads `count` bytes at `va` of `p` (page by page through the MMU).
     public func readBytes(_ p: Process, _ va: UInt64, count: Int, privilege: Privilege = .user) throws(KernelError) -> [UInt8] {
         var result: [UInt8] = []
-        result.reserveCapacity(max(0, count))
+        result.reserveCapacity(min(max(0, count), 1 << 24))
         try eachPage(p, va, count, .read, privilege) { (pa, n) throws(KernelError) in
             do throws(VMError) { result += try machine.memory.readBytes(pa, count: n) } catch { throw .from(error, in: "read") }
         }

@@ -22,8 +22,8 @@ extension Kernel {
         var bytes = file.contents + [UInt8](repeating: 0, count: Int(file.size) - min(Int(file.size), file.contents.count))
         bytes = Array(bytes.prefix(Int(file.size)))
         for (index, frame) in file.cache {
+            guard index < UInt64(bytes.count) / pageBytes + 1, index * pageBytes < UInt64(bytes.count) else { continue }
             let from = Int(index * pageBytes)
-            guard from < bytes.count else { continue }
             let n = min(Int(pageBytes), bytes.count - from)
             if let page = try? machine.memory.readBytes(machine.memory.address(frame: frame), count: n) {
                 bytes.replaceSubrange(from..<(from + n), with: page)

@@ -61,6 +61,9 @@ extension Kernel {
         guard r.offset & (pageBytes - 1) == 0 else {
             throw .fail(.EINVAL, call, "offset \(Units.hex(r.offset)) is not a multiple of the page size")
         }
+        guard r.offset <= UInt64(Int64.max) - length else {
+            throw .fail(.EINVAL, call, "offset \(Units.hex(r.offset)) + length goes beyond the largest file offset")
+        }
         if r.stack && (r.shared || r.file != nil) {
             throw .fail(.EINVAL, call, "a stack must be private anonymous memory")
         }

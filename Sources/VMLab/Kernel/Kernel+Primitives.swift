@@ -17,8 +17,8 @@ extension Kernel {
             throw .fail(.EINVAL, "map", "\(Units.hex(va)) and \(Units.hex(pa)) must be page aligned")
         }
         guard va < userTop else { throw .fail(.EINVAL, "map", "\(Units.hex(va)) is not a user address") }
-        guard pa < machine.memory.bytes, frameInfo(frameNumber(pa)).state != .free else {
-            throw .fail(.EFAULT, "map", "physical address \(Units.hex(pa)) is not an allocated frame")
+        guard pa < machine.memory.bytes, frameInfo(frameNumber(pa)).state == .user else {
+            throw .fail(.EFAULT, "map", "physical address \(Units.hex(pa)) is not a user frame (from alloc_frame or a mapping)")
         }
         // Hold the new frame while the old mapping goes: remapping a page to its own frame must
         // not free it on the way.
