@@ -376,4 +376,59 @@ import Testing
             end
             """)
     }
+    /// 3 × 3,000 random calls with good and bad arguments: nothing traps, m:check() stays clean,
+    /// and exiting every process frees every frame but the kernel image.
+    @Test func randomCallsNeverTrap() throws {
+        try run("""
+            for seed = 1, 3 do
+            math.randomseed(seed)
+            local m = vm.machine{ memory = "4 MiB" }
+            local procs = { m:spawn("p0") }
+            local f = m:file("f", "abcdefgh")
+            local addrs = { 0, 1, 4096, 0x1000, 0x10000000, 0x10001000, -1, 0x7fffffffffff, -0x800000000000, 1 << 62, 0x7ffffffff000 }
+            local sizes = { 0, 1, 4096, 8192, 3 * 4096, "1 MiB", "8 MiB", -1, 1 << 62, "x" }
+            local prots = { "rw-", "r--", "---", "rwx", "bad", "none" }
+            local function pick(t) return t[math.random(#t)] end
+            local function addr() local a = pick(addrs); if math.random() < 0.5 then a = 0x10000000 + math.random(0, 63) * 4096 end return a end
+            local calls = {
+              function(p) return p:mmap{ addr = addr(), size = pick(sizes), prot = pick(prots), flags = { pick{"fixed", "shared", "populate", "stack", "reserve", "guard", "locked", "hugepage", "private"} } } end,
+              function(p) return p:mmap{ size = pick(sizes), file = f, flags = { pick{"shared", "private"} }, offset = pick{0, 4096, 1 << 62} } end,
+              function(p) return p:munmap(addr(), pick(sizes)) end,
+              function(p) return p:mprotect(addr(), pick(sizes), pick(prots)) end,
+              function(p) return p:brk(addr()) end,
+              function(p) return p:sbrk(pick{ 4096, -4096, 1 << 40, -(1 << 40), 0 }) end,
+              function(p) return p:mlock(addr(), pick(sizes)) end,
+              function(p) return p:munlock(addr(), pick(sizes)) end,
+              function(p) return p:madvise(addr(), pick(sizes), pick{"dontneed", "willneed", "hugepage", "bogus"}) end,
+              function(p) return p:reserve(pick(sizes)) end,
+              function(p) return p:commit(addr(), pick(sizes), pick(prots)) end,
+              function(p) return p:decommit(addr(), pick(sizes)) end,
+              function(p) if #procs < 8 then local c = p:fork(); if c then procs[#procs + 1] = c end end end,
+              function(p) if math.random() < 0.2 then p:exit() end end,
+              function(p) return p:exec(pick{ "sh", addr() }) end,
+              function(p) return p:read(addr(), pick{1, 2, 3, 4, 8}) end,
+              function(p) return p:write(addr(), math.random(0, 1000), pick{1, 2, 4, 8, 16}) end,
+              function(p) return p:read_bytes(addr(), pick{0, 1, 5000, -1}) end,
+              function(p) return p:write_bytes(addr(), ("x"):rep(pick{0, 1, 5000})) end,
+              function(p) return p:touch(addr(), pick{"r", "w", "x", "q"}) end,
+              function(p) return p:translate(addr(), pick{"r", "w", "x"}) end,
+              function(p) return p:copy_to_user(addr(), "hello") end,
+              function(p) p.catch_segv = math.random() < 0.7 end,
+            }
+            for i = 1, 3000 do
+              local p = pick(procs)
+              pcall(pick(calls), p)
+              if i % 100 == 0 then
+                local v = m:check()
+                if #v > 0 then error("step " .. i .. ": " .. table.concat(v, "; ")) end
+              end
+            end
+            for _, p in ipairs(procs) do p:exit() end
+            local v = m:check()
+            assert(#v == 0, table.concat(v, "; "))
+            assert(#m:processes() == 0)
+            assert(m.free_frames == m.frames - 1, "only the kernel image is left")
+            end
+            """)
+    }
 }
