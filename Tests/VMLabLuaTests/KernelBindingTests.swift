@@ -360,9 +360,20 @@ import Testing
               local p = m:spawn("p")
               local a = assert(p:mmap{ size = 4 * ps })
               p:write(a, 7, 1)
+              local h, err = p:mmap{ size = 1, flags = {"hugepage"} }
+              if h then
+                p:write(h + 100, 5, 1)
+                assert(p.stats.huge > ps, m.paging .. ": a huge page")
+              else
+                assert(small and err:match("^EINVAL"), m.paging .. ": " .. tostring(err))
+              end
               local c = assert(p:fork())
               c:write(a, 9, 1)
               assert(p:read(a, 1) == 7 and c:read(a, 1) == 9, m.paging .. ": fork keeps each side's data")
+              if h then
+                c:write(h + 100, 6, 1)
+                assert(p:read(h + 100, 1) == 5 and c:read(h + 100, 1) == 6, m.paging .. ": COW of a huge page")
+              end
               p.catch_segv = true
               local r = assert(p:mmap{ size = ps, prot = "r--" })
               local ok, msg = pcall(p.write, p, r, 1, 1)
@@ -382,7 +393,7 @@ import Testing
         try run("""
             for seed = 1, 3 do
             math.randomseed(seed)
-            local m = vm.machine{ memory = "4 MiB" }
+            local m = vm.machine{ memory = "8 MiB" }
             local procs = { m:spawn("p0") }
             local f = m:file("f", "abcdefgh")
             local addrs = { 0, 1, 4096, 0x1000, 0x10000000, 0x10001000, -1, 0x7fffffffffff, -0x800000000000, 1 << 62, 0x7ffffffff000 }
@@ -390,8 +401,12 @@ import Testing
             local prots = { "rw-", "r--", "---", "rwx", "bad", "none" }
             local function pick(t) return t[math.random(#t)] end
             local function addr() local a = pick(addrs); if math.random() < 0.5 then a = 0x10000000 + math.random(0, 63) * 4096 end return a end
+            local last
             local calls = {
-              function(p) return p:mmap{ addr = addr(), size = pick(sizes), prot = pick(prots), flags = { pick{"fixed", "shared", "populate", "stack", "reserve", "guard", "locked", "hugepage", "private"} } } end,
+              function(p) local a = p:mmap{ addr = addr(), size = pick(sizes), prot = pick(prots), flags = { pick{"fixed", "shared", "populate", "stack", "reserve", "guard", "locked", "hugepage", "private"} } }; last = a or last; return a end,
+              function(p) if last then p:write(last + math.random(0, 3 * 4096), math.random(0, 255), 1) end end,
+              function(p) if last then return p:munmap(last, pick(sizes)) end end,
+              function(p) if last then return p:mprotect(last, pick(sizes), pick(prots)) end end,
               function(p) return p:mmap{ size = pick(sizes), file = f, flags = { pick{"shared", "private"} }, offset = pick{0, 4096, 1 << 62} } end,
               function(p) return p:munmap(addr(), pick(sizes)) end,
               function(p) return p:mprotect(addr(), pick(sizes), pick(prots)) end,

@@ -338,4 +338,51 @@ import Testing
         #expect(duplicated == [9] && freed == [9])
         Self.expectConsistent(k)
     }
+    @Test func hugepageAreasMapWholeHugePages() throws {
+        let (m, k) = try Self.kernel(memory: 32 << 20)
+        defer { withExtendedLifetime(m) {} }
+        let huge: UInt64 = 2 << 20
+        #expect(k.hugePageBytes == huge)
+        let p = try k.spawn("huge")
+        p.catchSegv = true
+        var r = MmapRequest(length: 3 * huge - 5, protection: .readWrite)
+        r.hugepage = true
+        let a = try k.mmap(p, r)
+        #expect(a % huge == 0 && p.vmas.first?.length == 3 * huge, "aligned, length rounded up to huge pages")
+        let free0 = m.frames.freeFrames, tables0 = p.space.tablePages.reduce(0, +)
+        try k.write(p, a + 12345, 7)
+        #expect(p.counters.minorFaults == 1 && k.memoryStats(p).rss == huge && k.memoryStats(p).huge == huge)
+        #expect(k.lastAccess.pageBytes == huge, "the MMU translated through a huge-page leaf")
+        #expect(free0 - m.frames.freeFrames == 512 + UInt64(p.space.tablePages.reduce(0, +) - tables0),
+                "one 2 MiB block and the tables above it")
+        #expect(p.space.tablePages.last == 1, "no leaf table for the huge page (the one there is the kernel half's)")
+        try k.write(p, a + huge - 8, 8)
+        #expect(try p.counters.minorFaults == 1 && k.read(p, a + 12345) == 7)
+        Self.expectConsistent(k)
+        func errno(_ body: () throws -> Void) -> Errno? {
+            do { try body() } catch let error as KernelError { return error.errnoValue } catch { return nil }
+            return nil
+        }
+        #expect(errno { try k.munmap(p, a + Self.page, Self.page) } == .EINVAL, "inside a huge page")
+        #expect(errno { try k.mprotect(p, a, Self.page, Protection(read: true)) } == .EINVAL)
+        var fixed = r
+        fixed.fixed = true
+        fixed.address = 0x4000_1000
+        #expect(errno { _ = try k.mmap(p, fixed) } == .EINVAL, "a fixed hugepage mapping must be aligned")
+        // COW of a huge page copies it whole.
+        let c = try k.fork(p)
+        try k.write(c, a + 12345, 9)
+        #expect(try k.read(p, a + 12345) == 7 && k.read(c, a + 12345) == 9 && k.read(c, a + huge - 8) == 8)
+        #expect(c.counters.cowCopies == 1)
+        Self.expectConsistent(k)
+        try k.mprotect(p, a, huge, Protection(read: true))
+        #expect(Self.segvReason { try k.write(p, a, 1) } == .writeReadOnly)
+        try k.munmap(p, a, huge)
+        #expect(k.memoryStats(p).rss == 0)
+        Self.expectConsistent(k)
+        k.exit(c)
+        k.exit(p)
+        #expect(m.frames.freeFrames == m.frames.frameCount - 1)
+        Self.expectConsistent(k)
+    }
 }

@@ -15,17 +15,18 @@ extension Kernel {
         var maps: [UInt64: Int32] = [:]
         var refs: [UInt64: Int32] = [:]
         var tables = Set<UInt64>()
+        var tails = Set<UInt64>()
         if let kernelFrame { refs[kernelFrame, default: 0] += 1 }
         for object in Array(files.values) + sharedObjects {
             for (index, frame) in object.cache { refs[frame, default: 0] += 1; _ = index }
         }
         for p in processList {
             checkVMAs(p, &problems)
-            checkEntries(p, &maps, &problems)
+            checkEntries(p, &maps, &tails, &problems)
             checkTables(p, &tables, &problems)
         }
         for (frame, count) in maps { refs[frame, default: 0] += count }
-        checkFrames(maps: maps, refs: refs, tables: tables, &problems)
+        checkFrames(maps: maps, refs: refs, tables: tables, tails: tails, &problems)
         return problems
     }
 
@@ -37,17 +38,31 @@ extension Kernel {
             if v.start & (pageBytes - 1) != 0 || v.end & (pageBytes - 1) != 0 { problems.append("\(name) is not page aligned") }
             if v.end > userTop { problems.append("\(name) goes beyond user space") }
             if v.start < previousEnd { problems.append("\(name) overlaps the previous VMA or is out of order") }
+            if v.flags.contains(.huge), let huge = hugePageBytes, v.start % huge != 0 || v.end % huge != 0 {
+                problems.append("\(name) is a hugepage area not aligned to \(Units.size(huge))")
+            }
             previousEnd = v.end
         }
     }
 
-    func checkEntries(_ p: Process, _ maps: inout [UInt64: Int32], _ problems: inout [String]) {
+    func checkEntries(_ p: Process, _ maps: inout [UInt64: Int32], _ tails: inout Set<UInt64>, _ problems: inout [String]) {
         let space = p.space
         guard space.isLive else { problems.append("pid \(p.pid): page table released while alive"); return }
-        try? forEachEntry(space, 0, userTop) { (va, _, raw, _) throws(KernelError) in
+        try? forEachEntry(space, 0, userTop) { (va, _, raw, tables) throws(KernelError) in
             guard isPresent(raw) else { return }
             let frame = entryFrame(space, raw)
             maps[frame, default: 0] += 1
+            let frames = space.pageBytes(level: tables.count - 1) / pageBytes
+            if frames > 1 {
+                // A huge page is counted on its first frame; the others only belong to its block.
+                if frameInfo(frame).order != Int8(clamping: frames.trailingZeroBitCount) {
+                    problems.append("pid \(p.pid): huge page \(Units.hex(va)) maps frame \(Units.hex(frame)), which heads no block of its size")
+                }
+                for tail in (frame + 1)..<(frame + frames) { tails.insert(tail) }
+            }
+            if let v = p.vma(containing: va), frames > 1, !v.flags.contains(.huge) {
+                problems.append("pid \(p.pid): huge page \(Units.hex(va)) in a VMA without the huge flag")
+            }
             guard let v = p.vma(containing: va) else {
                 problems.append("pid \(p.pid): PTE for \(Units.hex(va)) lies outside every VMA")
                 return
@@ -92,14 +107,15 @@ extension Kernel {
         }
     }
 
-    func checkFrames(maps: [UInt64: Int32], refs: [UInt64: Int32], tables: Set<UInt64>, _ problems: inout [String]) {
+    func checkFrames(maps: [UInt64: Int32], refs: [UInt64: Int32], tables: Set<UInt64>, tails: Set<UInt64>,
+                     _ problems: inout [String]) {
         let memory = machine.memory
         let perChunk = UInt64(PhysicalMemory.infosPerChunk)
         for chunk in 0..<memory.infoDirectoryCount where memory.infoDirectory[chunk] != nil {
             let first = UInt64(chunk) * perChunk
             for frame in first..<min(first + perChunk, memory.frameCount) {
                 let info = frameInfo(frame)
-                guard ownerIDs.contains(info.owner), info.state != .free else { continue }
+                guard ownerIDs.contains(info.owner), info.state != .free, !tails.contains(frame) else { continue }
                 let name = "frame \(Units.hex(frame))"
                 if info.state == .pageTable {
                     if !tables.contains(frame) { problems.append("\(name): page table of the kernel that no process reaches (leaked)") }

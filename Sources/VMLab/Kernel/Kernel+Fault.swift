@@ -86,6 +86,18 @@ extension Kernel {
             kind = try swapIn(p, v, page, slot: slot, access: access)
         } else if v.object != nil {
             kind = try objectFault(p, v, page, access: access)
+        } else if v.flags.contains(.huge), let huge = hugePageBytes {
+            // A hugepage area: one zeroed, contiguous block of a huge page, mapped by one entry.
+            let head: UInt64
+            do {
+                head = try machine.allocateFrames(order: hugeOrder, state: .user, owner: p.space.owner,
+                                                  purpose: "a \(Units.size(huge)) huge page")
+            } catch {
+                throw try segv(p, va, access, .outOfMemory)
+            }
+            try installHugePage(p, va & ~(huge - 1), head: head, writable: v.protection.write, executable: v.protection.execute)
+            machine.counters.cycles &+= machine.costs.zeroFill &* Int(huge / pageBytes)
+            kind = .demandZero
         } else {
             let frame: UInt64
             do { frame = try allocFrame(owner: p.space.owner, call: "demand-zero fault") } catch {
@@ -148,27 +160,33 @@ extension Kernel {
     /// to a new frame; when this mapping is its only reference, make it writable again.
     func breakCOW(_ p: Process, _ v: VMA, _ page: UInt64) throws(KernelError) -> FaultKind {
         let space = p.space
-        guard let slot = try leafSlot(space, page, create: false) else {
+        guard let leaf = leafOf(space, page), isPresent(leaf.raw) else {
             throw try segv(p, page, .write, .unmapped)
         }
-        let raw = (try? space.readEntry(slot)) ?? 0
+        let (slot, raw, level) = leaf
+        let size = space.pageBytes(level: level)             // a huge page is copied whole
+        let base = page & ~(size - 1)
         let old = entryFrame(space, raw)
         if v.isShared || frameInfo(old).refcount == 1 && !isCached(v, frame: old) {
-            rewritePTE(p, slot: slot, va: page, raw: raw | mode.layout.writable)
+            rewritePTE(p, slot: slot, va: base, raw: raw | mode.layout.writable, bytes: size)
             return .cowReuse
         }
         let fresh: UInt64
-        do { fresh = try allocFrame(owner: p.space.owner, call: "COW fault") } catch {
+        do {
+            fresh = try machine.allocateFrames(order: size.trailingZeroBitCount - mode.pageBits, state: .user,
+                                               owner: p.space.owner, purpose: "a page of COW fault")
+        } catch {
             throw try segv(p, page, .write, .outOfMemory)
         }
         try? machine.memory.copy(from: machine.memory.address(frame: old), to: machine.memory.address(frame: fresh),
-                                 length: pageBytes)
+                                 length: size)
         let keep = raw & mode.layout.accessed
-        rewritePTE(p, slot: slot, va: page,
-                   raw: userEntry(space, frame: fresh, writable: true, executable: v.protection.execute) | keep)
+        rewritePTE(p, slot: slot, va: base,
+                   raw: userEntry(space, frame: fresh, writable: true, executable: v.protection.execute, level: level) | keep,
+                   bytes: size)
         adjustFrame(fresh, refs: 1, maps: 1)
         adjustFrame(old, refs: -1, maps: -1)
-        machine.counters.cycles &+= machine.costs.pageCopy
+        machine.counters.cycles &+= machine.costs.pageCopy &* Int(size / pageBytes)
         emit("cow", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
                      ("old_pa", .integer(Int(machine.memory.address(frame: old)))),
                      ("new_pa", .integer(Int(machine.memory.address(frame: fresh))))])

@@ -41,9 +41,16 @@ extension Kernel {
         // The child's leaf table for the current span: one walk per leaf table, not per page.
         var lastTable: (parentTable: UInt64, childTable: UInt64)?
         try forEachEntry(source, v.start, v.end) { (va, slot, raw, tables) throws(KernelError) in
-            let parentTable = tables[tables.count - 1]
+            let level = tables.count - 1
+            let parentTable = tables[level]
             let childSlot: UInt64
-            if let last = lastTable, last.parentTable == parentTable {
+            if level < mode.levels - 1 {
+                // A huge page: its entry one level up.
+                let made: UInt64?
+                do throws(VMError) { made = try child.space.walk(va, level: level, create: true) } catch { throw .from(error, in: "fork") }
+                guard let made else { return }
+                childSlot = made
+            } else if let last = lastTable, last.parentTable == parentTable {
                 childSlot = last.childTable + (slot - parentTable)
             } else {
                 guard let made = try leafSlot(child.space, va, create: true) else { return }
@@ -73,7 +80,7 @@ extension Kernel {
                 protectedAny = true
             }
             try? child.space.writeEntry(childSlot, entry)
-            child.space.mappedBytes += pageBytes
+            child.space.mappedBytes += source.pageBytes(level: level)
             adjustFrame(entryFrame(source, raw), refs: 1, maps: 1)
         }
         if protectedAny { machine.processorStorage?.mappingsChanged(source, va: v.start, length: v.length) }

@@ -22,16 +22,29 @@ extension Kernel {
 
     /// The highest free range of `length` bytes below `userTop` (top-down, like Linux's
     /// mmap_base), starting at or above `hint` when a hint fits there. Nil when none.
-    func findFreeRange(_ p: Process, length: UInt64, hint: UInt64?) -> UInt64? {
+    func findFreeRange(_ p: Process, length: UInt64, hint: UInt64?, alignment: UInt64? = nil) -> UInt64? {
+        let align = alignment ?? pageBytes
         let gaps = freeGaps(p)
-        if let hint, hint & (pageBytes - 1) == 0,
+        if let hint, hint & (align - 1) == 0,
            gaps.contains(where: { hint >= $0.start && hint <= $0.end && $0.end - hint >= length }) {
             return hint
         }
         for gap in gaps.reversed() where gap.end - gap.start >= length {
-            return gap.end - length
+            let start = (gap.end - length) & ~(align - 1)
+            if start >= gap.start { return start }
         }
         return nil
+    }
+
+    /// EINVAL when `start` or `end` falls inside a huge page of a hugepage area (such areas are
+    /// only split, unmapped or changed on huge-page boundaries, as with MAP_HUGETLB).
+    func checkHugeBoundaries(_ p: Process, _ start: UInt64, _ end: UInt64, call: String) throws(KernelError) {
+        guard let huge = hugePageBytes else { return }
+        for x in [start, end] where x % huge != 0 {
+            if let v = p.vma(containing: x), v.flags.contains(.huge), v.start < x {
+                throw .fail(.EINVAL, call, "\(Units.hex(x)) is inside a \(Units.size(huge)) page of the hugepage mapping at \(Units.hex(v.start))")
+            }
+        }
     }
 
     /// The free gaps of user space (page 0 stays unmapped, as on Linux), lowest first.
@@ -55,9 +68,23 @@ extension Kernel {
         let call = "mmap"
         try checkAlive(p, call)
         guard r.length > 0 else { throw .fail(.EINVAL, call, "length 0 (must be at least one byte)") }
-        guard let length = pageRoundUp(r.length), length <= userTop else {
+        guard let pageLength = pageRoundUp(r.length), pageLength <= userTop else {
             throw .fail(.ENOMEM, call, "length \(Units.size(r.length)) is larger than user space (\(Units.size(userTop)))")
         }
+        var alignment = pageBytes
+        if r.hugepage {
+            guard let huge = hugePageBytes else {
+                throw .fail(.EINVAL, call, "paging mode \(mode.name) has no huge pages one level above the leaf")
+            }
+            guard !r.shared, r.file == nil, !r.stack, !r.reserve, !r.guardRegion else {
+                throw .fail(.EINVAL, call, "hugepage mappings must be private anonymous memory")
+            }
+            alignment = huge
+        }
+        guard pageLength <= userTop - (alignment - 1) else {
+            throw .fail(.ENOMEM, call, "length \(Units.size(r.length)) is larger than user space (\(Units.size(userTop)))")
+        }
+        let length = (pageLength + alignment - 1) & ~(alignment - 1)
         guard r.offset & (pageBytes - 1) == 0 else {
             throw .fail(.EINVAL, call, "offset \(Units.hex(r.offset)) is not a multiple of the page size")
         }
@@ -77,12 +104,16 @@ extension Kernel {
             guard address >= pageBytes else {
                 throw .fail(.EPERM, call, "page 0 cannot be mapped (it catches null-pointer accesses)")
             }
+            guard address & (alignment - 1) == 0 else {
+                throw .fail(.EINVAL, call, "a hugepage mapping must start on a \(Units.size(alignment)) boundary, not \(Units.hex(address))")
+            }
+            try checkHugeBoundaries(p, address, address + length, call: call)
             start = address
             unmapRange(p, start, start + length)          // MAP_FIXED replaces what is there
         } else {
             let need = length + (r.stack ? pageBytes : 0)   // the stack's guard page
             let hint = r.address.map { $0 & ~(pageBytes - 1) }
-            guard let found = findFreeRange(p, length: need, hint: hint) else {
+            guard let found = findFreeRange(p, length: need, hint: hint, alignment: alignment) else {
                 throw .fail(.ENOMEM, call, "no free range of \(Units.size(need)) in the address space")
             }
             start = found + (r.stack ? pageBytes : 0)
@@ -160,6 +191,7 @@ extension Kernel {
     public func munmap(_ p: Process, _ addr: UInt64, _ length: UInt64) throws(KernelError) {
         try checkAlive(p, "munmap")
         let end = try checkUserRange(addr, length, call: "munmap")
+        try checkHugeBoundaries(p, addr, end, call: "munmap")
         unmapRange(p, addr, end)
         emit("munmap", [("pid", .integer(p.pid)), ("addr", .integer(Int(truncatingIfNeeded: addr))),
                         ("size", .integer(Int(end - addr)))])
@@ -204,6 +236,7 @@ extension Kernel {
     /// Throws ENOMEM (Linux's answer) when part of the range is not mapped.
     func eachVMA(_ p: Process, _ start: UInt64, _ end: UInt64, call: String,
                  _ body: (Int) throws(KernelError) -> Void) throws(KernelError) {
+        try checkHugeBoundaries(p, start, end, call: call)
         var cursor = start
         for v in p.vmas where v.end > start && v.start < end {
             if v.start > cursor { break }
@@ -255,11 +288,11 @@ extension Kernel {
     func refreshPTEs(_ p: Process, _ start: UInt64, _ end: UInt64) throws(KernelError) {
         let space = p.space
         var changed = false
-        try forEachEntry(space, start, end) { (va, slot, raw, _) throws(KernelError) in
+        try forEachEntry(space, start, end) { (va, slot, raw, tables) throws(KernelError) in
             guard isPresent(raw), let v = p.vma(containing: va) else { return }
             let frame = entryFrame(space, raw)
             let entry = userEntry(space, frame: frame, writable: mayWrite(v, frame: frame),
-                                  executable: v.protection.execute, user: !v.protection.isNone)
+                                  executable: v.protection.execute, user: !v.protection.isNone, level: tables.count - 1)
             let keep = raw & (mode.layout.accessed | mode.layout.dirty)
             try? space.writeEntry(slot, entry | keep)
             changed = true
@@ -365,7 +398,7 @@ extension Kernel {
             try populate(p, addr, end, call: "madvise")
         case .hugepage, .nohugepage:
             try eachVMA(p, addr, end, call: "madvise") { (i) throws(KernelError) in
-                if advice == .hugepage { p.vmas[i].flags.insert(.huge) } else { p.vmas[i].flags.remove(.huge) }
+                if advice == .hugepage { p.vmas[i].flags.insert(.hugeAdvised) } else { p.vmas[i].flags.remove(.hugeAdvised) }
             }
             mergeVMAs(p)
         }

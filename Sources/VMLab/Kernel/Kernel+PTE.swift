@@ -16,17 +16,23 @@ extension Kernel {
         }
     }
 
-    /// Changes the counts of `frame` by `refs` and `maps`; frees it when its refcount reaches 0.
+    /// Changes the counts of `frame` by `refs` and `maps`; frees it when its refcount reaches 0
+    /// (with the whole block it heads: a huge page is counted on its first frame).
     func adjustFrame(_ frame: UInt64, refs: Int32, maps: Int32) {
         var left: Int32 = 1
+        var order = 0
         try? machine.memory.updateInfo(frame: frame) { info in
             info.refcount += refs
             info.mapcount += maps
             left = info.refcount
+            order = Int(info.order)
             if info.mapcount == 0 { info.pinned = false }
         }
-        if left <= 0 { try? machine.freeFrames(first: frame, order: 0) }
+        if left <= 0 { try? machine.freeFrames(first: frame, order: order) }
     }
+
+    /// The allocation order of a huge page (log2 of its base pages).
+    var hugeOrder: Int { (hugePageBytes ?? pageBytes).trailingZeroBitCount - mode.pageBits }
 
     /// Metadata of `frame` (the default for an impossible frame number).
     func frameInfo(_ frame: UInt64) -> FrameInfo {
@@ -45,16 +51,24 @@ extension Kernel {
         }
     }
 
-    /// The raw leaf entry of `va` (0 when no table reaches it).
+    /// The raw entry that maps `va`: a leaf at the last level or a huge-page leaf above it
+    /// (0 when no table reaches it).
     func readPTE(_ space: PageTable, _ va: UInt64) -> UInt64 {
-        guard let slot = try? leafSlot(space, va, create: false) else { return 0 }
-        return (try? space.readEntry(slot)) ?? 0
+        leafOf(space, va)?.raw ?? 0
+    }
+
+    /// Where the descent for `va` stops: the entry (a leaf, huge or not, or a not-present entry),
+    /// its slot and level. Nil for a non-canonical address or a released space.
+    func leafOf(_ space: PageTable, _ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
+        guard space.isLive, let d = try? space.descend(va) else { return nil }
+        return (d.slot, d.raw, d.level)
     }
 
     /// The leaf entry mapping frame `frame` for a user page with `writable`/`executable`,
     /// or supervisor-only when `user` is false (how PROT_NONE pages keep their frame).
-    func userEntry(_ space: PageTable, frame: UInt64, writable: Bool, executable: Bool, user: Bool = true) -> UInt64 {
-        space.leafEntry(machine.memory.address(frame: frame), level: mode.levels - 1,
+    func userEntry(_ space: PageTable, frame: UInt64, writable: Bool, executable: Bool, user: Bool = true,
+                   level: Int? = nil) -> UInt64 {
+        space.leafEntry(machine.memory.address(frame: frame), level: level ?? mode.levels - 1,
                         flags: MapFlags(writable: writable, user: user, executable: executable))
     }
 
@@ -74,10 +88,26 @@ extension Kernel {
         adjustFrame(frame, refs: 1, maps: 1)
     }
 
-    /// Rewrites the present leaf entry at `slot` (for `va`) and invalidates the page's TLB entries.
-    func rewritePTE(_ p: Process, slot: UInt64, va: UInt64, raw: UInt64) {
+    /// Rewrites the present leaf entry at `slot` (for the page of `bytes` at `va`) and
+    /// invalidates the page's TLB entries.
+    func rewritePTE(_ p: Process, slot: UInt64, va: UInt64, raw: UInt64, bytes: UInt64? = nil) {
         try? p.space.writeEntry(slot, raw)
-        machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+        machine.processorStorage?.mappingsChanged(p.space, va: va, length: bytes ?? pageBytes)
+    }
+
+    /// Maps the huge page whose first frame is `head` at `va` (huge-page aligned, nothing mapped
+    /// there), counting the mapping on the head frame.
+    func installHugePage(_ p: Process, _ va: UInt64, head: UInt64, writable: Bool, executable: Bool) throws(KernelError) {
+        let slot: UInt64?
+        do { slot = try p.space.walk(va, level: hugeLevel, create: true) } catch { throw .from(error, in: "huge-page fault") }
+        guard let slot else { throw .fail(.EFAULT, "huge-page fault", "no page table for \(Units.hex(va))") }
+        do {
+            try p.space.writeEntry(slot, userEntry(p.space, frame: head, writable: writable, executable: executable, level: hugeLevel))
+        } catch {
+            throw .from(error, in: "huge-page fault")
+        }
+        p.space.mappedBytes += hugePageBytes ?? pageBytes
+        adjustFrame(head, refs: 1, maps: 1)
     }
 
     /// True when the raw entry is present.
@@ -110,9 +140,10 @@ extension Kernel {
     // MARK: walking a range
 
     /// Calls `body(va, slot, raw, tables)` for every leaf-level slot in `[start, end)` whose
-    /// entry is not 0, skipping ranges without tables a whole table span at a time. `tables`
-    /// holds the table address of each level on the path, root first. One descent per leaf
-    /// table; the entries of a table are then read in a row.
+    /// entry is not 0, and for every huge-page leaf overlapping it (with `va` its first address),
+    /// skipping ranges without tables a whole table span at a time. `tables` holds the table
+    /// address of each level on the path, root first, so the entry's level is
+    /// `tables.count - 1`. One descent per leaf table; its entries are then read in a row.
     func forEachEntry(_ space: PageTable, _ start: UInt64, _ end: UInt64,
                       _ body: (UInt64, UInt64, UInt64, [UInt64]) throws(KernelError) -> Void) throws(KernelError) {
         var va = start
@@ -133,8 +164,9 @@ extension Kernel {
                     if va == 0 { return }
                 }
             } else {
-                // Stopped above the leaf level: no table below (huge pages are not used by processes).
+                // Stopped above the leaf level: a huge page, or no table below.
                 let span = space.pageBytes(level: d.level)
+                if isPresent(d.raw) { try body(va & ~(span - 1), d.slot, d.raw, d.tables) }
                 let next = (va & ~(span - 1)) &+ span
                 if next <= va { return }
                 va = next
@@ -154,12 +186,12 @@ extension Kernel {
             try? space.writeEntry(slot, 0)
             cleared = true
             if isPresent(raw) {
-                space.mappedBytes -= pageBytes
+                space.mappedBytes -= space.pageBytes(level: tables.count - 1)
                 adjustFrame(entryFrame(space, raw), refs: -1, maps: -1)
             } else if let swapSlot = swapSlot(raw) {
                 swapFreeHook?(swapSlot)
             }
-            for l in stride(from: mode.levels - 1, to: 0, by: -1) where candidates[l].last?.table != tables[l] {
+            for l in stride(from: tables.count - 1, to: 0, by: -1) where candidates[l].last?.table != tables[l] {
                 candidates[l].append((tables[l], tables[l - 1] + space.index(va, level: l - 1) * space.pteBytes))
             }
         }

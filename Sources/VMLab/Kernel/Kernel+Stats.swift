@@ -7,16 +7,18 @@ extension Kernel {
         s.pageTableBytes = p.space.tableBytes
         for v in p.vmas {
             s.size += v.length
-            try? forEachEntry(p.space, v.start, v.end) { (_, _, raw, _) throws(KernelError) in
+            try? forEachEntry(p.space, v.start, v.end) { (_, _, raw, tables) throws(KernelError) in
                 guard isPresent(raw) else {
                     if swapSlot(raw) != nil { s.swapped += pageBytes }
                     return
                 }
+                let size = p.space.pageBytes(level: tables.count - 1)
                 let maps = max(1, frameInfo(entryFrame(p.space, raw)).mapcount)
-                s.rss += pageBytes
-                s.pss += Double(pageBytes) / Double(maps)
-                if maps > 1 { s.shared += pageBytes } else { s.privateBytes += pageBytes }
-                if v.flags.contains(.locked) { s.locked += pageBytes }
+                s.rss += size
+                s.pss += Double(size) / Double(maps)
+                if maps > 1 { s.shared += size } else { s.privateBytes += size }
+                if v.flags.contains(.locked) { s.locked += size }
+                if tables.count - 1 < mode.levels - 1 { s.huge += size }
             }
         }
         return s

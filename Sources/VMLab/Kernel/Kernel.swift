@@ -29,6 +29,11 @@ public final class Kernel {
     public let userTop: UInt64
     /// First address of the kernel half (equal to `userTop` in zero-extended modes).
     public let kernelBase: UInt64
+    /// Size of a huge page processes can map (`mmap` flag `hugepage`): 2 MiB on x86_64 and
+    /// Sv39/48/57, 4 MiB on x86_32; nil when the mode has no huge page one level above the leaf.
+    public let hugePageBytes: UInt64?
+    /// The table level of huge-page leaves (one above the last level).
+    let hugeLevel: Int
     /// The frame of the kernel page mapped in every process (nil in textbook modes).
     public private(set) var kernelFrame: UInt64?
     /// Owner id recorded in the metadata of kernel frames (page cache, kernel image).
@@ -69,6 +74,12 @@ public final class Kernel {
         self.pageBytes = machine.mode.pageBytes
         self.owner = machine.makeOwnerID()
         ownerIDs.insert(owner)
+        hugeLevel = mode.levels - 2
+        if hugeLevel >= 0, mode.leafAllowed[hugeLevel], mode.architecture != .textbook {
+            hugePageBytes = mode.pageBytes(level: hugeLevel)
+        } else {
+            hugePageBytes = nil
+        }
         let half = UInt64(1) << UInt64(mode.vaBits - 1)
         if mode.architecture == .textbook {
             userTop = mode.vaBits >= 64 ? ~UInt64(0) : half << 1

@@ -16,6 +16,8 @@ public struct MemoryStats: Sendable, Equatable {
     public var pageTableBytes: UInt64 = 0
     /// Resident bytes in locked VMAs.
     public var locked: UInt64 = 0
+    /// Resident bytes mapped by huge pages.
+    public var huge: UInt64 = 0
 
     /// All zero.
     public init() {}

@@ -16,7 +16,8 @@ public struct MmapRequest: Sendable {
     /// A stack: the area is the stack's growth room; it starts one page high, grows down on
     /// faults, with a guard page below (MAP_GROWSDOWN plus Linux's stack guard gap).
     public var stack = false
-    /// MAP_HUGETLB / THP: recorded on the VMA (faults still map base pages).
+    /// MAP_HUGETLB: the area is backed by huge pages (private anonymous memory only; length
+    /// rounded up to and address aligned on the huge-page size).
     public var hugepage = false
     /// MAP_LOCKED: populate and pin.
     public var locked = false

@@ -13,8 +13,11 @@ public struct VMAFlags: OptionSet, Sendable, Hashable {
     public static let guardRegion = VMAFlags(rawValue: 1 << 3)
     /// Locked in memory (mlock): populated at once, pages pinned.
     public static let locked = VMAFlags(rawValue: 1 << 4)
-    /// Huge pages asked for (MAP_HUGETLB / madvise hugepage); recorded, faults map base pages.
+    /// Backed by huge pages (mmap flag `hugepage`, like MAP_HUGETLB): a fault maps a whole huge
+    /// page; the area and every range a system call names in it are huge-page aligned.
     public static let huge = VMAFlags(rawValue: 1 << 5)
+    /// madvise(MADV_HUGEPAGE) was given (recorded; faults still map base pages).
+    public static let hugeAdvised = VMAFlags(rawValue: 1 << 8)
     /// Windows-style reserved (not committed) range: every access is SIGSEGV "reserved, not committed".
     public static let reserved = VMAFlags(rawValue: 1 << 6)
     /// The heap (`brk`).
