@@ -139,9 +139,6 @@ extension Kernel {
                        ("major", .integer(kind.isMajor ? 1 : 0))])
     }
 
-    /// What is just below a stack for an address outside every VMA.
-    enum StackProbe { case grow(Int), guardPage, none }
-
     /// If `va` lies in the growth room of a stack, the stack's index; if in its guard page, `.guardPage`.
     func stackBelow(_ p: Process, _ va: UInt64) -> StackProbe {
         for (i, v) in p.vmas.enumerated() where v.flags.contains(.stack) && va < v.start {

@@ -369,18 +369,6 @@ extension Kernel {
         mergeVMAs(p)
     }
 
-    /// The advice `madvise` understands.
-    public enum Advice: String, Sendable, CaseIterable {
-        /// MADV_DONTNEED: drop the pages; private anonymous memory reads as zero next time.
-        case dontneed
-        /// MADV_WILLNEED: fault the pages in now.
-        case willneed
-        /// MADV_HUGEPAGE: mark the range for huge pages (recorded only).
-        case hugepage
-        /// MADV_NOHUGEPAGE.
-        case nohugepage
-    }
-
     /// madvise on `[addr, addr + length)` (must be mapped, else ENOMEM).
     public func madvise(_ p: Process, _ addr: UInt64, _ length: UInt64, _ advice: Advice) throws(KernelError) {
         try checkAlive(p, "madvise")

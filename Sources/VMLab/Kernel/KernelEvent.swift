@@ -3,7 +3,9 @@
 public struct KernelEvent: Sendable, Equatable {
     /// A field value.
     public enum Value: Sendable, Equatable {
+        /// A number (addresses as their 64-bit pattern).
         case integer(Int)
+        /// A word or sentence.
         case text(String)
     }
 
@@ -21,6 +23,7 @@ public struct KernelEvent: Sendable, Equatable {
     /// The kinds there are.
     public static let kinds = ["fault", "cow", "segv", "mmap", "munmap", "fork", "exit"]
 
+    /// Same kind and the same fields in the same order.
     public static func == (a: KernelEvent, b: KernelEvent) -> Bool {
         a.kind == b.kind && a.fields.map(\.0) == b.fields.map(\.0) && a.fields.map(\.1) == b.fields.map(\.1)
     }

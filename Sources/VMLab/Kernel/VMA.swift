@@ -65,6 +65,7 @@ public struct VMA: Sendable, Equatable {
             && !flags.contains(.stack)
     }
 
+    /// Same range, protection, flags, offset and growth limit, backed by the same object.
     public static func == (a: VMA, b: VMA) -> Bool {
         a.start == b.start && a.end == b.end && a.protection == b.protection && a.flags == b.flags
             && a.object === b.object && a.offset == b.offset && a.growthLimit == b.growthLimit
