@@ -24,7 +24,8 @@ extension LuaMachine {
 
         cls.method("spawn", signature: "m:spawn(name) -> vm.process", doc: """
             A new process with an empty user address space (and the kernel half, mapped supervisor-only). Its
-            accesses run on the kernel CPU's MMU. See help(vm.process).
+            accesses run on the kernel CPU's MMU. Raises ENOMEM when no frame is left for its page tables.
+            See help(vm.process).
             """) { m, call in
             let name = try call.optionalString(2) ?? "process"
             let k = try m.kernel
