@@ -92,6 +92,8 @@ import Testing
             assert(t.faults[1] == "demand-zero" and #t.faults == 1, "first touch: a demand-zero fault")
             assert(t.pa and t.pte and t.pte.flags:match("W") and t.vma.prot == "rw-")
             assert(#t.steps == 4 and t.steps[4].leaf and t.steps[4].pte_addr == t.pte.addr, "the walk's entries")
+            local x = assert(p:mmap{ size = 4096, prot = "r-x" })
+            assert(p:exec(x + 4) == p:fetch(x + 4) and p:touch(x + 4, "x") == p:exec(x + 4), "instruction fetches")
             local t2 = p:translate(a + 16, "r")
             assert(#t2.faults == 0 and t2.tlb ~= "walk", "second access hits the TLB: " .. tostring(t2.tlb))
             consistent(m)
