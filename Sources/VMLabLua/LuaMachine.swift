@@ -95,6 +95,7 @@ enum LuaMachine {
             return 0
         }
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces)
+        installKernel(on: cls, in: state)
         state.register(cls)
 
         state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=} -> vm.machine", doc: """

@@ -21,6 +21,19 @@ import VMLabLua
         ("vm.contiguous", "vm.contiguous{ memory = '1 MiB' }"),
         ("vm.program", "SAMPLES['vm.contiguous']:load('P', { code = { size = '4K', prot = 'rx' }, data = { size = '8K' } })"),
         ("vm.policy", "vm.policy{ name = 'fuzz', victim = function(self, ctx) return 0 end }"),
+        ("vm.process", "(function() local p = M:spawn('fuzz'); p.catch_segv = true; p:mmap{ size = 8192, prot = 'rw' }; return p end)()"),
+        ("vm.file", "M:file('fuzz.bin', 'contents of a file')"),
+        // The kernel primitives exist during a fault: keep the object a handler was given (using
+        // it afterwards must fail cleanly too).
+        ("vm.fault_kernel", """
+            (function()
+              local kept
+              M:set_fault_handler(function(f, k) kept = k; k:default() end)
+              local p = M:spawn('fault'); local va = p:mmap{ size = 4096, prot = 'rw' }; p:write(va, 1)
+              M:set_fault_handler(nil)
+              return kept
+            end)()
+            """),
     ]
 
     static let pool = """

@@ -24,6 +24,8 @@ public final class Machine {
     var processorStorage: Processors?
     /// ASID generations already used by earlier `Processors` of this machine.
     var asidGenerationBase: UInt64 = 0
+    /// The kernel, once created (see `kernel` in Kernel/Machine+Kernel.swift).
+    var kernelStorage: Kernel?
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.

@@ -1,0 +1,155 @@
+/// The operating-system kernel of a machine: processes with address spaces made of VMAs, the
+/// system calls that change them, the fault handler that fills page tables on demand, COW fork,
+/// shared memory and memory-mapped files, and an invariant checker.
+///
+/// Get it from `machine.kernel` (created on first use). Processes run on CPU
+/// `processors.kernelCPU`: every access from a process goes through that CPU's MMU (TLBs, walker)
+/// and every fault it raises goes to `handleFault`.
+///
+/// **Layout.** User space is `[0, userTop)`; the kernel half starts at `kernelBase` (x86_64:
+/// 0xffff800000000000; 32-bit modes: 0x80000000). Every process maps one kernel page there,
+/// supervisor-only (U/S = 0) and global, sharing one frame. Textbook (`custom`) modes have no
+/// user bit, so they get no kernel half and user space is the whole VA range.
+///
+/// **Frame accounting.** For every frame the kernel maps: `mapcount` = number of PTEs pointing
+/// at it; `refcount` = mapcount + 1 if the page cache holds it + 1 for the kernel image. A frame
+/// whose refcount drops to 0 is freed. `check()` verifies all of it.
+///
+/// **Errors.** System calls throw `KernelError.errno` (Linux errno and a sentence); accesses
+/// throw `KernelError.segv` for an invalid access, after killing the process unless it set
+/// `catchSegv`.
+public final class Kernel {
+    /// The hardware.
+    public unowned let machine: Machine
+    /// The paging mode.
+    public let mode: PagingMode
+    /// Bytes per page.
+    public let pageBytes: UInt64
+    /// One past the highest user address.
+    public let userTop: UInt64
+    /// First address of the kernel half (equal to `userTop` in zero-extended modes).
+    public let kernelBase: UInt64
+    /// Size of a huge page processes can map (`mmap` flag `hugepage`): 2 MiB on x86_64 and
+    /// Sv39/48/57, 4 MiB on x86_32; nil when the mode has no huge page one level above the leaf.
+    public let hugePageBytes: UInt64?
+    /// The table level of huge-page leaves (one above the last level).
+    let hugeLevel: Int
+    /// The frame of the kernel page mapped in every process (nil in textbook modes).
+    public private(set) var kernelFrame: UInt64?
+    /// Owner id recorded in the metadata of kernel frames (page cache, kernel image).
+    public let owner: Int32
+    /// Live processes by pid.
+    public internal(set) var processes: [Int: Process] = [:]
+    /// The simulated file store: name → file.
+    public internal(set) var files: [String: MemoryObject] = [:]
+    /// Machine-wide kernel counters.
+    public internal(set) var counters = KernelCounters()
+    /// Called for every event when set (keep it cheap; nil costs nothing).
+    public var observer: ((KernelEvent) -> Void)?
+    /// A replacement fault handler (e.g. one written in Lua). It gets the fault and the kernel
+    /// primitives; after it returns the access is retried. Nil: the built-in handler.
+    public var faultHook: ((FaultContext) throws -> Void)?
+    /// Swap-in hook for not-present PTEs that carry a swap slot (`swapEntry`): returns the frame
+    /// now holding the page (refcount 0, mapped by the caller). Nil: such a fault is SIGSEGV "no swap".
+    public var swapInHook: ((Process, UInt64, UInt64) throws(KernelError) -> UInt64)?
+    /// Called when fork copies a swap entry (the slot gains a user): the swap issue counts it.
+    public var swapDuplicateHook: ((UInt64) -> Void)?
+    /// Called when a swap entry is dropped (munmap, exit, dontneed): the slot loses a user.
+    public var swapFreeHook: ((UInt64) -> Void)?
+    /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
+    public var attachment: AnyObject?
+    /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).
+    public var faultTrace: [FaultKind]?
+    /// The MMU result of the last access that succeeded (for tracing).
+    public internal(set) var lastAccess = MMUResult()
+    /// Shared anonymous objects still alive (they die with their last mapping).
+    var sharedObjects: [MemoryObject] = []
+    var nextPID = 1
+    /// Owner ids of every page table the kernel made (its frames carry them), and its own.
+    var ownerIDs: Set<Int32> = []
+
+    init(machine: Machine) throws(VMError) {
+        self.machine = machine
+        self.mode = machine.mode
+        self.pageBytes = machine.mode.pageBytes
+        self.owner = machine.makeOwnerID()
+        ownerIDs.insert(owner)
+        hugeLevel = mode.levels - 2
+        if hugeLevel >= 0, mode.leafAllowed[hugeLevel], mode.architecture != .textbook {
+            hugePageBytes = mode.pageBytes(level: hugeLevel)
+        } else {
+            hugePageBytes = nil
+        }
+        let half = UInt64(1) << UInt64(mode.vaBits - 1)
+        if mode.architecture == .textbook {
+            userTop = mode.vaBits >= 64 ? ~UInt64(0) : half << 1
+            kernelBase = userTop
+        } else {
+            userTop = half
+            kernelBase = mode.canonical == .signExtended ? ~UInt64(0) << UInt64(mode.vaBits - 1) : half
+            let frame = try machine.allocateFrames(order: 0, state: .allocated, owner: owner, purpose: "the kernel image")
+            try machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
+            kernelFrame = frame
+        }
+    }
+
+    /// Live processes, by pid.
+    public var processList: [Process] { processes.keys.sorted().compactMap { processes[$0] } }
+
+    /// The process with `pid`, or nil when there is none (or it exited).
+    public func process(_ pid: Int) -> Process? { processes[pid] }
+
+    /// The CPU processes run on.
+    var cpu: CPU { machine.processors.cpus[machine.processors.kernelCPU] }
+
+    /// Default start of the heap: a quarter of the way up user space, page aligned.
+    var defaultBrkStart: UInt64 { max(pageBytes, (userTop / 4) & ~(pageBytes - 1)) }
+
+    /// Sends `event` to the observer, building it only when someone listens.
+    @inline(__always)
+    func emit(_ kind: String, _ fields: @autoclosure () -> [(String, KernelEvent.Value)]) {
+        guard let observer else { return }
+        observer(KernelEvent(kind, fields()))
+    }
+
+    // MARK: processes
+
+    /// A new process with an empty user address space (and the kernel half) named `name`.
+    /// Throws ENOMEM when no frame is free for its page tables.
+    public func spawn(_ name: String) throws(KernelError) -> Process {
+        let space = try makeAddressSpace(call: "spawn")
+        let p = Process(pid: nextPID, name: name, parentPID: 0, space: space, brkStart: defaultBrkStart)
+        nextPID += 1
+        processes[p.pid] = p
+        counters.spawns += 1
+        return p
+    }
+
+    /// A page table with the kernel half mapped (xv6 `kvminit` for one process).
+    func makeAddressSpace(call: String) throws(KernelError) -> PageTable {
+        do throws(VMError) {
+            let space = try machine.makePageTable()
+            ownerIDs.insert(space.owner)
+            if let kernelFrame {
+                do throws(VMError) {
+                    try space.map(kernelBase, to: machine.memory.address(frame: kernelFrame), pageBytes: pageBytes,
+                                  flags: MapFlags(writable: true, user: false, executable: true, global: true))
+                } catch {
+                    try? space.release()
+                    throw error
+                }
+                try machine.memory.updateInfo(frame: kernelFrame) { $0.mapcount += 1; $0.refcount += 1 }
+            }
+            return space
+        } catch {
+            throw .from(error, in: call)
+        }
+    }
+
+    /// Throws ESRCH when `p` has exited.
+    func checkAlive(_ p: Process, _ call: String) throws(KernelError) {
+        guard p.isAlive else {
+            throw .fail(.ESRCH, call, "process \(p.pid) (\(p.name)) has exited")
+        }
+    }
+}

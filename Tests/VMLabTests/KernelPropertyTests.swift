@@ -1,0 +1,100 @@
+import Testing
+@testable import VMLab
+
+/// Random sequences of system calls and accesses against a simple reference model (DESIGN.md
+/// §9): data written reads back after any mix of fork, COW, mprotect, munmap, dontneed and
+/// exit, invalid accesses are SIGSEGV exactly when the model says so, and `check()` finds
+/// nothing wrong after every step.
+@Suite struct KernelPropertyTests {
+    /// What the model knows of one process: the protection and last value of each page of the arena.
+    struct Model {
+        var prot: [UInt64: Protection] = [:]      // page index → protection (absent: unmapped)
+        var value: [UInt64: UInt64] = [:]         // page index → value at offset 0 (absent: 0)
+    }
+
+    static let page: UInt64 = 4096
+    static let arena: UInt64 = 0x1000_0000       // 64 pages from here
+    static let pages: UInt64 = 64
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomSyscallsMatchTheModel(seed: UInt64) throws {
+        let m = try Machine(memoryBytes: 8 << 20, seed: seed)
+        let k = try m.kernel
+        var rng = SeededGenerator(seed: seed)
+        let first = try k.spawn("p0")
+        first.catchSegv = true
+        var procs: [(Process, Model)] = [(first, Model())]
+        for step in 0..<600 {
+            let pick = Int.random(in: 0..<procs.count, using: &rng)
+            var (p, model) = procs[pick]
+            let start = UInt64.random(in: 0..<Self.pages, using: &rng)
+            let count = UInt64.random(in: 1...min(8, Self.pages - start), using: &rng)
+            let va = Self.arena + start * Self.page
+            let op = Int.random(in: 0..<100, using: &rng)
+            switch op {
+            case 0..<12:                                        // mmap fixed
+                let prot = [Protection.readWrite, Protection(read: true), .none][Int.random(in: 0..<3, using: &rng)]
+                var r = MmapRequest(length: count * Self.page, protection: prot)
+                r.fixed = true
+                r.address = va
+                _ = try k.mmap(p, r)
+                for i in start..<(start + count) { model.prot[i] = prot; model.value[i] = nil }
+            case 12..<18:                                       // munmap
+                try k.munmap(p, va, count * Self.page)
+                for i in start..<(start + count) { model.prot[i] = nil; model.value[i] = nil }
+            case 18..<24:                                       // mprotect
+                let prot = [Protection.readWrite, Protection(read: true)][Int.random(in: 0..<2, using: &rng)]
+                let mapped = (start..<(start + count)).allSatisfy { model.prot[$0] != nil }
+                do {
+                    try k.mprotect(p, va, count * Self.page, prot)
+                    #expect(mapped, "step \(step): mprotect of an unmapped range succeeded")
+                    for i in start..<(start + count) { model.prot[i] = prot }
+                } catch {
+                    #expect(!mapped && error.errnoValue == .ENOMEM, "step \(step): \(error)")
+                }
+            case 24..<28:                                       // madvise dontneed
+                let mapped = (start..<(start + count)).allSatisfy { model.prot[$0] != nil }
+                if mapped {
+                    try k.madvise(p, va, count * Self.page, .dontneed)
+                    for i in start..<(start + count) { model.value[i] = nil }
+                }
+            case 28..<34 where procs.count < 6:                 // fork
+                let child = try k.fork(p)
+                procs.append((child, model))
+            case 34..<37 where procs.count > 1:                 // exit
+                k.exit(p)
+                procs.remove(at: pick)
+                #expect(k.check().isEmpty, "step \(step): \(k.check().prefix(3))")
+                continue
+            case 37..<70:                                       // write
+                let value = UInt64.random(in: 1...UInt64.max, using: &rng)
+                let allowed = model.prot[start]?.write == true
+                do {
+                    try k.write(p, va, value)
+                    #expect(allowed, "step \(step): write to page \(start) allowed against the model")
+                    model.value[start] = value
+                } catch {
+                    #expect(!allowed, "step \(step): \(error)")
+                }
+            default:                                            // read
+                let allowed = model.prot[start]?.read == true
+                do {
+                    let got = try k.read(p, va)
+                    #expect(allowed, "step \(step): read of page \(start) allowed against the model")
+                    #expect(got == model.value[start] ?? 0, "step \(step): pid \(p.pid) page \(start)")
+                } catch {
+                    #expect(!allowed, "step \(step): \(error)")
+                }
+            }
+            procs[pick] = (p, model)
+            let problems = k.check()
+            #expect(problems.isEmpty, "step \(step): \(problems.prefix(3))")
+            if !problems.isEmpty { return }
+        }
+        let free0 = m.frames.freeFrames
+        for (p, _) in procs { k.exit(p) }
+        #expect(k.check().isEmpty)
+        #expect(m.frames.freeFrames > free0)
+        #expect(m.frames.freeFrames == m.frames.frameCount - 1, "only the kernel image is left")
+    }
+}
