@@ -3,7 +3,9 @@ import VMLab
 
 /// The kernel's methods on `vm.machine`: processes, files, events, the fault handler, check.
 extension LuaMachine {
-    static func installKernel(on cls: LuaClass<Machine>, in state: LuaState) {
+    /// Installs the kernel's methods; returns the `vm.process` class (for `m:run`).
+    @discardableResult
+    static func installKernel(on cls: LuaClass<Machine>, in state: LuaState) -> LuaClass<Process> {
         let files = LuaClass<MemoryObject>("vm.file", doc: """
             A file of the machine's simulated file store. Its pages are shared through the page cache: every process
             mapping it maps the same frames, and writes through shared mappings are what f:read() returns.
@@ -120,5 +122,6 @@ extension LuaMachine {
                 ("fork_table_pages", c.forkTablePages), ("files", k.files.count),
             ]))
         }
+        return processes
     }
 }

@@ -5,7 +5,7 @@ import VMLab
 /// `m:tlb`, `m:batch`, `m.kernel_cpu` and batch replay with `m:run`.
 extension LuaMachine {
     static func installTranslation(on cls: LuaClass<Machine>, cpus: LuaClass<CPUHandle>, tlbs: LuaClass<TLBHandle>,
-                                   spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) {
+                                   spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>, processes: LuaClass<Process>) {
         cls.property("cpus", doc: "The CPUs (vm.cpu), a list: m.cpus[1] is CPU 0.", get: { m, call in
             call.push(m.cpus.map { cpus.instance(CPUHandle($0, of: m)) })
         })
@@ -88,21 +88,46 @@ extension LuaMachine {
             }
             return 0
         }
-        cls.method("run", signature: "m:run(target, trace [, {limit=, privilege=, progress=, every=}]) -> table", doc: """
-            Replays a trace entirely in Swift. target: a vm.cpu (through its TLBs, page-walk caches and walker, on the
-            space it runs; returns { accesses=, tlb_hits=, walks=, pwc_hits=, faults=, cycles=, hit_rate=, amat=,
-            first_fault= }) or a vm.address_space (the walker alone; { accesses=, faults=, refs=, cycles= }).
+        cls.method("run", signature: "m:run(target, trace [, {limit=, privilege=, progress=, every=, map=}]) -> table", doc: """
+            Replays a trace entirely in Swift. target: a vm.process (its accesses through the kernel CPU's MMU, every
+            fault handled by the kernel as for p:read/p:write; map = true first maps any page the trace touches that no
+            VMA covers, so a trace of another program runs in a fresh process; returns { accesses=, minor_faults=,
+            major_faults=, mapped_pages= }; a SIGSEGV stops the run with that error), a vm.cpu (through its TLBs,
+            page-walk caches and walker, on the space it runs; returns { accesses=, tlb_hits=, walks=, pwc_hits=,
+            faults=, cycles=, hit_rate=, amat=, first_fault= }; faults are counted, not handled) or a
+            vm.address_space (the walker alone; { accesses=, faults=, refs=, cycles= }).
             limit: accesses at most (the rest of the trace stays for a later run); privilege: "user" (default) or
             "kernel"; progress: a function called with the number of accesses done every `every` (default 1,000,000)
             accesses and at the end — returning false stops the run. Faults are counted, not handled. Ctrl-C and the
             script's limits stop a long run between batches.
             """) { m, call in
             let handle = try call.object(3, traces)
-            let options = try LuaRun(call, 4, function: "run")
+            var mapMissing = false
+            if call.type(4) == LuaType.table {
+                // `map` belongs to process targets only: read it, then check the rest as usual.
+                let t = try call.table(4)
+                mapMissing = try t.boolean("map") ?? false
+            }
+            let options = try LuaRun(call, 4, function: "run", extra: ["map"])
+            if let process = try? call.object(2, processes) {
+                let kernel = try m.kernel
+                var total = ProcessRunSummary()
+                total.accesses = try options.replay(handle, state: call.state) { batch in
+                    _ = try LuaProcess.access(kernel) { () throws(KernelError) in
+                        let s = try kernel.run(process, batch, mapMissing: mapMissing)
+                        total.minorFaults += s.minorFaults
+                        total.majorFaults += s.majorFaults
+                        total.mappedPages += s.mappedPages
+                        return Int32(s.accesses)
+                    }
+                }
+                return call.push(LuaRecord([("accesses", total.accesses), ("minor_faults", total.minorFaults),
+                                            ("major_faults", total.majorFaults), ("mapped_pages", total.mappedPages)]))
+            }
             if let cpu = try? call.object(2, cpus) {
                 return call.push(try LuaCPU.run(cpu.cpu, handle, options, state: call.state))
             }
-            guard let space = try? call.object(2, spaces) else { throw call.typeError(2, "vm.cpu or vm.address_space") }
+            guard let space = try? call.object(2, spaces) else { throw call.typeError(2, "vm.process, vm.cpu or vm.address_space") }
             let result = try LuaAddressSpace.replay(handle, on: space, options, state: call.state)
             return call.push(LuaRecord([("accesses", result.accesses), ("faults", result.faults), ("refs", result.references),
                                         ("cycles", result.references * m.costs.memoryReference)]))

@@ -94,8 +94,8 @@ enum LuaMachine {
             m.counters.reset()
             return 0
         }
-        installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces)
-        installKernel(on: cls, in: state)
+        let processes = installKernel(on: cls, in: state)
+        installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
         state.register(cls)
 
         state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=} -> vm.machine", doc: """

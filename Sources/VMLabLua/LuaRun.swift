@@ -15,10 +15,10 @@ struct LuaRun {
     var every = 1_000_000
 
     /// Reads the options table at argument `i` (absent or nil: the defaults).
-    init(_ call: LuaCall, _ i: Int32, function: String) throws {
+    init(_ call: LuaCall, _ i: Int32, function: String, extra: [String] = []) throws {
         guard !call.isNoneOrNil(i) else { return }
         let t = try call.table(i)
-        try t.checkOptions(Self.options, function: function)
+        try t.checkOptions(Self.options + extra, function: function)
         limit = try t.integer("limit") ?? .max
         guard limit >= 0 else { throw LuaArgumentError(i, "field 'limit': must not be negative (got \(limit))") }
         switch try t.string("privilege") {
