@@ -12,20 +12,6 @@ local STRINGS = {                                   -- reference strings for the
   { refs = { 3, 3, 3, 1, 1, 2 }, frames = 1 },
 }
 
--- The file a lab ships next to check.lua. The sandbox makes the lab's folder the first entry of
--- package.path; trusted runs (--trusted) fall back to paths from the working directory.
-local function lab_file(name)
-  local candidates = {}
-  for dir in package.path:gmatch("([^;]*)/%?%.lua") do candidates[#candidates + 1] = dir .. "/" .. name end
-  candidates[#candidates + 1] = "Labs/07-replacement/" .. name
-  candidates[#candidates + 1] = name
-  for _, path in ipairs(candidates) do
-    local f = io.open(path, "r")
-    if f then f:close(); return path end
-  end
-  error("cannot find " .. name .. " next to check.lua")
-end
-
 local function faults(refs, policy, frames)
   return vm.simulate{ trace = refs, policy = policy, frames = frames }.misses
 end
@@ -163,7 +149,7 @@ check.test("Clock on a Zipf trace", { points = 2, partial = true }, function()
 end)
 
 check.test("Clock on `ls` (a valgrind lackey trace)", { points = 2, partial = true }, function()
-  local t = vm.trace.lackey(lab_file("ls.lackey.gz"))
+  local t = vm.trace.lackey(check.file("ls.lackey.gz"))
   for _, n in ipairs({ 16, 48 }) do check_clock("ls.lackey.gz", t, n, trace_pages(t)) end
   t:close()
 end)

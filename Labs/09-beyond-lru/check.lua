@@ -6,20 +6,6 @@ local show = check.show
 local RACERS = { "lru", "clock", "arc", "2q", "lirs", "s3fifo", "sieve" }
 local SCAN = { pages = 500, alpha = 0.9, n = 30000, seed = 5, every = 1000, scan = 200, base = 100000 }
 
--- The file a lab ships next to check.lua. The sandbox makes the lab's folder the first entry of
--- package.path; trusted runs (--trusted) fall back to paths from the working directory.
-local function lab_file(name)
-  local candidates = {}
-  for dir in package.path:gmatch("([^;]*)/%?%.lua") do candidates[#candidates + 1] = dir .. "/" .. name end
-  candidates[#candidates + 1] = "Labs/09-beyond-lru/" .. name
-  candidates[#candidates + 1] = name
-  for _, path in ipairs(candidates) do
-    local f = io.open(path, "r")
-    if f then f:close(); return path end
-  end
-  error("cannot find " .. name .. " next to check.lua")
-end
-
 -- Which policy the student wrote, and how to describe its rule when a victim differs.
 local function choice()
   local c = lab.choice
@@ -109,7 +95,7 @@ check.test("twin on a Zipf trace (partial credit by prefix)", { points = 3, part
 end)
 
 check.test("twin on `sh` (a valgrind lackey trace, partial credit by prefix)", { points = 3, partial = true }, function()
-  local t = vm.trace.lackey(lab_file("sh.lackey.xz"))
+  local t = vm.trace.lackey(check.file("sh.lackey.xz"))
   twin("sh.lackey.xz", t, 12, nil, true)
   twin("sh.lackey.xz", t, 24, nil, true)
   t:close()
@@ -158,7 +144,7 @@ end
 
 check.test("the race: hit rates per policy", { points = 3, partial = true }, function()
   race("the scan-polluted Zipf trace", polluted(SCAN), 64)
-  local t = vm.trace.lackey(lab_file("sh.lackey.xz"))
+  local t = vm.trace.lackey(check.file("sh.lackey.xz"))
   race("sh.lackey.xz", t, 16)
   t:close()
 end)

@@ -6,7 +6,9 @@ import VMLab
 enum LuaPolicy {
     /// Installs `vm.policy`, `vm.policies` and `vm.simulate`.
     static func install(in state: LuaState, traces: LuaClass<TraceHandle>) {
-        let cls = LuaClass<LuaPolicyDefinition>("vm.policy", doc: """
+        // One text for the class and the function of the same name: help("vm.policy") finds the
+        // function, so the callbacks and ctx must be in its documentation.
+        let doc = """
             A page-replacement policy written in Lua. vm.policy{ name =, init =, victim =, on_fault =, on_evict =,
             on_access =, on_tick =, tick = } returns one; pass it as policy= to vm.simulate. The table itself is the
             `self` of every callback (keep your state in it; init runs at the start of every simulation):
@@ -20,12 +22,13 @@ enum LuaPolicy {
             may clear them. \(LuaPolicyContext.help)
             Errors (a callback raising, victim returning nil, a non-number, an empty, pinned or nonexistent slot)
             stop vm.simulate with a message naming the policy.
-            """)
+            """
+        let cls = LuaClass<LuaPolicyDefinition>("vm.policy", doc: doc)
         cls.tostring { "vm.policy('\($0.name)')" }
         cls.method("name", signature: "p:name() -> string", doc: "The policy's name.") { p, call in call.push(p.name) }
         state.register(cls)
         state.register("vm.policy", signature: "vm.policy{ name=, victim=function(self, ctx, page) … end, … } -> vm.policy",
-                       doc: "A replacement policy written in Lua (see help(\"vm.policy\") for the callbacks and ctx).") { call in
+                       doc: doc) { call in
             call.push(try LuaPolicyDefinition(call, 1), as: cls)
         }
         installCatalog(in: state)

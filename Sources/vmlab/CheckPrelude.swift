@@ -291,6 +291,11 @@ enum CheckPrelude {
       return proxy(load_student())
     end
 
+    -- check.folder: the lab's folder (absolute); check.file(name): a file in it (a trace the lab ships).
+    function check.file(name)
+      return check.folder .. "/" .. name
+    end
+
     function check._boot(path, name)
       lab_path, lab_name = path, name or "lab.lua"
       exports = {}

@@ -36,6 +36,9 @@ struct CheckRunner: Sendable {
             let sandbox = sandboxed ? LuaSandbox(allowedFolders: unit.allowedFolders) : nil
             state = try ScriptHost.makeState(limits: LuaLimits(), sandbox: sandbox)
             try state.run(CheckPrelude.source, name: "=check")
+            let folder = URL(fileURLWithPath: unit.folder).standardizedFileURL.path
+            state.setGlobal("__check_folder", folder)
+            try state.run("check.folder = __check_folder; __check_folder = nil", name: "=check")
         } catch {
             return broken("cannot set up the checker: \(error)")
         }

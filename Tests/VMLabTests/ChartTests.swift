@@ -36,6 +36,8 @@ func occurrences(of needle: String, in text: String) -> Int {
         #expect(y.low == 0 && y.ticks() == [0, 2, 4, 6, 8, 10, 12])
         let x = ChartAxis(values: [1, 128], logarithmic: true, base: 2, fromZero: false)
         #expect(x.ticks() == [1, 2, 4, 8, 16, 32, 64, 128])
+        let frames = ChartAxis(values: [1, 5], logarithmic: false, base: 10, fromZero: false)
+        #expect(frames.ticks().allSatisfy { $0 == $0.rounded() }, "whole-number data, whole-number ticks")
         #expect(ChartAxis.label(1_500_000) == "1.5M" && ChartAxis.label(0.25) == "0.25" && ChartAxis.label(64) == "64")
     }
 

@@ -10,10 +10,13 @@ struct ChartAxis {
     let high: Double
     let logarithmic: Bool
     let base: Double
+    /// Every value is a whole number (frames, pages): ticks never fall between them.
+    let integral: Bool
 
     init(values: [Double], logarithmic: Bool, base: Double, fromZero: Bool) {
         self.logarithmic = logarithmic
         self.base = base
+        integral = values.allSatisfy { $0 == $0.rounded() }
         var low = values.min() ?? 0, high = values.max() ?? 1
         if logarithmic {
             low = pow(base, floor(log(low) / log(base)))
@@ -22,7 +25,7 @@ struct ChartAxis {
         } else {
             if fromZero && low > 0 { low = 0 }
             if low == high { low -= 1; high += 1 }
-            let step = Self.niceStep((high - low) / 6)
+            let step = Self.step(high - low, integral: integral)
             low = floor(low / step) * step
             high = ceil(high / step) * step
         }
@@ -44,9 +47,15 @@ struct ChartAxis {
             while v <= high * 1.000001 { out.append(v); v *= base }
             return out
         }
-        let step = Self.niceStep((high - low) / 6)
+        let step = Self.step(high - low, integral: integral)
         let count = Int(((high - low) / step).rounded())
         return (0...count).map { low + Double($0) * step }
+    }
+
+    /// The tick step for a span: about six ticks, at least 1 on a whole-number axis.
+    static func step(_ span: Double, integral: Bool) -> Double {
+        let step = niceStep(span / 6)
+        return integral ? max(1, step) : step
     }
 
     /// The smallest 1, 2 or 5 × 10^k at least `rough`.
