@@ -14,6 +14,8 @@ public enum FaultKind: String, Sendable, Equatable {
     case fileRead = "file-read"
     /// Major: a page was read back from swap (through the swap-in hook).
     case swapIn = "swap-in"
+    /// Minor: a swapped-out page still in memory (swap cache) was mapped again, no read.
+    case swapCache = "swap-cache"
     /// Nothing to do: the page table already allowed the access (a stale TLB entry).
     case spurious = "spurious"
     /// A fault handler written in Lua resolved it.

@@ -13,11 +13,13 @@ extension Kernel {
         let cpu = self.cpu
         do { try cpu.switchTo(p.space) } catch { throw .from(error, in: "context switch") }
         p.counters.accesses += 1
-        for _ in 0...Self.faultRetries {
+        beginAccess()
+        for attempt in 0...Self.faultRetries {
             let r: MMUResult
             do { r = try cpu.access(va, access, privilege: privilege) } catch { throw .from(error, in: "access") }
             guard let fault = r.fault else {
                 lastAccess = r
+                try finishAccess(r.physicalAddress, access, faulted: attempt > 0)
                 return r.physicalAddress
             }
             try handleFault(p, fault)

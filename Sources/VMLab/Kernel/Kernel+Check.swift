@@ -27,6 +27,7 @@ extension Kernel {
         }
         for (frame, count) in maps { refs[frame, default: 0] += count }
         checkFrames(maps: maps, refs: refs, tables: tables, tails: tails, &problems)
+        checkSwap(&problems)
         return problems
     }
 

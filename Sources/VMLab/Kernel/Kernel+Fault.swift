@@ -5,6 +5,7 @@ extension Kernel {
     /// Entry from the access path: a fault the MMU raised for `p`. Runs `faultHook` when set,
     /// the built-in handler otherwise. Throws `.segv` (killing `p` unless it catches SIGSEGV).
     func handleFault(_ p: Process, _ fault: PageFault) throws(KernelError) {
+        prepareFault(p, fault.va)
         if let hook = faultHook {
             let page = fault.va & ~(pageBytes - 1)
             let context = FaultContext(process: p, fault: fault, vma: p.vma(containing: fault.va),
@@ -117,6 +118,7 @@ extension Kernel {
     func count(_ p: Process, _ kind: FaultKind, va: UInt64, access: AccessKind) {
         faultTrace?.append(kind)
         if kind == .spurious { return }
+        trackFault(p, va: va, access: access)
         if kind.isMajor {
             p.counters.majorFaults += 1
             machine.counters.majorFaults &+= 1
@@ -165,6 +167,7 @@ extension Kernel {
         let base = page & ~(size - 1)
         let old = entryFrame(space, raw)
         if v.isShared || frameInfo(old).refcount == 1 && !isCached(v, frame: old) {
+            dropSwapCache(old)
             rewritePTE(p, slot: slot, va: base, raw: raw | mode.layout.writable, bytes: size)
             return .cowReuse
         }
@@ -192,6 +195,7 @@ extension Kernel {
 
     /// A not-present PTE carrying a swap slot: asks `swapInHook` for the frame and maps it.
     func swapIn(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
+        if swap != nil { return try swapInPage(p, v, page, slot: slot, access: access) }
         guard let hook = swapInHook else { throw try segv(p, page, access, .noSwap) }
         let frame = try hook(p, page, slot)
         if let s = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(s, 0) }

@@ -294,6 +294,7 @@ extension Kernel {
             let entry = userEntry(space, frame: frame, writable: mayWrite(v, frame: frame),
                                   executable: v.protection.execute, user: !v.protection.isNone, level: tables.count - 1)
             let keep = raw & (mode.layout.accessed | mode.layout.dirty)
+            if isWritable(entry) { dropSwapCache(frame) }
             try? space.writeEntry(slot, entry | keep)
             changed = true
         }

@@ -9,6 +9,7 @@ extension Kernel {
 
     /// Allocates a zeroed frame for process `owner` (refcount 0 until mapped or cached).
     func allocFrame(owner: Int32, call: String) throws(KernelError) -> UInt64 {
+        if reclaimer != nil { return try allocReclaiming(owner: owner, call: call) }
         do {
             return try machine.allocateFrames(order: 0, state: .user, owner: owner, purpose: "a page of \(call)")
         } catch {
@@ -28,7 +29,10 @@ extension Kernel {
             order = Int(info.order)
             if info.mapcount == 0 { info.pinned = false }
         }
-        if left <= 0 { try? machine.freeFrames(first: frame, order: order) }
+        if left <= 0 {
+            forgetFrame(frame)
+            try? machine.freeFrames(first: frame, order: order)
+        }
     }
 
     /// The allocation order of a huge page (log2 of its base pages).

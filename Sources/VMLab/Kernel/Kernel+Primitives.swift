@@ -62,7 +62,7 @@ extension Kernel {
             throw .fail(.EINVAL, "swap_in", "the PTE of \(Units.hex(page)) holds no swap entry")
         }
         guard let v = p.vma(containing: page) else { throw .fail(.EFAULT, "swap_in", "\(Units.hex(page)) is not in a VMA") }
-        guard swapInHook != nil else { throw .fail(.EFAULT, "swap_in", "no swap device is installed") }
+        guard swapInHook != nil || swap != nil else { throw .fail(.EFAULT, "swap_in", "no swap device is installed") }
         let kind = try swapIn(p, v, page, slot: slot, access: .read)
         count(p, kind, va: page, access: .read)
     }

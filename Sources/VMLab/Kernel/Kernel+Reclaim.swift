@@ -1,0 +1,278 @@
+/// Reclaim: free-frame watermarks, the replacement policy choosing victims among the
+/// private anonymous pages faults brought in, eviction through the reverse map (every PTE that
+/// maps the victim gets its swap entry, with the TLB shootdowns that needs), dirty write-back,
+/// and the OOM killer.
+///
+/// **Where policies hook in.** A fault that maps a private anonymous page loads its frame into
+/// the policy's table (`inserted`); every access through `translate` sets R (and D for a write)
+/// and, only for exact-recency policies (`needsEveryAccess`: LRU, LFU, MRU, 2Q, ARC, LIRS…),
+/// calls `accessed`; `tick` runs every `tickInterval` accesses; `victim` is asked when free
+/// frames fall below the low watermark at a fault, until they reach the high one; a frame
+/// freed for any other reason (munmap, exit, COW) is `removed`. OPT needs the future and is
+/// refused here.
+///
+/// **OOM killer.** When a frame is needed, none is free and none can be evicted (swap full, or
+/// nothing evictable), the process with the most pages (resident + swapped out) is killed
+/// (status 137; ties: the highest pid, the youngest). When that is the process whose fault
+/// needs the frame, the fault fails instead: SIGSEGV "out of memory", which kills it unless it
+/// catches SIGSEGV.
+extension Kernel {
+    /// Most frames reclaim can track (16 GiB of 4 KiB pages): its tables cost ~20 bytes a frame.
+    public static let maxReclaimFrames = 1 << 22
+
+    /// Default watermarks for `frames` frames: low = max(4, frames / 64), high = 2 × low
+    /// (both at most frames / 2).
+    public static func defaultWatermarks(frames: Int) -> (low: Int, high: Int) {
+        let low = min(max(4, frames / 64), max(1, frames / 4))
+        return (low, min(2 * low, max(1, frames / 2)))
+    }
+
+    /// Sets up reclaim (Clock, default watermarks) when it is not yet.
+    func makeReclaimer() throws(KernelError) {
+        guard reclaimer == nil else { return }
+        let count = Int(machine.memory.frameCount)
+        guard count <= Self.maxReclaimFrames else {
+            throw .fail(.EINVAL, "reclaim", "\(count) frames are more than reclaim tracks (\(Self.maxReclaimFrames))")
+        }
+        let marks = Self.defaultWatermarks(frames: count)
+        do { reclaimer = try Reclaimer(frameCount: count, spec: .clock, low: marks.low, high: marks.high) } catch {
+            throw .fail(.EINVAL, "reclaim", "\(error)")
+        }
+    }
+
+    /// Makes `spec` the replacement policy of reclaim (pages already tracked are handed to it).
+    /// EINVAL for OPT (it needs the future).
+    public func setPolicy(_ spec: PolicySpec) throws(KernelError) {
+        if spec == .opt { throw .fail(.EINVAL, "set_policy", "OPT needs the future: it runs only in trace replay (vm.simulate)") }
+        try makeReclaimer()
+        do { try reclaimer?.replacePolicy { .builtin(try BuiltinPolicy(spec, frames: $0)) } } catch {
+            throw .fail(.EINVAL, "set_policy", "\(error)")
+        }
+    }
+
+    /// Makes the policy `make` builds over the kernel's frame table the replacement policy
+    /// (e.g. one written in Lua).
+    public func setPolicy(_ make: (FrameTable) throws -> any ReplacementPolicy) throws(KernelError) {
+        try makeReclaimer()
+        do { try reclaimer?.replacePolicy { .custom(try make($0)) } } catch {
+            throw .fail(.EINVAL, "set_policy", "\(error)")
+        }
+    }
+
+    /// Sets the free-frame watermarks: reclaim starts below `low` and stops at `high`.
+    /// EINVAL unless 0 ≤ low ≤ high ≤ frames.
+    public func setWatermarks(low: Int, high: Int) throws(KernelError) {
+        try makeReclaimer()
+        let frames = Int(machine.memory.frameCount)
+        guard low >= 0, low <= high, high <= frames else {
+            throw .fail(.EINVAL, "watermarks", "need 0 <= low (\(low)) <= high (\(high)) <= frames (\(frames))")
+        }
+        reclaimer?.low = low
+        reclaimer?.high = high
+    }
+
+    /// The policy's id for page `page` of `p` (ghost lists remember pages by it).
+    @inline(__always)
+    func pageID(_ p: Process, _ page: UInt64) -> UInt64 {
+        (UInt64(truncatingIfNeeded: p.pid) << 48) ^ (page >> UInt64(mode.pageBits))
+    }
+
+    /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames
+    /// are below the low watermark.
+    func prepareFault(_ p: Process, _ va: UInt64) {
+        guard let r = reclaimer else { return }
+        r.incoming = pageID(p, va & ~(pageBytes - 1))
+        r.currentPID = p.pid
+        reclaimIfLow()
+    }
+
+    /// After a resolved fault of `p` at `va`: a private anonymous page it mapped enters the
+    /// policy's table.
+    func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
+        guard let r = reclaimer else { return }
+        let page = va & ~(pageBytes - 1)
+        guard let leaf = leafOf(p.space, page), leaf.level == mode.levels - 1, isPresent(leaf.raw) else { return }
+        let frame = entryFrame(p.space, leaf.raw)
+        let slot = Int(frame)
+        guard slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
+        let info = frameInfo(frame)
+        guard info.state == .user, info.order == 0, info.mapcount > 0, info.refcount == info.mapcount,
+              ownerIDs.contains(info.owner) else { return }
+        r.pageVA[slot] = page
+        r.frames.load(slot: slot, page: pageID(p, page))
+        if access == .write { r.frames.touch(slot, isWrite: true) }
+        do { try r.inserted(slot) } catch { r.policyError = r.policyError ?? error }
+    }
+
+    /// `frame` is being freed: the policy forgets it and it leaves the swap cache.
+    func forgetFrame(_ frame: UInt64) {
+        guard let r = reclaimer, frame < UInt64(r.frames.capacity) else { return }
+        let slot = Int(frame)
+        dropSwapCache(frame)
+        guard r.frames.isResident(slot) else { return }
+        do { try r.removed(slot) } catch { r.policyError = r.policyError ?? error }
+        r.frames.free(slot: slot)
+    }
+
+    /// Start of an access through the MMU: the policy's clock advances.
+    @inline(__always)
+    func beginAccess() { reclaimer?.beginAccess() }
+
+    /// An access reached `pa`: sets R/D of its frame in the policy's table (and tells an
+    /// exact-recency policy). Raises an error a policy raised meanwhile.
+    @inline(__always)
+    func finishAccess(_ pa: UInt64, _ access: AccessKind, faulted: Bool) throws(KernelError) {
+        guard let r = reclaimer else { return }
+        r.touched(frameNumber(pa), isWrite: access == .write, faulted: faulted)
+        if let error = r.policyError {
+            r.policyError = nil
+            throw .fail(.EFAULT, "policy \(r.policyName)", "\(error)")
+        }
+    }
+
+    /// Reclaims until `high` frames are free when fewer than `low` are.
+    func reclaimIfLow() {
+        guard let r = reclaimer, Int(machine.frames.freeFrames) < r.low else { return }
+        r.counters.reclaimRuns += 1
+        _ = reclaim(until: r.high)
+    }
+
+    /// Evicts victims of the policy until `target` frames are free or nothing more can be
+    /// evicted; returns how many pages were evicted. A victim that cannot go (locked, mapped
+    /// where the reverse map cannot see, or dirty while swap is full) is loaded again (removed
+    /// and inserted: the policy treats it as a new page) and the next is asked for; at most one
+    /// round over the tracked frames.
+    @discardableResult
+    func reclaim(until target: Int) -> Int {
+        guard let r = reclaimer else { return 0 }
+        if swap == nil { return 0 }
+        var evicted = 0
+        var tries = r.frames.residentCount
+        while Int(machine.frames.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
+            tries -= 1
+            if let swap, swap.freeCount == 0 && r.slotFrame.isEmpty { break }
+            let slot: Int
+            do { slot = try r.victim() } catch {
+                if case PolicyError.noEvictableFrame = error {} else { r.policyError = r.policyError ?? error }
+                break
+            }
+            guard r.frames.contains(slot), r.frames.isResident(slot), !r.frames.pinned(slot) else {
+                r.policyError = r.policyError ?? PolicyError.badVictim(policy: r.policyName,
+                    message: "victim \(slot) is not a resident, unpinned frame")
+                break
+            }
+            if evictFrame(UInt64(slot)) {
+                evicted += 1
+                continue
+            }
+            r.counters.skipped += 1
+            let page = r.frames.page(slot)
+            do {
+                try r.removed(slot)
+                r.frames.free(slot: slot)
+                r.frames.load(slot: slot, page: page)
+                try r.inserted(slot)
+            } catch {
+                r.policyError = r.policyError ?? error
+                break
+            }
+        }
+        return evicted
+    }
+
+    /// Evicts the private anonymous page in `frame`: finds every PTE mapping it (reverse map:
+    /// each process's entry at the page's address), writes the page to its swap slot unless it
+    /// is clean and the slot still holds it (swap cache), puts the swap entry in every PTE,
+    /// shoots down the TLBs, and frees the frame. False (nothing changed) when the page cannot
+    /// be evicted: not a private anonymous page, pinned or locked, mapped where the reverse map
+    /// cannot see, or dirty with no free slot.
+    func evictFrame(_ frame: UInt64) -> Bool {
+        guard let r = reclaimer, let swap else { return false }
+        let info = frameInfo(frame)
+        guard info.state == .user, info.order == 0, !info.pinned, info.mapcount > 0, info.refcount == info.mapcount else {
+            return false
+        }
+        let va = r.pageVA[Int(frame)]
+        var found: [(process: Process, slot: UInt64)] = []
+        var dirty = false
+        for p in processList {
+            guard let leaf = leafOf(p.space, va), leaf.level == mode.levels - 1, isPresent(leaf.raw),
+                  entryFrame(p.space, leaf.raw) == frame else { continue }
+            guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }
+            found.append((p, leaf.slot))
+            if leaf.raw & mode.layout.dirty != 0 { dirty = true }
+        }
+        guard found.count == Int(info.mapcount) else { return false }
+        var slot = Int(r.cacheSlot[Int(frame)])
+        var write = dirty || !canTrackDirty
+        if slot < 0 {
+            guard let fresh = swap.allocateSlot() else { return false }
+            slot = fresh
+            linkSwapCache(frame, slot)
+            write = true
+        }
+        let pa = machine.memory.address(frame: frame)
+        let firstPID = found[0].process.pid
+        if write {
+            swap.store(slot, try? machine.memory.readBytes(pa, count: Int(pageBytes)))
+            r.counters.writebacks += 1
+            machine.counters.cycles &+= swap.writeLatency
+            emit("writeback", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
+                               ("slot", .integer(slot)), ("pa", .integer(Int(pa)))])
+        } else {
+            r.counters.cleanDrops += 1
+        }
+        r.counters.swapOuts += 1
+        emit("evict", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
+                       ("pa", .integer(Int(pa))), ("dirty", .integer(write ? 1 : 0)), ("mappings", .integer(found.count))])
+        let entry = swapEntry(slot: UInt64(slot))
+        for (p, pte) in found {
+            try? p.space.writeEntry(pte, entry)
+            swap.users[slot] += 1
+            p.space.mappedBytes -= pageBytes
+            machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+            emit("swap_out", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: va))),
+                              ("slot", .integer(slot)), ("written", .integer(write ? 1 : 0))])
+            adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
+        }
+        return true
+    }
+
+    /// A frame of order 0 for `owner`, reclaiming (and OOM-killing) when none is free.
+    func allocReclaiming(owner: Int32, call: String) throws(KernelError) -> UInt64 {
+        while true {
+            if let frame = try? machine.allocateFrames(order: 0, state: .user, owner: owner, purpose: "a page of \(call)") {
+                return frame
+            }
+            if reclaim(until: 1) > 0 { continue }
+            guard killForMemory() else {
+                throw .fail(.ENOMEM, call, "out of memory: no frame is free and none can be reclaimed")
+            }
+        }
+    }
+
+    /// The OOM killer: kills the process with the most resident + swapped-out pages (ties: the
+    /// highest pid) and returns true; returns false when there is none, or it is the process
+    /// whose fault needs memory (that fault then fails with SIGSEGV "out of memory").
+    func killForMemory() -> Bool {
+        guard let r = reclaimer else { return false }
+        var best: (pages: UInt64, pid: Int)?
+        for p in processList where p.space.isLive {
+            var swapped: UInt64 = 0
+            for v in p.vmas {
+                try? forEachEntry(p.space, v.start, v.end) { (_, _, raw, _) throws(KernelError) in
+                    if swapSlot(raw) != nil { swapped += 1 }
+                }
+            }
+            let pages = p.space.mappedBytes / pageBytes + swapped
+            if best == nil || pages >= best!.pages { best = (pages, p.pid) }
+        }
+        guard let best, let victim = processes[best.pid] else { return false }
+        r.counters.ooms += 1
+        emit("oom", [("pid", .integer(victim.pid)), ("pages", .integer(Int(best.pages))),
+                     ("requester", .integer(r.currentPID))])
+        if victim.pid == r.currentPID { return false }
+        exit(victim, status: 128 + 9)
+        return true
+    }
+}

@@ -1,0 +1,156 @@
+/// Swap: the device, swap-in (with the swap cache), the slot use counts that fork and munmap
+/// change, and the swap part of `check()`.
+///
+/// **Swap cache.** A page read back from a slot keeps the slot while it is mapped read-only
+/// (in every mapping): evicting it again drops it without a write. The first write (a COW
+/// reuse, or a mapping made writable by mprotect) unlinks it from the slot, which is freed
+/// when no swap entry names it; the next eviction writes it to a fresh slot.
+extension Kernel {
+    /// The largest number of swap slots a swap entry of this mode can name.
+    public var maxSwapSlots: Int {
+        let field = PTELayout.lowMask(mode.layout.frameBits)
+        return Int(min(field - 1, UInt64(Int32.max)))
+    }
+
+    /// Installs a swap device of `bytes` (whole pages) with read and write latencies in cycles
+    /// (defaults: the cost model's major fault and swap write), and reclaim with its defaults
+    /// when there is none yet (see `setPolicy`). EINVAL for a size that is not a whole number of
+    /// pages, holds more slots than a swap entry can name, or when a device is already installed.
+    public func enableSwap(bytes: UInt64, readLatency: Int? = nil, writeLatency: Int? = nil) throws(KernelError) {
+        guard swap == nil else { throw .fail(.EINVAL, "swap", "a swap device is already installed") }
+        guard bytes % pageBytes == 0 else {
+            throw .fail(.EINVAL, "swap", "size \(bytes) is not a whole number of \(Units.size(pageBytes)) pages")
+        }
+        let slots = bytes / pageBytes
+        guard slots <= UInt64(maxSwapSlots) else {
+            throw .fail(.EINVAL, "swap", "\(slots) slots are more than a swap entry of \(mode.name) can name (\(maxSwapSlots))")
+        }
+        if let readLatency, readLatency < 0 { throw .fail(.EINVAL, "swap", "read_latency must not be negative") }
+        if let writeLatency, writeLatency < 0 { throw .fail(.EINVAL, "swap", "write_latency must not be negative") }
+        try makeReclaimer()
+        swap = SwapDevice(slots: Int(slots), readLatency: readLatency ?? machine.costs.majorFault,
+                          writeLatency: writeLatency ?? machine.costs.swapWrite)
+        swapDuplicateHook = { [unowned self] slot in self.duplicateSwapSlot(slot) }
+        swapFreeHook = { [unowned self] slot in self.freeSwapSlot(slot) }
+    }
+
+    /// fork copied a swap entry naming `slot`: one more user.
+    func duplicateSwapSlot(_ slot: UInt64) {
+        guard let swap, swap.isAllocated(Int(truncatingIfNeeded: slot)) else { return }
+        swap.users[Int(slot)] += 1
+    }
+
+    /// A swap entry naming `slot` was dropped: one user less; the slot is freed when it has no
+    /// user and no resident page keeps it (swap cache).
+    func freeSwapSlot(_ slot: UInt64) {
+        guard let swap, swap.isAllocated(Int(truncatingIfNeeded: slot)) else { return }
+        let s = Int(slot)
+        swap.users[s] -= 1
+        if swap.users[s] <= 0 && reclaimer?.slotFrame[s] == nil { swap.releaseSlot(s) }
+    }
+
+    /// True when the kernel can tell a written page from a clean one (a dirty bit and a
+    /// writable bit in the PTE): only then does the swap cache keep slots of resident pages.
+    var canTrackDirty: Bool { mode.layout.dirty != 0 && canWriteProtect }
+
+    /// Links resident `frame` to `slot` (the slot holds its bytes).
+    func linkSwapCache(_ frame: UInt64, _ slot: Int) {
+        guard let r = reclaimer else { return }
+        r.cacheSlot[Int(frame)] = Int32(slot)
+        r.slotFrame[slot] = frame
+    }
+
+    /// Unlinks `frame` from its swap slot (it is about to be written, or is freed); frees the
+    /// slot when no swap entry names it.
+    func dropSwapCache(_ frame: UInt64) {
+        guard let r = reclaimer, Int(frame) < r.cacheSlot.count else { return }
+        let slot = Int(r.cacheSlot[Int(frame)])
+        guard slot >= 0 else { return }
+        r.cacheSlot[Int(frame)] = -1
+        r.slotFrame[slot] = nil
+        if let swap, swap.users[slot] <= 0 { swap.releaseSlot(slot) }
+    }
+
+    /// The swap-in of page `page` of `p`, whose PTE names `slot`: maps the page from the swap
+    /// cache when it is still resident (minor), else reads it into a fresh frame (major, the
+    /// device's read latency). The mapping is writable only for a write by the slot's last user
+    /// (the page then leaves the swap cache); otherwise read-only, so a write goes through COW.
+    func swapInPage(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
+        guard let swap, let r = reclaimer, slot < UInt64(swap.slotCount), swap.isAllocated(Int(slot)),
+              swap.users[Int(slot)] > 0 else {
+            throw try segv(p, page, access, .noSwap, detail: "swap entry names slot \(slot), which holds no page")
+        }
+        let s = Int(slot)
+        let frame: UInt64
+        var kind = FaultKind.swapCache
+        if let cached = r.slotFrame[s] {
+            frame = cached
+            r.counters.cacheHits += 1
+        } else {
+            do { frame = try allocFrame(owner: p.space.owner, call: "swap-in") } catch {
+                throw try segv(p, page, access, .outOfMemory)
+            }
+            // The allocation may have reclaimed or killed: make sure the entry is still ours.
+            guard p.isAlive, swapSlot(readPTE(p.space, page)) == slot, r.slotFrame[s] == nil else {
+                try? machine.freeFrames(first: frame, order: 0)
+                return .spurious
+            }
+            if let bytes = swap.load(s) { try? machine.memory.writeBytes(machine.memory.address(frame: frame), bytes) }
+            linkSwapCache(frame, s)
+            kind = .swapIn
+            r.counters.swapIns += 1
+            machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
+            emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
+                             ("slot", .integer(s)), ("pa", .integer(Int(machine.memory.address(frame: frame))))])
+        }
+        swap.users[s] -= 1
+        if let pte = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(pte, 0) }
+        let exclusive = swap.users[s] == 0 && frameInfo(frame).refcount == 0
+        let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
+        if writable || !canTrackDirty { dropSwapCache(frame) }
+        try installPage(p, page, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
+        return kind
+    }
+
+    /// The swap part of `check()`: every swap entry in a page table names an allocated slot
+    /// inside a VMA; each slot's user count equals the entries naming it; every allocated slot
+    /// has a user or a resident page (swap cache), else it leaked; the swap cache links are
+    /// mutual and point at mapped frames; the policy tracks only allocated user frames.
+    func checkSwap(_ problems: inout [String]) {
+        guard let r = reclaimer else { return }
+        for slot in 0..<r.frames.capacity where r.frames.isResident(slot) {
+            let info = frameInfo(UInt64(slot))
+            if info.state != .user || info.mapcount == 0 {
+                problems.append("frame \(Units.hex(UInt64(slot))): tracked by the replacement policy but \(info.state) with mapcount \(info.mapcount)")
+            }
+        }
+        guard let swap else { return }
+        var named = Array(repeating: Int32(0), count: swap.slotCount)
+        for p in processList where p.space.isLive {
+            try? forEachEntry(p.space, 0, userTop) { (va, _, raw, _) throws(KernelError) in
+                guard let slot = swapSlot(raw) else { return }
+                guard slot < UInt64(swap.slotCount), swap.isAllocated(Int(slot)) else {
+                    problems.append("pid \(p.pid): swap entry for \(Units.hex(va)) names slot \(slot), which is not allocated")
+                    return
+                }
+                named[Int(slot)] += 1
+                if p.vma(containing: va) == nil { problems.append("pid \(p.pid): swap entry for \(Units.hex(va)) lies outside every VMA") }
+            }
+        }
+        var used = 0
+        for slot in 0..<swap.slotCount where swap.isAllocated(slot) {
+            used += 1
+            if swap.users[slot] != named[slot] {
+                problems.append("swap slot \(slot): user count \(swap.users[slot]) but \(named[slot]) swap entries name it")
+            }
+            if named[slot] == 0 && r.slotFrame[slot] == nil { problems.append("swap slot \(slot): allocated but unused (leaked)") }
+        }
+        if used != swap.usedCount { problems.append("swap: \(swap.usedCount) slots counted in use but \(used) are allocated") }
+        for (slot, frame) in r.slotFrame.sorted(by: { $0.key < $1.key }) {
+            let info = frameInfo(frame)
+            if Int(r.cacheSlot[Int(frame)]) != slot || !swap.isAllocated(slot) || info.state != .user || info.mapcount == 0 {
+                problems.append("swap slot \(slot): swap cache link to frame \(Units.hex(frame)) is broken (\(info.state), mapcount \(info.mapcount))")
+            }
+        }
+    }
+}

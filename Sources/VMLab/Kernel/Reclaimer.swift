@@ -1,0 +1,143 @@
+/// The kernel's reclaim state: which frames a replacement policy may evict, the policy and
+/// its frame table, the free-frame watermarks, the reverse map and the swap cache.
+///
+/// Slot `i` of the policy's `FrameTable` is physical frame `i`, so the table needs no lookup.
+/// A frame enters the table when a fault maps it as a private anonymous page (demand zero,
+/// swap-in, COW copy), and leaves it when it is freed. Its R and D bits are set on every access
+/// that the process makes, as hardware sets A/D bits (without the TLB's lag: a policy clearing R
+/// sees the next access even when the TLB still holds the translation).
+public final class Reclaimer {
+    /// The replacement policy, as the kernel calls it.
+    public enum Policy {
+        /// A built-in policy (enum dispatch, no existential on the access path).
+        case builtin(BuiltinPolicy)
+        /// Any other policy (e.g. one written in Lua).
+        case custom(any ReplacementPolicy)
+    }
+
+    /// The frame table the policy looks at (slot = frame number).
+    public private(set) var frames: FrameTable
+    /// The policy.
+    public private(set) var policy: Policy
+    /// The policy's name.
+    public private(set) var policyName: String
+    /// True when the policy is told of every access (exact recency: LRU, LFU, MRU, 2Q, ARC…).
+    public private(set) var needsEveryAccess: Bool
+    /// Accesses between two `tick()`s of the policy (0: none).
+    public private(set) var tickInterval: Int
+    /// Reclaim starts when free frames fall below `low`…
+    public internal(set) var low: Int
+    /// …and stops when they reach `high`.
+    public internal(set) var high: Int
+    /// Counters of reclaim and swap (swap-ins, swap-outs, write-backs, clean drops, OOM kills…).
+    public internal(set) var counters = SwapCounters()
+    var untilTick: Int
+    /// Per frame: the user address it was mapped at when it entered the table (reverse map:
+    /// every process that maps a private anonymous page maps it there, fork keeps addresses).
+    var pageVA: [UInt64]
+    /// Per frame: the swap slot that still holds its bytes (swap cache), or -1.
+    var cacheSlot: [Int32]
+    /// Per swap slot in the swap cache: the resident frame holding its page.
+    var slotFrame: [Int: UInt64] = [:]
+    /// The page id of the fault being handled (ARC and 2Q look at their ghost lists with it).
+    var incoming: UInt64 = 0
+    /// The pid whose fault is being handled (the OOM killer spares it when it can).
+    var currentPID = 0
+    /// An error a policy raised (e.g. from Lua), reported when the access returns.
+    var policyError: Error?
+
+    /// Reclaim over `frameCount` frames with `policy` and watermarks `low`/`high`.
+    init(frameCount: Int, spec: PolicySpec, low: Int, high: Int) throws {
+        frames = FrameTable(capacity: frameCount)
+        let made = try BuiltinPolicy(spec, frames: frames)
+        policy = .builtin(made)
+        policyName = made.name
+        needsEveryAccess = made.needsEveryAccess
+        tickInterval = made.tickInterval
+        untilTick = made.tickInterval
+        self.low = low
+        self.high = high
+        pageVA = Array(repeating: 0, count: frameCount)
+        cacheSlot = Array(repeating: -1, count: frameCount)
+    }
+
+    /// Replaces the policy by the one `make` builds over a fresh frame table; the frames already
+    /// tracked are loaded into it (oldest first) with their bits, and inserted.
+    func replacePolicy(_ make: (FrameTable) throws -> Policy) throws {
+        let fresh = FrameTable(capacity: frames.capacity)
+        let made = try make(fresh)
+        fresh.now = frames.now
+        var order: [Int] = []
+        for slot in 0..<frames.capacity where frames.isResident(slot) { order.append(slot) }
+        order.sort { (frames.loadTime($0), $0) < (frames.loadTime($1), $1) }
+        let old = frames
+        frames = fresh
+        policy = made
+        switch made {
+        case .builtin(let p): policyName = p.name; needsEveryAccess = p.needsEveryAccess; tickInterval = p.tickInterval
+        case .custom(let p): policyName = p.name; needsEveryAccess = p.needsEveryAccess; tickInterval = p.tickInterval
+        }
+        untilTick = tickInterval
+        for slot in order {
+            fresh.load(slot: slot, page: old.page(slot))
+            if old.dirty(slot) { fresh.touch(slot, isWrite: true) }
+            if old.pinned(slot) { fresh.setPinned(slot, true) }
+            try inserted(slot)
+        }
+    }
+
+    /// Tells the policy that `slot` was loaded.
+    @inline(__always) func inserted(_ slot: Int) throws {
+        switch policy {
+        case .builtin(let p): try p.inserted(slot: slot)
+        case .custom(let p): try p.inserted(slot: slot)
+        }
+    }
+
+    /// Tells the policy that `slot` is about to be freed.
+    @inline(__always) func removed(_ slot: Int) throws {
+        switch policy {
+        case .builtin(let p): try p.removed(slot: slot)
+        case .custom(let p): try p.removed(slot: slot)
+        }
+    }
+
+    /// Asks the policy for a victim.
+    func victim() throws -> Int {
+        switch policy {
+        case .builtin(let p): return try p.victim(for: incoming)
+        case .custom(let p): return try p.victim(for: incoming)
+        }
+    }
+
+    /// Advances the virtual clock by one access; ticks the policy when it is due.
+    @inline(__always) func beginAccess() {
+        frames.now &+= 1
+        guard tickInterval > 0 else { return }
+        untilTick -= 1
+        if untilTick <= 0 {
+            untilTick = tickInterval
+            do {
+                switch policy {
+                case .builtin(let p): try p.tick()
+                case .custom(let p): try p.tick()
+                }
+            } catch { policyError = policyError ?? error }
+        }
+    }
+
+    /// Records an access to `frame` (R, and D for a write); tells exact-recency policies of a
+    /// hit (`faulted`: the access faulted, the policy already saw it as `inserted`).
+    @inline(__always) func touched(_ frame: UInt64, isWrite: Bool, faulted: Bool) {
+        let slot = Int(truncatingIfNeeded: frame)
+        guard slot >= 0, slot < frames.capacity, frames.isResident(slot) else { return }
+        frames.touch(slot, isWrite: isWrite)
+        guard needsEveryAccess, !faulted else { return }
+        do {
+            switch policy {
+            case .builtin(let p): try p.accessed(slot: slot, isWrite: isWrite)
+            case .custom(let p): try p.accessed(slot: slot, isWrite: isWrite)
+            }
+        } catch { policyError = policyError ?? error }
+    }
+}

@@ -1,0 +1,195 @@
+import Testing
+@testable import VMLab
+
+/// Swap and reclaim in the kernel (issue 7): integrity under every built-in policy, write-back
+/// accounting and the swap cache, COW + swap through the reverse map, the OOM killer.
+/// Every test ends with `Kernel.check()` finding nothing wrong.
+@Suite struct KernelSwapTests {
+    static let page: UInt64 = 4096
+
+    /// A machine of `frames` frames with a swap device of `slots` slots and `policy`.
+    static func machine(frames: UInt64 = 64, slots: UInt64 = 1024, policy: PolicySpec = .clock) throws -> (Machine, Kernel) {
+        let m = try Machine(memoryBytes: frames * page)
+        let k = try m.kernel
+        try k.enableSwap(bytes: slots * page)
+        try k.setPolicy(policy)
+        return (m, k)
+    }
+
+    static func expectConsistent(_ k: Kernel, sourceLocation: SourceLocation = #_sourceLocation) {
+        let problems = k.check()
+        #expect(problems.isEmpty, "\(problems.prefix(5))", sourceLocation: sourceLocation)
+    }
+
+    /// A value for page `i` (distinct per page and per round).
+    static func value(_ i: UInt64, round: UInt64 = 0) -> UInt64 { 0x5A5A_0000_0000 &+ i &* 7919 &+ round << 40 }
+
+    static let policies: [PolicySpec] = [
+        .fifo, .lru, .random(seed: 3), .mru, .clock, .enhancedClock, .lfu, .aging(bits: 8, tickEvery: 50),
+        .workingSet(tau: 100), .wsclock(tau: 100), .twoQueue(kin: nil, kout: nil), .arc, .lirs(hir: nil), .clockPro,
+        .sieve, .s3fifo(small: nil),
+    ]
+
+    /// Writes distinct values to 4× RAM worth of pages, reads them all back twice (in two
+    /// orders), writes again and reads again: every value reads back as written.
+    @Test(arguments: 0..<policies.count)
+    func dataSurvivesSwapUnderEveryPolicy(index: Int) throws {
+        let (m, k) = try Self.machine(policy: Self.policies[index])
+        defer { withExtendedLifetime(m) {} }
+        let p = try k.spawn("big")
+        let pages: UInt64 = 4 * 64
+        let heap = try k.mmap(p, MmapRequest(length: pages * Self.page))
+        for i in 0..<pages { try k.write(p, heap + i * Self.page + 8 * (i % 500), Self.value(i)) }
+        for i in (0..<pages).reversed() { #expect(try k.read(p, heap + i * Self.page + 8 * (i % 500)) == Self.value(i)) }
+        for i in stride(from: 0, to: pages, by: 3) { try k.write(p, heap + i * Self.page, Self.value(i, round: 1)) }
+        for i in 0..<pages {
+            let want = i % 3 == 0 ? Self.value(i, round: 1) : 0
+            #expect(try k.read(p, heap + i * Self.page) == want || i % 500 == 0)
+            #expect(try k.read(p, heap + i * Self.page + 8 * (i % 500)) == (i % 3 == 0 && i % 500 == 0 ? Self.value(i, round: 1) : Self.value(i)))
+        }
+        let r = try #require(k.reclaimer)
+        #expect(r.policyName == Self.policies[index].name)
+        #expect(r.counters.swapOuts > 3 * 64, "most pages went to swap at least once")
+        #expect(r.counters.swapIns > 0)
+        #expect(r.counters.swapOuts == r.counters.writebacks + r.counters.cleanDrops)
+        Self.expectConsistent(k)
+        k.exit(p)
+        #expect(k.swap?.usedCount == 0, "exit frees every slot")
+        Self.expectConsistent(k)
+    }
+
+    /// A dirty victim is written back once per eviction; a clean one read back from swap is
+    /// dropped without a write (the swap cache), until it is written again.
+    @Test func writeBackOncePerDirtyEvictionAndNoneForCleanCachedPages() throws {
+        let (m, k) = try Self.machine(frames: 64, policy: .fifo)
+        defer { withExtendedLifetime(m) {} }
+        let p = try k.spawn("w")
+        let target = try k.mmap(p, MmapRequest(length: Self.page))
+        let filler = try k.mmap(p, MmapRequest(length: 256 * Self.page))
+        let r = try #require(k.reclaimer)
+        var fill: UInt64 = 0
+        /// Touches filler pages until `target` is swapped out.
+        func pushOut() throws {
+            var n = 0
+            while k.swapSlot(k.readPTE(p.space, target)) == nil {
+                try k.write(p, filler + (fill % 256) * Self.page, fill)
+                fill += 1
+                n += 1
+                if n > 1000 { Issue.record("target never evicted"); return }
+            }
+        }
+        var events: [String] = []
+        k.observer = { ev in
+            if ev.kind == "writeback" || ev.kind == "evict",
+               ev.fields.contains(where: { $0.0 == "va" && $0.1 == .integer(Int(target)) }) { events.append(ev.kind) }
+        }
+        try k.write(p, target, 1)                // dirty
+        try pushOut()
+        #expect(events == ["writeback", "evict"], "a dirty page is written once")
+        events = []
+        #expect(try k.read(p, target) == 1)      // swap-in, clean, still in its slot
+        try pushOut()
+        #expect(events == ["evict"], "a clean swap-cached page is dropped without a write")
+        events = []
+        #expect(try k.read(p, target) == 1)
+        try k.write(p, target, 2)                // written again: leaves the swap cache
+        try pushOut()
+        #expect(events == ["writeback", "evict"])
+        events = []
+        #expect(try k.read(p, target) == 2)
+        #expect(r.counters.swapOuts == r.counters.writebacks + r.counters.cleanDrops)
+        Self.expectConsistent(k)
+    }
+
+    /// A page shared by parent and child after fork is swapped out once (one write, one slot
+    /// named by both PTEs) and both read it back; the child's write then copies it.
+    @Test func cowPageIsSwappedOutOnceAndBothReadItBack() throws {
+        let (m, k) = try Self.machine(frames: 64, policy: .fifo)
+        defer { withExtendedLifetime(m) {} }
+        let parent = try k.spawn("parent")
+        let shared = try k.mmap(parent, MmapRequest(length: Self.page))
+        try k.write(parent, shared, 0xC0FFEE)
+        let child = try k.fork(parent)
+        let filler = try k.mmap(parent, MmapRequest(length: 200 * Self.page))
+        let r = try #require(k.reclaimer)
+        var evictions = 0
+        k.observer = { ev in
+            if ev.kind == "evict", ev.fields.contains(where: { $0.0 == "va" && $0.1 == .integer(Int(shared)) }) { evictions += 1 }
+        }
+        var i: UInt64 = 0
+        while k.swapSlot(k.readPTE(parent.space, shared)) == nil && i < 200 {
+            try k.write(parent, filler + i * Self.page, i)
+            i += 1
+        }
+        let slot = try #require(k.swapSlot(k.readPTE(parent.space, shared)))
+        #expect(k.swapSlot(k.readPTE(child.space, shared)) == slot, "both PTEs name the same slot")
+        #expect(k.swap?.users[Int(slot)] == 2)
+        #expect(evictions == 1)
+        Self.expectConsistent(k)
+        let swapIns = r.counters.swapIns
+        #expect(try k.read(child, shared) == 0xC0FFEE)
+        #expect(try k.read(parent, shared) == 0xC0FFEE)
+        #expect(r.counters.swapIns == swapIns + 1, "the second reader finds the page in the swap cache")
+        #expect(k.readPTE(child.space, shared) & ~UInt64(0xFFF) == k.readPTE(parent.space, shared) & ~UInt64(0xFFF))
+        try k.write(child, shared, 7)
+        #expect(try k.read(parent, shared) == 0xC0FFEE)
+        #expect(try k.read(child, shared) == 7)
+        Self.expectConsistent(k)
+        k.exit(child)
+        k.exit(parent)
+        #expect(k.swap?.usedCount == 0)
+        Self.expectConsistent(k)
+    }
+
+    /// With swap full, the process with the most pages (resident + swapped) is killed: first
+    /// the hog itself, whose fault then fails (SIGSEGV "out of memory"); then, when a small
+    /// process faults, the big idle one (status 137), and the small one goes on.
+    @Test func oomKillsTheBiggestProcessWhenSwapIsFull() throws {
+        let (m, k) = try Self.machine(frames: 64, slots: 32, policy: .clock)
+        defer { withExtendedLifetime(m) {} }
+        var killed: [Int] = []
+        k.observer = { ev in if ev.kind == "oom", case .integer(let pid)? = ev.fields.first?.1 { killed.append(pid) } }
+        let hog = try k.spawn("hog")
+        let big = try k.mmap(hog, MmapRequest(length: 200 * Self.page))
+        var written: UInt64 = 0
+        var reason: SegvReason?
+        for i in 0..<200 as Range<UInt64> {
+            do { try k.write(hog, big + i * Self.page, i + 1) } catch {
+                if case .segv(let fault) = error { reason = fault.reason }
+                break
+            }
+            written += 1
+        }
+        #expect(reason == .outOfMemory, "the hog is the biggest and the one asking: its fault fails")
+        #expect(written > 32 && written < 200)
+        #expect(killed == [hog.pid] && !hog.isAlive)
+        #expect(k.swap?.usedCount == 0, "its slots are free again")
+        Self.expectConsistent(k)
+
+        let idle = try k.spawn("idle")
+        let area = try k.mmap(idle, MmapRequest(length: 200 * Self.page))
+        var i: UInt64 = 0
+        while k.swap?.freeCount ?? 0 > 0 && i < 200 { try k.write(idle, area + i * Self.page, i + 1); i += 1 }
+        #expect(k.swap?.freeCount == 0)
+        let small = try k.spawn("small")
+        let mine = try k.mmap(small, MmapRequest(length: 16 * Self.page))
+        for j in 0..<16 as Range<UInt64> { try k.write(small, mine + j * Self.page, 100 + j) }
+        #expect(killed == [hog.pid, idle.pid], "the OOM killer took the idle process, the biggest")
+        #expect(!idle.isAlive && idle.exitStatus == 137)
+        for j in 0..<16 as Range<UInt64> { #expect(try k.read(small, mine + j * Self.page) == 100 + j) }
+        #expect(k.reclaimer?.counters.ooms == 2)
+        Self.expectConsistent(k)
+    }
+
+    /// OPT is refused (it needs the future); watermarks are validated.
+    @Test func badSettingsAreErrors() throws {
+        let (m, k) = try Self.machine()
+        defer { withExtendedLifetime(m) {} }
+        #expect(throws: KernelError.self) { try k.setPolicy(.opt) }
+        #expect(throws: KernelError.self) { try k.setWatermarks(low: 10, high: 5) }
+        #expect(throws: KernelError.self) { try k.setWatermarks(low: 0, high: 1 << 20) }
+        #expect(throws: KernelError.self) { try k.enableSwap(bytes: Self.page) }
+        try k.setWatermarks(low: 2, high: 6)
+        #expect(k.reclaimer?.low == 2 && k.reclaimer?.high == 6)
+    }
+}
