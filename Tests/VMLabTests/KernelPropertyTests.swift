@@ -19,7 +19,11 @@ import Testing
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func randomSyscallsMatchTheModel(seed: UInt64) throws {
         let m = try Machine(memoryBytes: 8 << 20, seed: seed)
-        let k = try m.kernel
+        try Self.exercise(m, try m.kernel, seed: seed)
+    }
+
+    /// The random walk of `randomSyscallsMatchTheModel` on `m` (KernelSwapTests runs it with swap).
+    static func exercise(_ m: Machine, _ k: Kernel, seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)
         let first = try k.spawn("p0")
         first.catchSegv = true

@@ -181,6 +181,22 @@ import Testing
         Self.expectConsistent(k)
     }
 
+    /// The random system calls of `KernelPropertyTests` (fork, COW, mprotect, munmap, dontneed,
+    /// exit) on a machine of 32 frames (sv32: small tables), so that pages keep going to swap and
+    /// back: data reads back as written and `check()` stays clean after every step.
+    @Test(arguments: [(1, PolicySpec.clock), (2, .lru), (3, .arc), (4, .random(seed: 9))] as [(UInt64, PolicySpec)])
+    func randomSyscallsMatchTheModelUnderSwap(seed: UInt64, policy: PolicySpec) throws {
+        let m = try Machine(memoryBytes: 32 * Self.page, mode: .sv32, seed: seed)
+        let k = try m.kernel
+        try k.enableSwap(bytes: 2048 * Self.page)
+        try k.setPolicy(policy)
+        var outs = 0
+        k.observer = { if $0.kind == "evict" { outs += 1 } }
+        try KernelPropertyTests.exercise(m, k, seed: seed)
+        #expect(outs > 20, "pages went to swap (\(outs) evictions)")
+        #expect(k.swap?.usedCount == 0)
+    }
+
     /// OPT is refused (it needs the future); watermarks are validated.
     @Test func badSettingsAreErrors() throws {
         let (m, k) = try Self.machine()

@@ -191,7 +191,7 @@ extension PageTable {
         return unmapped
     }
 
-    /// Frees the candidate tables that hold no present entry, deepest level first (so a parent
+    /// Frees the candidate tables whose entries are all 0, deepest level first (so a parent
     /// is checked after its children were freed). The root is never freed.
     func freeEmptyTables(_ candidates: inout [[(table: UInt64, parentSlot: UInt64)]]) throws(VMError) {
         for level in stride(from: levelCount - 1, to: 0, by: -1) {
@@ -203,9 +203,10 @@ extension PageTable {
         }
     }
 
-    /// True when no entry of the table at `table` (of `level`) is present.
+    /// True when every entry of the table at `table` (of `level`) is 0: a not-present entry
+    /// that is not 0 carries something (a swap entry) and keeps its table.
     func isEmptyTable(_ table: UInt64, level: Int) throws(VMError) -> Bool {
-        for i in 0..<UInt64(mode.entries(level: level)) where isPresent(try readEntry(table + i * pteBytes)) {
+        for i in 0..<UInt64(mode.entries(level: level)) where try readEntry(table + i * pteBytes) != 0 {
             return false
         }
         return true
