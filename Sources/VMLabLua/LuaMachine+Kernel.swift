@@ -65,7 +65,9 @@ extension LuaMachine {
             return made
         }
         cls.method("on", signature: "m:on(kind, fn | nil)", doc: """
-            Calls fn(event) for every kernel event of kind "fault", "cow", "segv", "mmap", "munmap", "fork" or "exit";
+            Calls fn(event) for every kernel event of kind "fault", "cow", "segv", "mmap", "munmap", "fork", "exit", or
+            of swap and reclaim: "evict" (va, pa, dirty, mappings), "swap_out" (one per PTE: va, slot, written),
+            "swap_in" (va, slot, pa), "writeback" (va, slot, pa), "oom" (pid killed, pages, requester);
             event is a plain table: event (the kind), pid, and fields such as va, op and kind (how a fault was resolved). nil removes the handlers of that kind.
             An error in a handler is raised when the operation that caused the event returns.
             """) { m, call in

@@ -4,7 +4,7 @@ import VMLab
 /// `vm.machine{…}`: a simulated computer (physical memory, paging mode,
 /// costs, counters) and its methods.
 enum LuaMachine {
-    static let options = ["memory", "paging", "seed", "costs"] + LuaProcessorOptions.names
+    static let options = ["memory", "paging", "seed", "costs"] + LuaProcessorOptions.names + reclaimOptions
 
     static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
         let cls = LuaClass<Machine>("vm.machine", doc: """
@@ -28,10 +28,13 @@ enum LuaMachine {
             Counters: accesses, walks, memory_references, faults, not_present_faults, protection_faults,
             reserved_bit_faults, minor_faults, major_faults, cycles, free_frames; the translation hardware's
             tlb = { [name] = {hits=, misses=, hit_rate=, evictions=, fills=, flushes=, invalidations=} } (summed over
-            CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers.
+            CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers; with
+            reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
+            reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, policy=, read_latency=, write_latency=}.
             """, get: { m, call in
                 var r = stats(m)
                 translationStats(m, into: &r)
+                if let swap = swapStats(m) { r.set("swap", swap) }
                 return call.push(r)
             })
         cls.property("costs", doc: "The cost model in cycles (a table; assign a table to change some costs).",
@@ -95,10 +98,11 @@ enum LuaMachine {
             return 0
         }
         let processes = installKernel(on: cls, in: state)
+        installReclaim(on: cls)
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -112,6 +116,9 @@ enum LuaMachine {
             which an invalidation flushes the ASID, default 33); kpti (kernel page-table isolation: a user-mode root
             without the kernel half per space, a root switch on every change of privilege, default false);
             software_tlb (MIPS-style: no hardware walker, a TLB miss runs a refill handler — see m:set_tlb_refill).
+            Swap and reclaim: swap = a size or {size=, read_latency=, write_latency=} (cycles; default the costs'
+            major_fault and swap_write); policy = the replacement policy (default "clock"; see m:set_policy);
+            watermarks = {low=, high=} in frames (see m:set_watermarks). m.stats.swap counts what happened.
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -145,6 +152,7 @@ enum LuaMachine {
             if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
                 try machine.configureProcessors(configuration)
             }
+            if let t { try configureReclaim(machine, t, call) }
             return call.push(machine, as: cls)
         }
         return cls

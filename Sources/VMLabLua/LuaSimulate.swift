@@ -168,8 +168,14 @@ enum LuaSimulate {
     /// policy= : a name, {name=, options…}, or a vm.policy.
     static func readPolicy(_ call: LuaCall, _ t: LuaTableView, _ policies: LuaClass<LuaPolicyDefinition>, seed: UInt64) throws -> Choice {
         t.pushFieldValue("policy")
-        let index = call.count
         defer { call.state.pop() }
+        return try readPolicy(call, at: call.count, policies, seed: seed, function: "vm.simulate")
+    }
+
+    /// The policy at stack index `index` — a name, {name=, options…}, or a vm.policy — for
+    /// `function` (named in errors); a random policy without a seed gets `seed`.
+    static func readPolicy(_ call: LuaCall, at index: Int32, _ policies: LuaClass<LuaPolicyDefinition>, seed: UInt64,
+                           function: String) throws -> Choice {
         var name: String
         var options: [String: Int] = [:]
         switch call.type(index) {
@@ -179,31 +185,31 @@ enum LuaSimulate {
             return .lua(try call.object(index, policies))
         case LuaType.table:
             let view = LuaTableView(call.state, at: index)
-            guard let n = try view.string("name") else { throw LuaScriptError("vm.simulate: policy = {name=, …} needs a name") }
+            guard let n = try view.string("name") else { throw LuaScriptError("\(function): policy = {name=, …} needs a name") }
             name = n
-            guard let known = PolicySpec.options(of: n.lowercased()) else { throw unknown(n) }
-            try view.checkOptions(["name"] + known, function: "vm.simulate: policy '\(n)'")
+            guard let known = PolicySpec.options(of: n.lowercased()) else { throw unknown(n, function) }
+            try view.checkOptions(["name"] + known, function: "\(function): policy '\(n)'")
             for key in known {
                 if let v = try view.integer(key) { options[key] = v }
             }
         case LuaType.nil:
-            throw LuaScriptError("vm.simulate: policy= is required (\(PolicySpec.names.joined(separator: ", ")), or a vm.policy)")
+            throw LuaScriptError("\(function): policy= is required (\(PolicySpec.names.joined(separator: ", ")), or a vm.policy)")
         default:
-            throw LuaScriptError("vm.simulate: policy must be a name, a {name=, …} table or a vm.policy, got \(call.typeName(index))")
+            throw LuaScriptError("\(function): policy must be a name, a {name=, …} table or a vm.policy, got \(call.typeName(index))")
         }
-        guard PolicySpec.options(of: name.lowercased()) != nil else { throw unknown(name) }
+        guard PolicySpec.options(of: name.lowercased()) != nil else { throw unknown(name, function) }
         if options["seed"] == nil && (PolicySpec.options(of: name.lowercased()) ?? []).contains("seed") {
             options["seed"] = Int(Int64(bitPattern: seed))
         }
         do {
             return .builtin(try PolicySpec(name: name, options: options))
         } catch let error as PolicyError {
-            throw LuaScriptError("vm.simulate: \(error)")
+            throw LuaScriptError("\(function): \(error)")
         }
     }
 
-    static func unknown(_ name: String) -> LuaScriptError {
-        var message = "vm.simulate: unknown policy '\(name)'"
+    static func unknown(_ name: String, _ function: String) -> LuaScriptError {
+        var message = "\(function): unknown policy '\(name)'"
         if let near = Suggestion.closest(to: name, in: PolicySpec.names) { message += " (did you mean '\(near)'?)" }
         return LuaScriptError(message + " (known: \(PolicySpec.names.joined(separator: ", ")))")
     }

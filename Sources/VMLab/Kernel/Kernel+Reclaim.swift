@@ -71,10 +71,11 @@ extension Kernel {
         reclaimer?.high = high
     }
 
-    /// The policy's id for page `page` of `p` (ghost lists remember pages by it).
+    /// The policy's id for page `page` of `p` (`PolicyPage`: the pid in the owner field, the
+    /// virtual page number below; ghost lists remember pages by it).
     @inline(__always)
     func pageID(_ p: Process, _ page: UInt64) -> UInt64 {
-        (UInt64(truncatingIfNeeded: p.pid) << 48) ^ (page >> UInt64(mode.pageBits))
+        PolicyPage.make(owner: UInt64(truncatingIfNeeded: p.pid), vpn: page >> UInt64(mode.pageBits))
     }
 
     /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames

@@ -9,4 +9,7 @@ extension Machine {
             return made
         }
     }
+
+    /// The kernel if something already made it, else nil (reading it has no side effect).
+    public var existingKernel: Kernel? { kernelStorage }
 }

@@ -1,0 +1,123 @@
+import LuaKit
+import Testing
+
+/// Swap and reclaim from Lua (issue 7): vm.machine{swap=, policy=, watermarks=}, m:set_policy
+/// with a name, an options table or a vm.policy, m.stats.swap, the events. Every script ends
+/// with m:check() returning no violation.
+@Suite struct SwapBindingTests {
+    /// Lua helpers prepended to each script (after KernelBindingTests' `consistent(m)`).
+    static let prelude = """
+        -- Writes a distinct value to each of n pages, reads them all back (twice, two orders).
+        local function roundtrip(m, n)
+          local p = m:spawn("big")
+          local heap = assert(p:mmap{ size = n * 4096, prot = "rw-" })
+          for i = 0, n - 1 do p:write(heap + i * 4096 + (i % 512) * 8, 1000003 * i + 17) end
+          for i = n - 1, 0, -1 do
+            assert(p:read(heap + i * 4096 + (i % 512) * 8) == 1000003 * i + 17, "page " .. i)
+          end
+          for i = 0, n - 1, 7 do assert(p:read(heap + i * 4096 + (i % 512) * 8) == 1000003 * i + 17) end
+          consistent(m)
+          return p
+        end
+        local lua_clock = vm.policy{ name = "lua-clock",
+          init = function(self, ctx) self.hand = 0 end,
+          victim = function(self, ctx, page)
+            for _ = 1, 2 * ctx.count + 1 do
+              local s = self.hand
+              self.hand = (self.hand + 1) % ctx.count
+              if ctx:resident(s) and not ctx:pinned(s) then
+                if ctx:referenced(s) then ctx:clear_referenced(s) else return s end
+              end
+            end
+          end }
+        """
+
+    func run(_ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try runLua(KernelBindingTests.prelude + "\n" + Self.prelude + "\n" + code, sourceLocation: sourceLocation)
+    }
+
+    @Test func dataSurvivesSwapWithALuaPolicy() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB", swap = { size = "4 MiB", read_latency = 1000, write_latency = 2000 },
+                                  policy = lua_clock, watermarks = { low = 4, high = 8 } }
+            local p = roundtrip(m, 4 * m.frames)
+            local s = m.stats.swap
+            assert(s.policy == "lua-clock", s.policy)
+            assert(s.slots == 1024 and s.used > 0 and s.used + s.free == s.slots)
+            assert(s.swap_outs > 3 * m.frames, "swap-outs " .. s.swap_outs)
+            assert(s.swap_ins > 0 and s.swap_outs == s.writebacks + s.clean_drops)
+            assert(s.low == 4 and s.high == 8 and s.read_latency == 1000 and s.write_latency == 2000)
+            assert(p.stats.swapped > 0 and p.stats.major_faults == s.swap_ins)
+            p:exit()
+            assert(m.stats.swap.used == 0)
+            consistent(m)
+            """)
+    }
+
+    @Test func setPolicyTakesANameATableOrAPolicy() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB", swap = "4 MiB" }
+            assert(m.stats.swap.policy == "clock", "clock by default")
+            roundtrip(m, 2 * m.frames)
+            for _, choice in ipairs{ "arc", { name = "aging", bits = 4, tick = 50 }, lua_clock, "lru", "sieve" } do
+              m:set_policy(choice)
+              roundtrip(m, 2 * m.frames)
+            end
+            assert(m.stats.swap.policy == "sieve")
+            consistent(m)
+            """)
+    }
+
+    @Test func eventsTellEvictionsSwapInsWriteBacksAndOOM() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB", swap = "64 KiB", policy = "fifo" }
+            local seen = { evict = 0, swap_out = 0, swap_in = 0, writeback = 0, oom = 0 }
+            local killed
+            for kind in pairs(seen) do
+              m:on(kind, function(ev) seen[kind] = seen[kind] + 1; if kind == "oom" then killed = ev.pid end end)
+            end
+            local idle = m:spawn("idle")
+            local a = idle:mmap{ size = 60 * 4096, prot = "rw-" }
+            for i = 0, 59 do idle:write(a + i * 4096, i + 1) end
+            assert(seen.evict > 0 and seen.swap_out == seen.evict and seen.writeback == seen.evict)
+            assert(idle:read(a) == 1 and seen.swap_in == 1)
+            local small = m:spawn("small")
+            local b = small:mmap{ size = 40 * 4096, prot = "rw-" }
+            for i = 0, 39 do small:write(b + i * 4096, 100 + i) end
+            assert(killed == idle.pid and not idle.alive and idle.exit_status == 137, "the OOM killer took idle")
+            assert(seen.oom == 1 and m.stats.swap.ooms == 1)
+            for i = 0, 39 do assert(small:read(b + i * 4096) == 100 + i) end
+            consistent(m)
+            """)
+    }
+
+    @Test func badSettingsAreLuaErrors() throws {
+        let cases: [(String, String)] = [
+            ("vm.machine{ memory = '256 KiB', swap = '3 KiB' }", "whole number"),
+            ("vm.machine{ memory = '256 KiB', swap = { sise = '1 MiB' } }", "sise"),
+            ("vm.machine{ memory = '256 KiB', swap = {} }", "needs a size"),
+            ("vm.machine{ memory = '256 KiB', policy = 'clok' }", "did you mean 'clock'"),
+            ("vm.machine{ memory = '256 KiB', policy = 'opt' }", "future"),
+            ("vm.machine{ memory = '256 KiB', watermarks = { low = 9, high = 3 } }", "low"),
+            ("vm.machine{ memory = '256 KiB', watermarks = 3 }", "table"),
+            ("vm.machine{ memory = '256 KiB' }:set_policy(42)", "policy must be"),
+            ("vm.machine{ memory = '256 KiB' }:set_policy{ name = 'aging', bitz = 3 }", "bitz"),
+            ("vm.machine{ memory = '256 KiB' }:set_watermarks{ low = -1 }", "low"),
+        ]
+        for (code, fragment) in cases {
+            let message = try luaError(code)
+            #expect(message?.contains(fragment) == true, "\(code): \(message ?? "no error")")
+        }
+    }
+
+    @Test func aFailingLuaPolicyIsAnErrorNamingIt() throws {
+        let message = try luaError("""
+            local m = vm.machine{ memory = "256 KiB", swap = "4 MiB",
+                                  policy = vm.policy{ name = "broken", victim = function() error("no idea") end } }
+            local p = m:spawn("x")
+            local a = p:mmap{ size = 200 * 4096, prot = "rw-" }
+            for i = 0, 199 do p:write(a + i * 4096, i) end
+            """)
+        #expect(message?.contains("broken") == true && message?.contains("no idea") == true, "\(message ?? "no error")")
+    }
+}
