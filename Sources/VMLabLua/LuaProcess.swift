@@ -34,7 +34,7 @@ enum LuaProcess {
         cls.property("stats", doc: """
             Memory and fault statistics (/proc/PID/smaps_rollup + counters): size, rss, pss, shared, private, swapped,
             locked, huge (resident in huge pages), page_table_bytes (bytes), minor_faults, major_faults, demand_zero_faults, cow_copies, cow_reuses,
-            stack_growths, page_cache_hits, accesses.
+            stack_growths, page_cache_hits, accesses; with reclaim also wss (p:wss()) and pff (p:pff()).
             """, get: { p, call in call.push(stats(p)) })
 
         cls.method("vmas", signature: "p:vmas() -> { {start=, ['end']=, prot=, flags={…}, shared=, label=, offset=}, … }",
@@ -45,6 +45,7 @@ enum LuaProcess {
             call.push(try kernel(p).maps(p))
         }
         cls.method("smaps", signature: "p:smaps() -> table", doc: "Same as p.stats.") { p, call in call.push(stats(p)) }
+        LuaSwapProcess.install(on: cls)
         cls.method("pagetable", signature: "p:pagetable() -> string", doc: "The page table as a text tree (see s:dump()).") { p, call in
             call.push(p.space.isLive ? p.space.dump() : "")
         }
@@ -271,7 +272,7 @@ enum LuaProcess {
     static func stats(_ p: Process) -> LuaRecord {
         let s = p.kernel?.memoryStats(p) ?? MemoryStats()
         let c = p.counters
-        return LuaRecord([
+        var r = LuaRecord([
             ("size", Int(s.size)), ("rss", Int(s.rss)), ("pss", s.pss), ("shared", Int(s.shared)),
             ("private", Int(s.privateBytes)), ("swapped", Int(s.swapped)), ("locked", Int(s.locked)), ("huge", Int(s.huge)),
             ("page_table_bytes", Int(s.pageTableBytes)),
@@ -279,6 +280,8 @@ enum LuaProcess {
             ("cow_copies", c.cowCopies), ("cow_reuses", c.cowReuses), ("stack_growths", c.stackGrowths),
             ("page_cache_hits", c.pageCacheHits), ("accesses", c.accesses),
         ])
+        LuaSwapProcess.addStats(p, into: &r)
+        return r
     }
 
     /// A protection argument: "rw-", "r-x", "rwx", "---", "none".

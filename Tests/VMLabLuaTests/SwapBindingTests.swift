@@ -91,6 +91,40 @@ import Testing
             """)
     }
 
+    /// Thrashing from Lua: a loop over W pages; once W crosses the memory left for data the
+    /// fault rate (m.stats) and the page-fault frequency (p:pff) jump to 1 while the working set
+    /// (p:wss over one loop) is W.
+    @Test func thrashingShowsInTheStats() throws {
+        try run("""
+            local rates = {}
+            for _, w in ipairs{ 24, 40, 80, 120 } do
+              local m = vm.machine{ memory = "256 KiB", swap = "1 MiB" }
+              local p = m:spawn("loop")
+              local a = p:mmap{ size = w * 4096, prot = "rw-" }
+              for i = 0, w - 1 do p:write(a + i * 4096, i) end
+              local before = m.stats
+              for _ = 1, 3 do for i = 0, w - 1 do assert(p:read(a + i * 4096) == i) end end
+              local after = m.stats
+              rates[w] = (after.minor_faults + after.major_faults - before.minor_faults - before.major_faults) / (3 * w)
+              assert(p:wss(w) == w, "W=" .. w .. ": wss " .. tostring(p:wss(w)))
+              assert(math.abs(p:pff(3 * w) - rates[w]) < 0.01, "W=" .. w .. ": pff " .. p:pff(3 * w))
+              local s = p.stats
+              assert(s.wss == w and s.pff >= 0)
+              consistent(m)
+            end
+            assert(rates[24] == 0 and rates[40] == 0, "fits: no faults")
+            assert(rates[80] == 1 and rates[120] == 1, "thrashes: every access faults")
+            """)
+    }
+
+    @Test func withoutReclaimWssAndPffAreNil() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB" }
+            local p = m:spawn("x")
+            assert(p:wss() == nil and p:pff() == nil and p.stats.wss == nil and m.stats.swap == nil)
+            """)
+    }
+
     @Test func badSettingsAreLuaErrors() throws {
         let cases: [(String, String)] = [
             ("vm.machine{ memory = '256 KiB', swap = '3 KiB' }", "whole number"),
@@ -103,6 +137,8 @@ import Testing
             ("vm.machine{ memory = '256 KiB' }:set_policy(42)", "policy must be"),
             ("vm.machine{ memory = '256 KiB' }:set_policy{ name = 'aging', bitz = 3 }", "bitz"),
             ("vm.machine{ memory = '256 KiB' }:set_watermarks{ low = -1 }", "low"),
+            ("vm.machine{ memory = '256 KiB', swap = '1 MiB' }:spawn('x'):wss(0)", "tau"),
+            ("vm.machine{ memory = '256 KiB', swap = '1 MiB' }:spawn('x'):pff(-3)", "window"),
         ]
         for (code, fragment) in cases {
             let message = try luaError(code)

@@ -197,6 +197,34 @@ import Testing
         #expect(k.swap?.usedCount == 0)
     }
 
+    /// Thrashing: a process loops over a working set of W pages. While W fits in memory the
+    /// fault rate after the first loop is 0; once W crosses the frames left for data, Clock
+    /// evicts each page just before its next use and every access faults (a major fault).
+    /// The working-set size over one loop is W either way; the page-fault frequency follows
+    /// the fault rate.
+    @Test func faultRateJumpsWhenTheWorkingSetCrossesMemory() throws {
+        var rates: [Int: Double] = [:]
+        for w in [16, 32, 40, 64, 96] {
+            let (m, k) = try Self.machine(frames: 64, policy: .clock)
+            defer { withExtendedLifetime(m) {} }
+            let p = try k.spawn("loop")
+            let base = try k.mmap(p, MmapRequest(length: UInt64(w) * Self.page))
+            func loop() throws { for i in 0..<UInt64(w) { try k.write(p, base + i * Self.page, i) } }
+            try loop()
+            let before = p.counters
+            for _ in 0..<4 { try loop() }
+            let faults = p.counters.minorFaults + p.counters.majorFaults - before.minorFaults - before.majorFaults
+            rates[w] = Double(faults) / Double(4 * w)
+            #expect(k.workingSetSize(p, tau: UInt64(w)) == w, "W = \(w): every page of the loop is in the working set")
+            #expect(k.workingSetSize(p, tau: 1) == 1)
+            let pff = try #require(k.faultFrequency(p, window: 4 * w))
+            #expect(abs(pff - rates[w]!) < 0.01, "W = \(w): PFF \(pff) vs fault rate \(rates[w]!)")
+            Self.expectConsistent(k)
+        }
+        #expect(rates[16] == 0 && rates[32] == 0 && rates[40] == 0, "\(rates)")
+        #expect(rates[64] == 1 && rates[96] == 1, "\(rates)")
+    }
+
     /// OPT is refused (it needs the future); watermarks are validated.
     @Test func badSettingsAreErrors() throws {
         let (m, k) = try Self.machine()

@@ -91,6 +91,7 @@ extension Kernel {
     /// policy's table.
     func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
         guard let r = reclaimer else { return }
+        r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
         let page = va & ~(pageBytes - 1)
         guard let leaf = leafOf(p.space, page), leaf.level == mode.levels - 1, isPresent(leaf.raw) else { return }
         let frame = entryFrame(p.space, leaf.raw)
@@ -226,6 +227,7 @@ extension Kernel {
         r.counters.swapOuts += 1
         emit("evict", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
                        ("pa", .integer(Int(pa))), ("dirty", .integer(write ? 1 : 0)), ("mappings", .integer(found.count))])
+        swap.lastUse[slot] = r.lastUse[Int(frame)]
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
             try? p.space.writeEntry(pte, entry)

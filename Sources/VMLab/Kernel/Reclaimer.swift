@@ -37,6 +37,10 @@ public final class Reclaimer {
     var pageVA: [UInt64]
     /// Per frame: the swap slot that still holds its bytes (swap cache), or -1.
     var cacheSlot: [Int32]
+    /// Per frame: the value of `frames.now` at its last access (for working-set sizes).
+    var lastUse: [UInt64]
+    /// Per process: its recent faults (for page-fault frequencies).
+    var faultLogs: [Int: FaultLog] = [:]
     /// Per swap slot in the swap cache: the resident frame holding its page.
     var slotFrame: [Int: UInt64] = [:]
     /// The page id of the fault being handled (ARC and 2Q look at their ghost lists with it).
@@ -59,6 +63,7 @@ public final class Reclaimer {
         self.high = high
         pageVA = Array(repeating: 0, count: frameCount)
         cacheSlot = Array(repeating: -1, count: frameCount)
+        lastUse = Array(repeating: 0, count: frameCount)
     }
 
     /// Replaces the policy by the one `make` builds over a fresh frame table; the frames already
@@ -130,7 +135,9 @@ public final class Reclaimer {
     /// hit (`faulted`: the access faulted, the policy already saw it as `inserted`).
     @inline(__always) func touched(_ frame: UInt64, isWrite: Bool, faulted: Bool) {
         let slot = Int(truncatingIfNeeded: frame)
-        guard slot >= 0, slot < frames.capacity, frames.isResident(slot) else { return }
+        guard slot >= 0, slot < frames.capacity else { return }
+        lastUse[slot] = frames.now
+        guard frames.isResident(slot) else { return }
         frames.touch(slot, isWrite: isWrite)
         guard needsEveryAccess, !faulted else { return }
         do {

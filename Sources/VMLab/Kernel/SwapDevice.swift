@@ -14,6 +14,8 @@ public final class SwapDevice {
     public var writeLatency: Int
     /// Swap entries in page tables that name each slot.
     public internal(set) var users: [Int32]
+    /// Per slot: when its page was last accessed before it went out (for working-set sizes).
+    var lastUse: [UInt64]
     /// Slots in use (`users > 0` or linked to a resident page).
     public private(set) var usedCount = 0
     /// Per slot: whether it is allocated.
@@ -31,6 +33,7 @@ public final class SwapDevice {
         users = Array(repeating: 0, count: slotCount)
         allocated = Array(repeating: false, count: slotCount)
         data = Array(repeating: nil, count: slotCount)
+        lastUse = Array(repeating: 0, count: slotCount)
         free = Array((0..<slotCount).reversed())
     }
 
