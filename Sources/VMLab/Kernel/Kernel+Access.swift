@@ -12,6 +12,14 @@ extension Kernel {
         try checkAlive(p, "access")
         let cpu = self.cpu
         do { try cpu.switchTo(p.space) } catch { throw .from(error, in: "context switch") }
+        return try translate(p, va, access, privilege: privilege, on: cpu)
+    }
+
+    /// `translate` once `cpu` runs `p`'s space (`run` switches once per trace, not per access).
+    /// After a fault it switches to `p` again: the handler (or an event handler) may have run
+    /// another process.
+    func translate(_ p: Process, _ va: UInt64, _ access: AccessKind, privilege: Privilege,
+                   on cpu: CPU) throws(KernelError) -> UInt64 {
         p.counters.accesses += 1
         beginAccess()
         for attempt in 0...Self.faultRetries {
@@ -24,6 +32,7 @@ extension Kernel {
             }
             try handleFault(p, fault)
             guard p.isAlive else { throw try segv(p, va, access, .handlerFailed, detail: "the process was killed") }
+            do { try cpu.switchTo(p.space) } catch { throw .from(error, in: "context switch") }
         }
         throw try segv(p, va, access, .handlerFailed, detail: "still faulting after \(Self.faultRetries) tries")
     }

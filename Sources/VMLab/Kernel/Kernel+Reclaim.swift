@@ -197,7 +197,8 @@ extension Kernel {
         let va = r.pageVA[Int(frame)]
         var found: [(process: Process, slot: UInt64)] = []
         var dirty = false
-        for p in processList {
+        // One process (the common case under a trace replay) needs no sorted list.
+        for p in processes.count == 1 ? Array(processes.values) : processList {
             guard let leaf = leafOf(p.space, va), leaf.level == mode.levels - 1, isPresent(leaf.raw),
                   entryFrame(p.space, leaf.raw) == frame else { continue }
             guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }

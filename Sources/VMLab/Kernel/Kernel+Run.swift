@@ -11,6 +11,8 @@ extension Kernel {
         var summary = ProcessRunSummary()
         let before = p.counters
         let pageMask = ~(pageBytes - 1)
+        let cpu = self.cpu
+        do { try cpu.switchTo(p.space) } catch { throw .from(error, in: "context switch") }
         for access in accesses {
             let va = access.address
             if mapMissing && p.vma(containing: va) == nil && va < userTop && va >= pageBytes {
@@ -19,8 +21,9 @@ extension Kernel {
                 request.fixed = true
                 _ = try mmap(p, request)
                 summary.mappedPages += 1
+                do { try cpu.switchTo(p.space) } catch { throw .from(error, in: "context switch") }   // an mmap handler may run another process
             }
-            _ = try translate(p, va, access.kind)
+            _ = try translate(p, va, access.kind, privilege: .user, on: cpu)
             summary.accesses += 1
         }
         summary.minorFaults = p.counters.minorFaults - before.minorFaults

@@ -64,7 +64,17 @@ public final class SwapDevice {
     /// Stores `bytes` in `slot` (nil or all zero: stored as nothing).
     func store(_ slot: Int, _ bytes: [UInt8]?) {
         guard isAllocated(slot) else { return }
-        if let bytes, bytes.contains(where: { $0 != 0 }) { data[slot] = bytes } else { data[slot] = nil }
+        guard let bytes else { data[slot] = nil; return }
+        let zero = bytes.withUnsafeBytes { raw -> Bool in
+            var i = 0
+            while i + 8 <= raw.count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
+                i += 8
+            }
+            while i < raw.count { if raw[i] != 0 { return false }; i += 1 }
+            return true
+        }
+        data[slot] = zero ? nil : bytes
     }
 
     /// The bytes of `slot` (nil: all zero).
