@@ -30,7 +30,7 @@ extension LuaMachine {
         }
         cls.method("set_watermarks", signature: "m:set_watermarks{low=, high=}", doc: """
             Free-frame watermarks in frames: when a fault finds fewer than low frames free, reclaim evicts pages until
-            high are free. Default: low = max(4, frames / 64), high = 2 × low. Needs 0 ≤ low ≤ high ≤ frames.
+            high are free. Default: low = max(2 × table levels, frames / 64), high = 2 × low. Needs 0 ≤ low ≤ high ≤ frames.
             """) { m, call in
             let k = try m.kernel
             let t = try call.table(2)
@@ -50,7 +50,7 @@ extension LuaMachine {
     /// Reads {low=, high=} (either may be absent: it keeps its value).
     static func setWatermarks(_ k: Kernel, _ t: LuaTableView, function: String) throws {
         try t.checkOptions(["low", "high"], function: function)
-        let marks = Kernel.defaultWatermarks(frames: Int(k.machine.memory.frameCount))
+        let marks = Kernel.defaultWatermarks(frames: Int(k.machine.memory.frameCount), levels: k.mode.levels)
         let low = try t.integer("low") ?? k.reclaimer?.low ?? marks.low
         let high = try t.integer("high") ?? k.reclaimer?.high ?? max(low, marks.high)
         _ = try LuaProcess.access(k) { () throws(KernelError) in

@@ -13,6 +13,7 @@ extension Kernel {
     /// write just makes them writable again).
     public func fork(_ p: Process) throws(KernelError) -> Process {
         try checkAlive(p, "fork")
+        reclaimForTables(p.space.tablePages.reduce(0, +))
         let space = try makeAddressSpace(call: "fork")
         let child = Process(pid: nextPID, name: p.name, parentPID: p.pid, space: space, brkStart: p.brkStart)
         nextPID += 1
@@ -66,6 +67,10 @@ extension Kernel {
             var entry = raw & ~(mode.layout.accessed | mode.layout.dirty)
             if !v.isShared && !canWriteProtect {
                 // No writable bit to clear (1-byte textbook PTEs): copy the page now, as Unix did before COW.
+                // The source is held meanwhile: reclaim must not evict it to make room for its copy.
+                let held = entryFrame(source, raw)
+                adjustFrame(held, refs: 1, maps: 0)
+                defer { adjustFrame(held, refs: -1, maps: 0) }
                 let fresh = try allocFrame(owner: child.space.owner, call: "fork")
                 try? machine.memory.copy(from: source.frameAddress(raw), to: machine.memory.address(frame: fresh), length: pageBytes)
                 try? child.space.writeEntry(childSlot, userEntry(child.space, frame: fresh, writable: true,

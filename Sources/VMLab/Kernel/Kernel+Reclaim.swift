@@ -20,11 +20,20 @@ extension Kernel {
     /// Most frames reclaim can track (16 GiB of 4 KiB pages): its tables cost ~20 bytes a frame.
     public static let maxReclaimFrames = 1 << 22
 
-    /// Default watermarks for `frames` frames: low = max(4, frames / 64), high = 2 × low
-    /// (both at most frames / 2).
-    public static func defaultWatermarks(frames: Int) -> (low: Int, high: Int) {
-        let low = min(max(4, frames / 64), max(1, frames / 4))
+    /// Default watermarks for `frames` frames of a mode with `levels` table levels:
+    /// low = max(2 × levels, frames / 64) — room for the tables a fault or a spawn may need —
+    /// and high = 2 × low (at most frames / 4 and frames / 2).
+    public static func defaultWatermarks(frames: Int, levels: Int) -> (low: Int, high: Int) {
+        let low = min(max(2 * levels, frames / 64), max(1, frames / 4))
         return (low, min(2 * low, max(1, frames / 2)))
+    }
+
+    /// Before an operation that allocates up to `frames` page-table pages without faulting
+    /// (fork): reclaims until that many frames and the low watermark are free.
+    func reclaimForTables(_ frames: Int) {
+        guard let r = reclaimer, Int(machine.frames.freeFrames) < frames + r.low else { return }
+        r.counters.reclaimRuns += 1
+        reclaim(until: max(r.high, frames + r.low))
     }
 
     /// Sets up reclaim (Clock, default watermarks) when it is not yet.
@@ -34,7 +43,7 @@ extension Kernel {
         guard count <= Self.maxReclaimFrames else {
             throw .fail(.EINVAL, "reclaim", "\(count) frames are more than reclaim tracks (\(Self.maxReclaimFrames))")
         }
-        let marks = Self.defaultWatermarks(frames: count)
+        let marks = Self.defaultWatermarks(frames: count, levels: mode.levels)
         do { reclaimer = try Reclaimer(frameCount: count, spec: .clock, low: marks.low, high: marks.high) } catch {
             throw .fail(.EINVAL, "reclaim", "\(error)")
         }

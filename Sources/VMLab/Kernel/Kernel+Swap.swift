@@ -6,16 +6,20 @@
 /// reuse, or a mapping made writable by mprotect) unlinks it from the slot, which is freed
 /// when no swap entry names it; the next eviction writes it to a fresh slot.
 extension Kernel {
-    /// The largest number of swap slots a swap entry of this mode can name.
+    /// Most swap slots a device may have (16 GiB of 4 KiB pages): its tables cost ~30 bytes a slot.
+    public static let maxDeviceSlots = 1 << 22
+
+    /// The largest number of swap slots a swap entry of this mode can name (at most
+    /// `maxDeviceSlots`).
     public var maxSwapSlots: Int {
         let field = PTELayout.lowMask(mode.layout.frameBits)
-        return Int(min(field - 1, UInt64(Int32.max)))
+        return field <= 1 ? 0 : Int(min(field - 1, UInt64(Self.maxDeviceSlots)))
     }
 
     /// Installs a swap device of `bytes` (whole pages) with read and write latencies in cycles
     /// (defaults: the cost model's major fault and swap write), and reclaim with its defaults
     /// when there is none yet (see `setPolicy`). EINVAL for a size that is not a whole number of
-    /// pages, holds more slots than a swap entry can name, or when a device is already installed.
+    /// pages, holds more slots than `maxSwapSlots`, or when a device is already installed.
     public func enableSwap(bytes: UInt64, readLatency: Int? = nil, writeLatency: Int? = nil) throws(KernelError) {
         guard swap == nil else { throw .fail(.EINVAL, "swap", "a swap device is already installed") }
         guard bytes % pageBytes == 0 else {
@@ -23,7 +27,7 @@ extension Kernel {
         }
         let slots = bytes / pageBytes
         guard slots <= UInt64(maxSwapSlots) else {
-            throw .fail(.EINVAL, "swap", "\(slots) slots are more than a swap entry of \(mode.name) can name (\(maxSwapSlots))")
+            throw .fail(.EINVAL, "swap", "\(slots) slots are more than \(mode.name) swap supports (\(maxSwapSlots))")
         }
         if let readLatency, readLatency < 0 { throw .fail(.EINVAL, "swap", "read_latency must not be negative") }
         if let writeLatency, writeLatency < 0 { throw .fail(.EINVAL, "swap", "write_latency must not be negative") }
