@@ -34,7 +34,7 @@ enum LuaProcess {
         cls.property("stats", doc: """
             Memory and fault statistics (/proc/PID/smaps_rollup + counters): size, rss, pss, shared, private, swapped,
             locked, huge (resident in huge pages), page_table_bytes (bytes), minor_faults, major_faults, demand_zero_faults, cow_copies, cow_reuses,
-            stack_growths, page_cache_hits, accesses; with reclaim also wss (p:wss()) and pff (p:pff()).
+            stack_growths, page_cache_hits, accesses; with reclaim also swap_ins, swap_outs, wss (p:wss()) and pff (p:pff()).
             """, get: { p, call in call.push(stats(p)) })
 
         cls.method("vmas", signature: "p:vmas() -> { {start=, ['end']=, prot=, flags={…}, shared=, label=, offset=}, … }",

@@ -26,9 +26,11 @@ enum LuaSwapProcess {
         }
     }
 
-    /// Adds wss and pff (default windows) and the swap counters of `p` to its stats, with reclaim.
+    /// Adds the swap counters of `p`, wss and pff (default windows) to its stats, with reclaim.
     static func addStats(_ p: Process, into r: inout LuaRecord) {
         guard let k = p.kernel, let wss = k.workingSetSize(p, tau: Kernel.defaultWorkingSetWindow) else { return }
+        r.set("swap_ins", p.counters.swapIns)
+        r.set("swap_outs", p.counters.swapOuts)
         r.set("wss", wss)
         r.set("pff", k.faultFrequency(p, window: Int(Kernel.defaultWorkingSetWindow)) ?? 0)
     }

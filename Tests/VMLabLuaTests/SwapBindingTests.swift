@@ -48,6 +48,7 @@ import Testing
             assert(s.swap_ins > 0 and s.swap_outs == s.writebacks + s.clean_drops)
             assert(s.low == 4 and s.high == 8 and s.read_latency == 1000 and s.write_latency == 2000)
             assert(p.stats.swapped > 0 and p.stats.major_faults == s.swap_ins)
+            assert(p.stats.swap_ins == s.swap_ins and p.stats.swap_outs == s.swap_outs, "one process: its counts are the machine's")
             p:exit()
             assert(m.stats.swap.used == 0)
             consistent(m)
@@ -142,6 +143,38 @@ import Testing
             end
             assert(rates[24] == 0 and rates[40] == 0, "fits: no faults")
             assert(rates[80] == 1 and rates[120] == 1, "thrashes: every access faults")
+            """)
+    }
+
+    @Test func aLuaPolicyCannotReplaceItselfWhileChoosing() throws {
+        let message = try luaError("""
+            local m = vm.machine{ memory = "256 KiB", swap = "4 MiB" }
+            m:set_policy(vm.policy{ name = "fickle", victim = function() m:set_policy("fifo") end })
+            local p = m:spawn("x")
+            local a = p:mmap{ size = 200 * 4096, prot = "rw-" }
+            for i = 0, 199 do p:write(a + i * 4096, i) end
+            """)
+        #expect(message?.contains("cannot change while it chooses") == true, "\(message ?? "no error")")
+    }
+
+    /// Event handlers run when the kernel is consistent again: one that kills the process whose
+    /// page is being evicted, or that reads another's memory, leaves m:check() clean.
+    @Test func eventHandlersMayDoAnything() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB", swap = "4 MiB" }
+            local victim = m:spawn("victim")
+            local a = victim:mmap{ size = 100 * 4096, prot = "rw-" }
+            for i = 0, 99 do victim:write(a + i * 4096, i + 1) end
+            local other = m:spawn("other")
+            local b = other:mmap{ size = 100 * 4096, prot = "rw-" }
+            local reads = 0
+            m:on("swap_in", function(ev) if victim.alive then reads = reads + victim:read(a) end end)
+            m:on("evict", function(ev) if ev.pid == victim.pid and victim.alive then victim:exit() end end)
+            for i = 0, 99 do other:write(b + i * 4096, i + 7) end
+            for i = 0, 99 do assert(other:read(b + i * 4096) == i + 7) end
+            assert(not victim.alive)
+            consistent(m)
+            assert(m.stats.swap.used <= 100)
             """)
     }
 

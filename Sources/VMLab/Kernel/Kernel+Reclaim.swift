@@ -53,6 +53,7 @@ extension Kernel {
     /// EINVAL for OPT (it needs the future).
     public func setPolicy(_ spec: PolicySpec) throws(KernelError) {
         if spec == .opt { throw .fail(.EINVAL, "set_policy", "OPT needs the future: it runs only in trace replay (vm.simulate)") }
+        try checkNotReclaiming()
         try makeReclaimer()
         do { try reclaimer?.replacePolicy { .builtin(try BuiltinPolicy(spec, frames: $0)) } } catch {
             throw .fail(.EINVAL, "set_policy", "\(error)")
@@ -62,10 +63,16 @@ extension Kernel {
     /// Makes the policy `make` builds over the kernel's frame table the replacement policy
     /// (e.g. one written in Lua).
     public func setPolicy(_ make: (FrameTable) throws -> any ReplacementPolicy) throws(KernelError) {
+        try checkNotReclaiming()
         try makeReclaimer()
         do { try reclaimer?.replacePolicy { .custom(try make($0)) } } catch {
             throw .fail(.EINVAL, "set_policy", "\(error)")
         }
+    }
+
+    /// EINVAL while reclaim runs (a policy's callback cannot replace the policy).
+    func checkNotReclaiming() throws(KernelError) {
+        if reclaimer?.busy == true { throw .fail(.EINVAL, "set_policy", "the policy cannot change while it chooses a victim") }
     }
 
     /// Sets the free-frame watermarks: reclaim starts below `low` and stops at `high`.
@@ -155,8 +162,9 @@ extension Kernel {
     /// round over the tracked frames.
     @discardableResult
     func reclaim(until target: Int) -> Int {
-        guard let r = reclaimer else { return 0 }
-        if swap == nil { return 0 }
+        guard let r = reclaimer, swap != nil, !r.busy else { return 0 }
+        r.busy = true
+        defer { r.busy = false }
         var evicted = 0
         var tries = r.frames.residentCount
         while Int(machine.frames.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
@@ -229,24 +237,31 @@ extension Kernel {
             swap.store(slot, try? machine.memory.readBytes(pa, count: Int(pageBytes)))
             r.counters.writebacks += 1
             machine.counters.cycles &+= swap.writeLatency
-            emit("writeback", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
-                               ("slot", .integer(slot)), ("pa", .integer(Int(pa)))])
         } else {
             r.counters.cleanDrops += 1
         }
         r.counters.swapOuts += 1
-        emit("evict", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
-                       ("pa", .integer(Int(pa))), ("dirty", .integer(write ? 1 : 0)), ("mappings", .integer(found.count))])
         swap.lastUse[slot] = r.lastUse[Int(frame)]
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
             try? p.space.writeEntry(pte, entry)
             swap.users[slot] += 1
+            p.counters.swapOuts += 1
             p.space.mappedBytes -= pageBytes
             machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+            adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
+        }
+        // Observers (Lua) run only now, when the kernel is consistent again.
+        guard observer != nil else { return true }
+        if write {
+            emit("writeback", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
+                               ("slot", .integer(slot)), ("pa", .integer(Int(pa)))])
+        }
+        emit("evict", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
+                       ("pa", .integer(Int(pa))), ("dirty", .integer(write ? 1 : 0)), ("mappings", .integer(found.count))])
+        for (p, _) in found {
             emit("swap_out", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: va))),
                               ("slot", .integer(slot)), ("written", .integer(write ? 1 : 0))])
-            adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
         }
         return true
     }

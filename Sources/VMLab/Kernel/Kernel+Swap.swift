@@ -103,9 +103,8 @@ extension Kernel {
             linkSwapCache(frame, s)
             kind = .swapIn
             r.counters.swapIns += 1
+            p.counters.swapIns += 1
             machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
-            emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
-                             ("slot", .integer(s)), ("pa", .integer(Int(machine.memory.address(frame: frame))))])
         }
         swap.users[s] -= 1
         if let pte = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(pte, 0) }
@@ -113,6 +112,10 @@ extension Kernel {
         let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
         if writable || !canTrackDirty { dropSwapCache(frame) }
         try installPage(p, page, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
+        if kind == .swapIn {
+            emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
+                             ("slot", .integer(s)), ("pa", .integer(Int(machine.memory.address(frame: frame))))])
+        }
         return kind
     }
 

@@ -16,6 +16,10 @@ public struct ProcessCounters: Sendable, Equatable {
     public var pageCacheHits = 0
     /// Accesses (reads, writes, fetches, touches) made through the MMU.
     public var accesses = 0
+    /// Pages read back from swap for this process (major faults).
+    public var swapIns = 0
+    /// This process's PTEs that reclaim turned into swap entries.
+    public var swapOuts = 0
 
     /// All zero.
     public init() {}

@@ -49,6 +49,8 @@ public final class Reclaimer {
     var currentPID = 0
     /// An error a policy raised (e.g. from Lua), reported when the access returns.
     var policyError: Error?
+    /// True while reclaim runs (a Lua policy's callback that faults must not reclaim again).
+    var busy = false
 
     /// Reclaim over `frameCount` frames with `policy` and watermarks `low`/`high`.
     init(frameCount: Int, spec: PolicySpec, low: Int, high: Int) throws {
