@@ -113,6 +113,7 @@ extension LuaMachine {
             ("clean_drops", c.cleanDrops), ("cache_hits", c.cacheHits), ("reclaim_runs", c.reclaimRuns),
             ("skipped", c.skipped), ("ooms", c.ooms), ("tracked", r.frames.residentCount),
             ("low", r.low), ("high", r.high),
+            ("fault_rate", r.faultRate(window: Int(Kernel.defaultWorkingSetWindow))),
         ])
         record.set("policy", r.policyName)
         if let swap = k.swap {

@@ -51,6 +51,8 @@ import Testing
             assert(p.stats.swap_ins == s.swap_ins and p.stats.swap_outs == s.swap_outs, "one process: its counts are the machine's")
             p:exit()
             assert(m.stats.swap.used == 0)
+            m:reset_stats()
+            assert(m.stats.swap.swap_outs == 0 and m.stats.swap.writebacks == 0)
             consistent(m)
             """)
     }
@@ -139,6 +141,9 @@ import Testing
               assert(math.abs(p:pff(3 * w) - rates[w]) < 0.01, "W=" .. w .. ": pff " .. p:pff(3 * w))
               local s = p.stats
               assert(s.wss == w and s.pff >= 0)
+              -- The machine's window (10000) holds every access: the first loop (all faults) and the 3 others.
+              local rate = (w + 3 * w * rates[w]) / (4 * w)
+              assert(math.abs(m.stats.swap.fault_rate - rate) < 0.01, "machine fault rate " .. m.stats.swap.fault_rate)
               consistent(m)
             end
             assert(rates[24] == 0 and rates[40] == 0, "fits: no faults")

@@ -108,6 +108,7 @@ extension Kernel {
     func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
         guard let r = reclaimer else { return }
         r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
+        r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
         guard let leaf = leafOf(p.space, page), leaf.level == mode.levels - 1, isPresent(leaf.raw) else { return }
         let frame = entryFrame(p.space, leaf.raw)

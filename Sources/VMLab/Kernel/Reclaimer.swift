@@ -41,6 +41,8 @@ public final class Reclaimer {
     var lastUse: [UInt64]
     /// Per process: its recent faults (for page-fault frequencies).
     var faultLogs: [Int: FaultLog] = [:]
+    /// The machine's recent faults, at `frames.now` (for the machine's fault rate).
+    var machineFaults = FaultLog()
     /// Per swap slot in the swap cache: the resident frame holding its page.
     var slotFrame: [Int: UInt64] = [:]
     /// The page id of the fault being handled (ARC and 2Q look at their ghost lists with it).
@@ -91,6 +93,18 @@ public final class Reclaimer {
             if old.pinned(slot) { fresh.setPinned(slot, true) }
             try inserted(slot)
         }
+    }
+
+    /// Sets the counters back to zero (`m:reset_stats()`).
+    public func resetCounters() { counters = SwapCounters() }
+
+    /// Faults of every process per access over the machine's last `window` accesses (at most
+    /// the last 4,096 faults are remembered): thrashing shows as this rate jumping while
+    /// accesses (progress) crawl.
+    public func faultRate(window: Int) -> Double {
+        let now = Int(truncatingIfNeeded: frames.now)
+        let span = min(max(1, window), max(1, now))
+        return Double(machineFaults.count(since: now - span + 1)) / Double(span)
     }
 
     /// Tells the policy that `slot` was loaded.
