@@ -94,6 +94,15 @@ extension Kernel {
         PolicyPage.make(owner: UInt64(truncatingIfNeeded: p.pid), vpn: page >> UInt64(mode.pageBits))
     }
 
+    /// The slot and raw entry of the last-level PTE of `va` in `space`, with no allocation on
+    /// the way (`leafOf` builds the list of tables); nil when no leaf table reaches `va` or a
+    /// huge page covers it.
+    func leafEntry(_ space: PageTable, _ va: UInt64) -> (slot: UInt64, raw: UInt64)? {
+        guard space.isLive, let slot = try? space.walk(va, level: mode.levels - 1, create: false),
+              let raw = try? space.readEntry(slot) else { return nil }
+        return (slot, raw)
+    }
+
     /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames
     /// are below the low watermark.
     func prepareFault(_ p: Process, _ va: UInt64) {
@@ -110,7 +119,7 @@ extension Kernel {
         r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
         r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
-        guard let leaf = leafOf(p.space, page), leaf.level == mode.levels - 1, isPresent(leaf.raw) else { return }
+        guard let leaf = leafEntry(p.space, page), isPresent(leaf.raw) else { return }
         let frame = entryFrame(p.space, leaf.raw)
         let slot = Int(frame)
         guard slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
@@ -217,8 +226,7 @@ extension Kernel {
         var dirty = false
         // One process (the common case under a trace replay) needs no sorted list.
         for p in processes.count == 1 ? Array(processes.values) : processList {
-            guard let leaf = leafOf(p.space, va), leaf.level == mode.levels - 1, isPresent(leaf.raw),
-                  entryFrame(p.space, leaf.raw) == frame else { continue }
+            guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { continue }
             guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }
             found.append((p, leaf.slot))
             if leaf.raw & mode.layout.dirty != 0 { dirty = true }

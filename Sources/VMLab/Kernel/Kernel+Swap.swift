@@ -95,7 +95,7 @@ extension Kernel {
                 throw try segv(p, page, access, .outOfMemory)
             }
             // The allocation may have reclaimed or killed: make sure the entry is still ours.
-            guard p.isAlive, swapSlot(readPTE(p.space, page)) == slot, r.slotFrame[s] == nil else {
+            guard p.isAlive, let entry = leafEntry(p.space, page), swapSlot(entry.raw) == slot, r.slotFrame[s] == nil else {
                 try? machine.freeFrames(first: frame, order: 0)
                 return .spurious
             }
@@ -107,7 +107,7 @@ extension Kernel {
             machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
         }
         swap.users[s] -= 1
-        if let pte = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(pte, 0) }
+        if let entry = leafEntry(p.space, page) { try? p.space.writeEntry(entry.slot, 0) }
         let exclusive = swap.users[s] == 0 && frameInfo(frame).refcount == 0
         let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
         if writable || !canTrackDirty { dropSwapCache(frame) }
