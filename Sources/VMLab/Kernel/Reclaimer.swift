@@ -37,8 +37,9 @@ public final class Reclaimer {
     var pageVA: [UInt64]
     /// Per frame: the swap slot that still holds its bytes (swap cache), or -1.
     var cacheSlot: [Int32]
-    /// Per frame: the value of `frames.now` at its last access (for working-set sizes).
-    var lastUse: [UInt64]
+    /// Per frame: the value of `frames.now` at its last access (for working-set sizes). A flat
+    /// buffer: written on every access, without the exclusivity and uniqueness checks of an array.
+    let lastUse: UnsafeMutableBufferPointer<UInt64>
     /// Per process: its recent faults (for page-fault frequencies).
     var faultLogs: [Int: FaultLog] = [:]
     /// The machine's recent faults, at `frames.now` (for the machine's fault rate).
@@ -67,8 +68,11 @@ public final class Reclaimer {
         self.high = high
         pageVA = Array(repeating: 0, count: frameCount)
         cacheSlot = Array(repeating: -1, count: frameCount)
-        lastUse = Array(repeating: 0, count: frameCount)
+        lastUse = .allocate(capacity: frames.capacity)
+        lastUse.initialize(repeating: 0)
     }
+
+    deinit { lastUse.deallocate() }
 
     /// Replaces the policy by the one `make` builds over a fresh frame table; the frames already
     /// tracked are loaded into it (oldest first) with their bits, and inserted.
