@@ -72,6 +72,19 @@ import Testing
         #expect(timed.stdout.contains("time limit exceeded"))
     }
 
+    /// The same reports, byte for byte, whatever the number of parallel labs.
+    @Test func reportsDoNotDependOnParallelism() throws {
+        let folder = try VMLabProcess.temporaryFolder()
+        var reports: [Data] = []
+        for jobs in ["1", "2", "4"] {
+            let path = folder.appendingPathComponent("r\(jobs).json").path
+            let r = try VMLabProcess.run(["check", Self.labsFolder, "--solution", "-q", "-j", jobs, "--report", path])
+            #expect(r.status == 0, "\(r.stdout)")
+            reports.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(reports[0] == reports[1] && reports[1] == reports[2])
+    }
+
     /// Every escape a student's code might try fails under `vmlab check`, and the batch goes on.
     @Test func sandboxStopsEveryEscape() throws {
         let root = try VMLabProcess.temporaryFolder()
