@@ -126,7 +126,7 @@ local function spy(k, f, w)
     if name == "alloc_frame" then fresh[results[1]] = "allocated"
     elseif name == "zero" then fresh[args[1]] = "zeroed"
     elseif name == "map" then
-      w.mapped[math.tointeger(args[1]) and args[1] & ~(PAGE - 1) or args[1]] = { prot = args[3], vma = f.vma and f.vma.prot, pa = args[2] }
+      w.mapped[#w.mapped + 1] = { at = #w.log + 1, va = args[1], prot = args[3], vma = f.vma and f.vma.prot }
       if fresh[args[2]] == "allocated" then w.unzeroed[#w.unzeroed + 1] = args[1] end
     elseif name == "default" then
       local v = f.vma
@@ -205,15 +205,19 @@ local RESOLVE = {
   ["cow-copy"] = "a write to a private file mapping: pass it to k:default(), which copies the cached page",
 }
 
--- Why an access took more faults with the student's handler.
-local function refault_hint(s, e)
-  local page = e.va and e.va & ~(PAGE - 1)
-  local mp = page and s.mapped[page]
-  if mp and mp.vma and mp.prot ~= mp.vma then
-    return string.format(" — after your handler ran, page %s still faulted: you mapped it %s although its VMA is %s", hex(page), mp.prot, mp.vma)
+-- Why access number i took more faults with the student's handler: what it mapped meanwhile.
+local function refault_hint(s, e, i)
+  local mapped
+  for _, mp in ipairs(s.mapped) do
+    if mp.at == i then
+      if mp.vma and mp.prot ~= mp.vma then
+        return string.format(" — after your handler ran, page %s still faulted: you mapped it %s although its VMA is %s", hex(mp.va), tostring(mp.prot), mp.vma)
+      end
+      mapped = true
+    end
   end
-  if page and not mp then return string.format(" — your handler never mapped page %s (allocate a frame, zero it, k:map(f.page, pa, f.vma.prot))", hex(page)) end
-  return ""
+  if mapped or not e.va then return "" end
+  return string.format(" — your handler never mapped page %s (allocate a frame, zero it, k:map(f.page, pa, f.vma.prot))", hex(e.va & ~(PAGE - 1)))
 end
 
 local function compare(label, workload)
@@ -227,7 +231,7 @@ local function compare(label, workload)
       elseif e.result:find("^SIGSEGV") then
         hint = " — refuse with the reason the kernel gives: k:kill(\"" .. e.result:sub(9) .. "\")"
       elseif g.result:find("^SIGSEGV still faulting") then
-        hint = refault_hint(s, e)
+        hint = refault_hint(s, e, i)
       elseif g.result:find("^SIGSEGV") then
         local kind = e.kinds and e.kinds[1]
         hint = " — your handler refused a valid access" .. (kind and string.format(" (the built-in resolved it: %s) — %s", kind, RESOLVE[kind] or "") or "")
@@ -238,7 +242,7 @@ local function compare(label, workload)
     end
     if g.faults ~= e.faults then
       return check.fail(string.format("%s: %s: the built-in handler took %d fault(s), your handler was called %d time(s)%s",
-        label, e.what, e.faults, g.faults, g.faults > e.faults and refault_hint(s, e) or ""))
+        label, e.what, e.faults, g.faults, g.faults > e.faults and refault_hint(s, e, i) or ""))
     end
   end
   if s.delegated[1] then return check.fail(label .. ": " .. s.delegated[1]) end
@@ -332,7 +336,7 @@ end)
 
 check.test("handler: zero the frame before mapping it", 1, function()
   local s = run(heap, true)
-  check.ok(next(s.mapped) ~= nil, "your handler never called k:map")
+  check.ok(s.mapped[1] ~= nil, "your handler never called k:map")
   check.ok(s.unzeroed[1] == nil, string.format(
     "your handler mapped page %s to a frame it never cleared — the model happens to hand out clean frames, a real kernel does not: call k:zero(pa) before k:map, or one process reads another's old data",
     hex(s.unzeroed[1] or 0)))
