@@ -113,11 +113,6 @@ local function reason_of(err)                -- the SIGSEGV reason of an error m
   return r:match("^fault not resolved by the fault handler %((.*)%)$") or r
 end
 
-local function has(list, flag)
-  for _, f in ipairs(list or {}) do if f == flag then return true end end
-  return false
-end
-
 -- k as the student's handler sees it: every primitive passes through, and what the handler did
 -- is written down (frames allocated and zeroed, pages mapped, what it left to k:default()).
 local function spy(k, f, w)
