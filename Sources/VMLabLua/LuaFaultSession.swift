@@ -48,11 +48,18 @@ final class LuaFaultSession {
             try run { () throws(KernelError) in try s.kernel.primitiveCopyFrame(from, to) }
             return 0
         }
-        cls.method("kill", signature: "k:kill([reason])", doc: "Delivers SIGSEGV for this fault (the access fails with reason).") { s, call in
-            let detail = try call.optionalString(2) ?? "killed by the fault handler"
+        cls.method("kill", signature: "k:kill([reason])", doc: """
+            Delivers SIGSEGV for this fault. reason: one of the kernel's own reasons ("unmapped address", "guard page",
+            "write to a read-only page", "instruction fetch from a non-executable page (NX)", "read from a non-readable
+            page", "user access to a kernel address", "reserved, not committed"…) to report exactly that, or any other
+            text, reported as "fault not resolved by the fault handler (text)".
+            """) { s, call in
+            let text = try call.optionalString(2)
+            let reason = text.flatMap { SegvReason(rawValue: $0) } ?? .handlerFailed
+            let detail = reason == .handlerFailed ? (text ?? "killed by the fault handler") : ""
             let f = s.context.fault
             if s.segv == nil {
-                s.segv = s.kernel.sigsegv(s.process, va: f.va, access: f.access, reason: .handlerFailed, detail: detail)
+                s.segv = s.kernel.sigsegv(s.process, va: f.va, access: f.access, reason: reason, detail: detail)
             }
             return 0
         }

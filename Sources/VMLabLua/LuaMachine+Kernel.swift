@@ -111,7 +111,8 @@ extension LuaMachine {
             Verifies the kernel's bookkeeping and returns the violations (an empty table when all is well): each
             frame's refcount/mapcount equals the PTEs and page-cache references pointing at it, no PTE points at a
             free frame or outside a VMA, COW pages are read-only, table pages are counted and reachable, VMAs are
-            sorted and disjoint, nothing leaked.
+            sorted and disjoint, nothing leaked; every TLB and page-walk-cache entry of a running space agrees with
+            the page tables.
             """) { m, call in
             call.push(try m.kernel.check())
         }

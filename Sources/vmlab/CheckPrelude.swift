@@ -27,9 +27,10 @@ enum CheckPrelude {
     local current -- the running test's record
 
     ------------------------------------------------------------------ values as text
+    -- Integers as 64-bit patterns, as vm addresses are: a kernel address such as
+    -- 0xffff800000001000 (a negative Lua integer) prints as itself.
     local function hex(n)
       if mtype(n) ~= "integer" then return tostring(n) end
-      if n < 0 then return format("-0x%x", -n) end
       return format("0x%x", n)
     end
     check.hex = hex

@@ -72,6 +72,65 @@ import Testing
         #expect(timed.stdout.contains("time limit exceeded"))
     }
 
+    /// The same reports, byte for byte, whatever the number of parallel labs.
+    @Test func reportsDoNotDependOnParallelism() throws {
+        let folder = try VMLabProcess.temporaryFolder()
+        var reports: [Data] = []
+        for jobs in ["1", "2", "4"] {
+            let path = folder.appendingPathComponent("r\(jobs).json").path
+            let r = try VMLabProcess.run(["check", Self.labsFolder, "--solution", "-q", "-j", jobs, "--report", path])
+            #expect(r.status == 0, "\(r.stdout)")
+            reports.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(reports[0] == reports[1] && reports[1] == reports[2])
+    }
+
+    /// Every escape a student's code might try fails under `vmlab check`, and the batch goes on.
+    @Test func sandboxStopsEveryEscape() throws {
+        let root = try VMLabProcess.temporaryFolder()
+        let lab = root.appendingPathComponent("escape")
+        let students = root.appendingPathComponent("students")
+        for folder in [lab, students.appendingPathComponent("alice"), students.appendingPathComponent("bob")] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        let outside = root.appendingPathComponent("escaped.txt").path
+        let bob = students.appendingPathComponent("bob/lab.lua").path
+        try "return { secret = 'bob-secret', escapes = {} }".write(toFile: bob, atomically: true, encoding: .utf8)
+        try """
+            local tries = {
+              read_other_student = function() return assert(io.open("\(bob)")):read("a") end,
+              dofile_other_student = function() return dofile("\(bob)") end,
+              trace_other_student = function() return vm.trace.pages("\(bob)") end,
+              write_outside = function() assert(io.open("\(outside)", "w")):write("x") end,
+              convert_outside = function() return vm.trace.convert("\(bob)", "\(outside)") end,
+              execute = function() return os.execute("touch \(outside)") end,
+              popen = function() return io.popen("id") end,
+              loadlib = function() return package.loadlib("libc.so.6", "system") end,
+              c_module = function() return require("lpeg") end,
+              binary_chunk = function() return assert(load(string.dump(function() end))) end,
+              debug_library = function() return debug.getinfo(1) end,
+            }
+            local escapes = {}
+            for name, f in pairs(tries) do escapes[name] = pcall(f) end
+            return { escapes = escapes, starve = function() while true do end end }
+            """.write(to: students.appendingPathComponent("alice/lab.lua"), atomically: true, encoding: .utf8)
+        try """
+            check.test("no escape", 1, function()
+              local open = {}
+              for name, escaped in pairs(check.lab.escapes or {}) do if escaped then open[#open + 1] = name end end
+              table.sort(open)
+              check.eq(table.concat(open, ", "), "", "escapes that worked")
+            end)
+            check.test("starving the batch is stopped", 1, function() check.lab.starve() end)
+            """.write(to: lab.appendingPathComponent("check.lua"), atomically: true, encoding: .utf8)
+        let r = try VMLabProcess.run(["check", lab.path, "--students", students.path, "--timeout", "1", "--max-instructions", "10000000"])
+        #expect(r.stdout.contains("alice") && r.stdout.contains("bob"))
+        #expect(!r.stdout.contains("escapes that worked (expected \"\", got"), "\(r.stdout)")
+        #expect(r.stdout.contains("instruction limit exceeded") || r.stdout.contains("time limit exceeded"))
+        #expect(!FileManager.default.fileExists(atPath: outside), "nothing was written outside the lab")
+        #expect(r.stdout.hasSuffix("2 passed, 2 failed\n"), "no escape passes for both; starve fails for both: \(r.stdout)")
+    }
+
     @Test func studentThatDoesNotLoadFailsEveryTestWithTheReason() throws {
         let lab = try Self.makeLab(student: "this is not lua")
         let r = try VMLabProcess.run(["check", lab.path])

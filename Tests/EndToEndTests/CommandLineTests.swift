@@ -29,6 +29,17 @@ import Testing
         #expect(unknown.stderr.contains("unrecognized option '--frobnicate'"))
     }
 
+    @Test func sameScriptSameSeedSameOutput() throws {
+        var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let script = parts.joined(separator: "/") + "/Scripts/examples/determinism.lua"
+        let first = try VMLabProcess.run([script, "42"]), second = try VMLabProcess.run([script, "42"])
+        let other = try VMLabProcess.run([script, "7"])
+        #expect(first.status == 0 && first.stdout.contains("check: 0 violations"), "\(first.stderr)")
+        #expect(first.stdout == second.stdout, "two runs with seed 42 differ")
+        #expect(first.stdout != other.stdout, "another seed must give another run")
+    }
+
     @Test func traceConvertAndInfo() throws {
         var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(2)

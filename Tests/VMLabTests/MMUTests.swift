@@ -445,3 +445,34 @@ import Testing
         #expect(ProtectionKeys.denies(0b11 << 6, key: 3, write: false) && !ProtectionKeys.denies(0b10 << 6, key: 3, write: false))
     }
 }
+
+/// The invariant checker of the translation hardware.
+@Suite struct TranslationCheckTests {
+    typealias S = TLBTestSupport
+
+    @Test func staleEntriesAreReportedAndShootdownsKeepThemAway() throws {
+        let m = try S.machine(tlb: [TLBLevelConfiguration(name: "L1", entries: 64, ways: 4)], pwc: PageWalkCacheConfiguration())
+        let s = try S.space(m, pages: 4)
+        let cpu = try m.cpu(0)
+        try cpu.switchTo(s)
+        for i in 0..<4 { _ = try cpu.access(S.base + UInt64(i) * 4096, .write) }
+        #expect(m.processors.checkTranslations().isEmpty)
+        // The page tables change behind the hardware's back (no invalidation): both checks fire.
+        let mapping = try #require(try s.lookup(S.base))
+        try m.memory.write(mapping.pteAddress, (mapping.pte.raw & (0xfff | 1 << 63)) | 0x30_0000)   // another frame
+        let problems = m.processors.checkTranslations()
+        #expect(problems.contains { $0.contains("L1") && $0.contains("but the tables map it to") }, "\(problems)")
+        // Done properly (unmap → shootdown), nothing stale is left.
+        try s.unmap(S.base + 4096, length: 4096)
+        #expect(!m.processors.checkTranslations().contains { $0.contains(Units.hex(S.base + 4096)) })
+        // A page-walk-cache entry pointing at a table the tables no longer lead to (the unmap's
+        // invalidation emptied the caches: one more access fills them again).
+        cpu.flushAll()
+        _ = try cpu.access(S.base + 2 * 4096)
+        #expect(cpu.pageWalkCaches.contains { $0.validCount > 0 })
+        let pd = try #require(try s.walk(S.base, level: 2, create: false))
+        let raw = try m.memory.read(pd)
+        try m.memory.write(pd, raw &+ 0x1000)
+        #expect(m.processors.checkTranslations().contains { $0.contains("PWC") && $0.contains("but the tables lead to") })
+    }
+}

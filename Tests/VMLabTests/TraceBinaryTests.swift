@@ -66,6 +66,17 @@ struct TraceBinaryTests {
         TraceTestSupport.writeBytes(future, to: path)
         #expect(throws: TraceError.unsupportedVersion(path: path, version: 2)) { try BinaryTrace(path: path) }
 
+        var huge = bytes
+        huge[23] = 0x80   // record count 2^63 + 3: found by the trace fuzzer, it used to trap
+        TraceTestSupport.writeBytes(huge, to: path)
+        let e5 = #expect(throws: TraceError.self) { try BinaryTrace(path: path) }
+        #expect(e5?.description.contains("more than any file can") == true)
+
+        var oddPage = bytes
+        oddPage[24] = 3   // page size 4096 + 3
+        TraceTestSupport.writeBytes(oddPage, to: path)
+        #expect(throws: TraceError.self) { try BinaryTrace(path: path) }
+
         bytes[32 + 16 + 12] = 9  // kind of record 2
         TraceTestSupport.writeBytes(bytes, to: path)
         let e4 = #expect(throws: TraceError.self) { try BinaryTrace(path: path).collect() }

@@ -9,7 +9,9 @@ extension Kernel {
     ///   equals mapcount + page-cache reference + kernel-image reference; no frame with refcount 0
     ///   is left allocated (a leak);
     /// - the table pages reachable from each root are exactly those counted in `tablePages`,
-    ///   each marked as a page table of its owner; no table page of the kernel's is unreachable.
+    ///   each marked as a page table of its owner; no table page of the kernel's is unreachable;
+    /// - every TLB and page-walk-cache entry of the running spaces agrees with the page tables
+    ///   (`Processors.checkTranslations`).
     public func check() -> [String] {
         var problems: [String] = []
         var maps: [UInt64: Int32] = [:]
@@ -28,6 +30,7 @@ extension Kernel {
         for (frame, count) in maps { refs[frame, default: 0] += count }
         checkFrames(maps: maps, refs: refs, tables: tables, tails: tails, &problems)
         checkSwap(&problems)
+        if let processors = machine.processorStorage { problems += processors.checkTranslations() }
         return problems
     }
 

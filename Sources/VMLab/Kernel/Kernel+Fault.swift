@@ -10,6 +10,7 @@ extension Kernel {
             let page = fault.va & ~(pageBytes - 1)
             let context = FaultContext(process: p, fault: fault, vma: p.vma(containing: fault.va),
                                        pte: fault.reason == .nonCanonical ? 0 : readPTE(p.space, page))
+            let resolvedBefore = p.counters.minorFaults + p.counters.majorFaults
             do {
                 try hook(context)
             } catch let error as KernelError {
@@ -18,7 +19,10 @@ extension Kernel {
             } catch {
                 throw try segv(p, fault.va, fault.access, .handlerFailed, detail: "\(error)")
             }
-            count(p, .custom, va: fault.va, access: fault.access)
+            // Counted once: as what the built-in did when the hook handed it the fault, else as custom.
+            if p.counters.minorFaults + p.counters.majorFaults == resolvedBefore {
+                count(p, .custom, va: fault.va, access: fault.access)
+            }
             return
         }
         _ = try resolveFault(p, va: fault.va, access: fault.access, privilege: fault.privilege,
@@ -44,6 +48,11 @@ extension Kernel {
         return .segv(fault)
     }
 
+    /// The SIGSEGV reason of an access a VMA's protection refuses.
+    static func protectionReason(_ access: AccessKind) -> SegvReason {
+        access == .write ? .writeReadOnly : access == .execute ? .executeNX : .readNoAccess
+    }
+
     /// The built-in handler (Linux's `handle_mm_fault`, simplified). Returns how the fault was
     /// resolved; throws `.segv` for an invalid access.
     @discardableResult
@@ -58,6 +67,8 @@ extension Kernel {
         if index == nil {
             switch stackBelow(p, va) {
             case .grow(let i):
+                // Check the access before growing: a refused fetch must not extend the stack.
+                if !p.vmas[i].protection.allows(access) { throw try segv(p, va, access, Self.protectionReason(access)) }
                 p.vmas[i].start = va & ~(pageBytes - 1)
                 index = i
                 grew = true
@@ -68,10 +79,7 @@ extension Kernel {
         let v = p.vmas[index ?? 0]
         if v.flags.contains(.guardRegion) { throw try segv(p, va, access, .guardPage) }
         if v.flags.contains(.reserved) || v.protection.isNone { throw try segv(p, va, access, .reservedNotCommitted) }
-        if !v.protection.allows(access) {
-            let reason: SegvReason = access == .write ? .writeReadOnly : access == .execute ? .executeNX : .readNoAccess
-            throw try segv(p, va, access, reason)
-        }
+        if !v.protection.allows(access) { throw try segv(p, va, access, Self.protectionReason(access)) }
         let page = va & ~(pageBytes - 1)
         let raw = readPTE(p.space, page)
         var kind: FaultKind

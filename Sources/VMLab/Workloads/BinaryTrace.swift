@@ -141,8 +141,19 @@ public final class BinaryTrace: Trace {
                 throw TraceError.truncated(path: path, detail: "it ends inside the \(headerSize)-byte header")
             }
         }
-        recordCount = flags & BinaryTraceFormat.recordCountKnown != 0 ? Int(field(16, UInt64.self)) : nil
+        if flags & BinaryTraceFormat.recordCountKnown != 0 {
+            let count = field(16, UInt64.self)
+            guard count <= UInt64(Int.max) / UInt64(BinaryTraceFormat.recordSize) else {
+                throw TraceError.cannotRead(path: path, reason: "its header says it holds \(count) records, more than any file can")
+            }
+            recordCount = Int(count)
+        } else {
+            recordCount = nil
+        }
         let page = field(24, UInt32.self)
+        guard page & (page &- 1) == 0 else {
+            throw TraceError.cannotRead(path: path, reason: "its header gives a page size of \(page) bytes, not a power of two")
+        }
         pageSize = page == 0 ? nil : UInt64(page)
         if let fileSize = input.fileSize {
             let body = fileSize - headerSize
