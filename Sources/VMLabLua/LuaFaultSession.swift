@@ -40,7 +40,7 @@ final class LuaFaultSession {
         }
         addressMethod("unmap", "Removes the mapping of the page at va.") { s, va throws(KernelError) in try s.kernel.primitiveUnmap(s.process, va) }
         addressMethod("zero", "Fills the frame at pa with zeros.") { s, pa throws(KernelError) in try s.kernel.primitiveZero(pa) }
-        addressMethod("swap_in", "Brings the page at va back from swap (needs a swap device; none exists yet).") { s, va throws(KernelError) in
+        addressMethod("swap_in", "Brings the page at va back from swap (needs a swap device: vm.machine{swap=…}).") { s, va throws(KernelError) in
             try s.kernel.primitiveSwapIn(s.process, va)
         }
         cls.method("copy_frame", signature: "k:copy_frame(src_pa, dst_pa)", doc: "Copies a whole frame.") { s, call in

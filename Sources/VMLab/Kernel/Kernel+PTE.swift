@@ -126,10 +126,10 @@ extension Kernel {
     @inline(__always)
     func isWritable(_ raw: UInt64) -> Bool { raw & mode.layout.writable != 0 }
 
-    // MARK: swap entries (the hook for the swap issue)
+    // MARK: swap entries
 
     /// A not-present PTE that remembers swap slot `slot`: present bit clear, `slot + 1` in the
-    /// frame field (so it is never 0). The swap issue writes these when it evicts a page.
+    /// frame field (so it is never 0). Reclaim writes these when it evicts a page (`evictFrame`).
     public func swapEntry(slot: UInt64) -> UInt64 {
         ((slot + 1) & PTELayout.lowMask(mode.layout.frameBits)) << UInt64(mode.layout.frameShift)
     }

@@ -49,10 +49,11 @@ public final class Kernel {
     /// A replacement fault handler (e.g. one written in Lua). It gets the fault and the kernel
     /// primitives; after it returns the access is retried. Nil: the built-in handler.
     public var faultHook: ((FaultContext) throws -> Void)?
-    /// Swap-in hook for not-present PTEs that carry a swap slot (`swapEntry`): returns the frame
-    /// now holding the page (refcount 0, mapped by the caller). Nil: such a fault is SIGSEGV "no swap".
+    /// Swap-in hook for not-present PTEs that carry a swap slot (`swapEntry`) when no swap device
+    /// is installed (`enableSwap` handles them itself): returns the frame now holding the page
+    /// (refcount 0, mapped by the caller). Nil: such a fault is SIGSEGV "no swap".
     public var swapInHook: ((Process, UInt64, UInt64) throws(KernelError) -> UInt64)?
-    /// Called when fork copies a swap entry (the slot gains a user): the swap issue counts it.
+    /// Called when fork copies a swap entry (the slot gains a user): `enableSwap` counts it.
     public var swapDuplicateHook: ((UInt64) -> Void)?
     /// Called when a swap entry is dropped (munmap, exit, dontneed): the slot loses a user.
     public var swapFreeHook: ((UInt64) -> Void)?
