@@ -19,7 +19,7 @@ extension LuaMachine {
             written in Lua (its ctx slots are the machine's frames; ctx:owner(slot) is the pid). Pages already in memory
             are handed to the new policy. Built-in policies see accessed and dirty bits and faults, like a kernel;
             LRU, LFU, MRU, 2Q, ARC, LIRS and Lua policies with on_access are told of every access (slower). OPT needs
-            the future and is refused. Without swap (vm.machine{swap=…}) nothing can be evicted.
+            the future and is refused. Without swap (vm.machine{swap=…}) only file pages can be evicted.
             """) { m, call in
             let k = try m.kernel
             let choice = try LuaSimulate.readPolicy(call, at: 2, policyObjects, seed: m.seed, function: "m:set_policy")
@@ -110,7 +110,8 @@ extension LuaMachine {
         var record = LuaRecord([
             ("slots", k.swap?.slotCount ?? 0), ("used", k.swap?.usedCount ?? 0), ("free", k.swap?.freeCount ?? 0),
             ("swap_ins", c.swapIns), ("swap_outs", c.swapOuts), ("writebacks", c.writebacks),
-            ("clean_drops", c.cleanDrops), ("cache_hits", c.cacheHits), ("reclaim_runs", c.reclaimRuns),
+            ("clean_drops", c.cleanDrops), ("cache_hits", c.cacheHits), ("file_drops", c.fileDrops),
+            ("file_writebacks", c.fileWritebacks), ("reclaim_runs", c.reclaimRuns),
             ("skipped", c.skipped), ("ooms", c.ooms), ("tracked", r.frames.residentCount),
             ("low", r.low), ("high", r.high),
             ("fault_rate", r.faultRate(window: Int(Kernel.defaultWorkingSetWindow))),

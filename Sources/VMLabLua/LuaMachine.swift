@@ -30,7 +30,7 @@ enum LuaMachine {
             tlb = { [name] = {hits=, misses=, hit_rate=, evictions=, fills=, flushes=, invalidations=} } (summed over
             CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers; with
             reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
-            reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
+            file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
             accesses: thrashing), policy=, read_latency=, write_latency=}.
             """, get: { m, call in
                 var r = stats(m)

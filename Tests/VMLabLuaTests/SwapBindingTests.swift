@@ -183,6 +183,25 @@ import Testing
             """)
     }
 
+    /// Without swap, a policy still reclaims file pages: a file of 4× RAM mapped shared and
+    /// written page by page is written back as pages go, and reads back whole.
+    @Test func filePagesGoWithoutSwap() throws {
+        try run("""
+            local m = vm.machine{ memory = "256 KiB", policy = "clock" }
+            local f = m:file("data.bin", 256 * 4096)
+            local p = m:spawn("w")
+            local a = assert(p:mmap{ size = 256 * 4096, prot = "rw-", flags = { "shared" }, file = f })
+            for i = 0, 255 do p:write(a + i * 4096, i + 1) end
+            local s = m.stats.swap
+            assert(s.slots == 0 and s.file_writebacks > 150 and s.swap_outs == 0, "file pages went back to the file")
+            for i = 0, 255 do assert(p:read(a + i * 4096) == i + 1) end
+            local bytes = f:read()
+            for i = 0, 255 do assert(string.unpack("<i8", bytes, i * 4096 + 1) == i + 1) end
+            assert(m.stats.swap.file_drops > 0, "pages read back and evicted clean are dropped")
+            consistent(m)
+            """)
+    }
+
     @Test func withoutReclaimWssAndPffAreNil() throws {
         try run("""
             local m = vm.machine{ memory = "256 KiB" }

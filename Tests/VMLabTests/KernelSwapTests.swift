@@ -225,6 +225,44 @@ import Testing
         #expect(rates[64] == 1 && rates[96] == 1, "\(rates)")
     }
 
+    /// File pages are reclaimed too, with or without a swap device: a file four times the size
+    /// of memory, mapped shared, is read whole (clean pages are dropped: nothing written), then
+    /// every page is written through the mapping (each evicted page is written back to the file
+    /// first): the file then reads back as written, and so does the mapping.
+    @Test(arguments: [true, false])
+    func filePagesAreDroppedOrWrittenBack(withSwap: Bool) throws {
+        let m = try Machine(memoryBytes: 64 * Self.page)
+        let k = try m.kernel
+        if withSwap { try k.enableSwap(bytes: 64 * Self.page) } else { try k.setPolicy(.clock) }
+        let pages: UInt64 = 256
+        let bytes = (0..<Int(pages * Self.page)).map { UInt8(truncatingIfNeeded: $0 / 4096 &* 7 &+ 1) }
+        let file = try k.createFile("big.bin", contents: bytes)
+        let p = try k.spawn("reader")
+        var r = MmapRequest(length: pages * Self.page)
+        r.file = file
+        r.shared = true
+        let base = try k.mmap(p, r)
+        for i in 0..<pages { #expect(try k.read(p, base + i * Self.page, width: 1) == UInt64(UInt8(truncatingIfNeeded: i &* 7 &+ 1))) }
+        let c = try #require(k.reclaimer?.counters)
+        #expect(c.fileDrops > 150 && c.fileWritebacks == 0, "clean pages are dropped: \(c)")
+        #expect(file.reads == Int(pages))
+        Self.expectConsistent(k)
+        for i in 0..<pages { try k.write(p, base + i * Self.page + 8, 1000 + i) }
+        #expect(try #require(k.reclaimer?.counters).fileWritebacks > 150)
+        #expect(file.reads > Int(pages) + 150, "dropped pages are read again")
+        for i in 0..<pages { #expect(try k.read(p, base + i * Self.page + 8) == 1000 + i) }
+        let after = k.readFile(file)
+        for i in 0..<Int(pages) {
+            let word = after[(i * 4096 + 8)..<(i * 4096 + 16)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            #expect(word == 1000 + UInt64(i))
+        }
+        Self.expectConsistent(k)
+        try k.munmap(p, base, pages * Self.page)
+        Self.expectConsistent(k)
+        k.exit(p)
+        Self.expectConsistent(k)
+    }
+
     /// OPT is refused (it needs the future); watermarks are validated.
     @Test func badSettingsAreErrors() throws {
         let (m, k) = try Self.machine()

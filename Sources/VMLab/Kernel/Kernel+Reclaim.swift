@@ -1,15 +1,15 @@
-/// Reclaim: free-frame watermarks, the replacement policy choosing victims among the
-/// private anonymous pages faults brought in, eviction through the reverse map (every PTE that
-/// maps the victim gets its swap entry, with the TLB shootdowns that needs), dirty write-back,
-/// and the OOM killer.
+/// Reclaim: free-frame watermarks, the replacement policy choosing victims among the private
+/// anonymous pages and file pages faults brought in, eviction through the reverse map (every
+/// PTE that maps an anonymous victim gets its swap entry, with the TLB shootdowns that needs;
+/// file pages: `Kernel+FileReclaim`), dirty write-back, and the OOM killer.
 ///
-/// **Where policies hook in.** A fault that maps a private anonymous page loads its frame into
-/// the policy's table (`inserted`); every access through `translate` sets R (and D for a write)
-/// and, only for exact-recency policies (`needsEveryAccess`: LRU, LFU, MRU, 2Q, ARC, LIRS…),
-/// calls `accessed`; `tick` runs every `tickInterval` accesses; `victim` is asked when free
-/// frames fall below the low watermark at a fault, until they reach the high one; a frame
-/// freed for any other reason (munmap, exit, COW) is `removed`. OPT needs the future and is
-/// refused here.
+/// **Where policies hook in.** A fault that maps a private anonymous page (or a file's
+/// page-cache page) loads its frame into the policy's table (`inserted`); every access through
+/// `translate` sets R (and D for a write) and, only for exact-recency policies
+/// (`needsEveryAccess`: LRU, LFU, MRU, 2Q, ARC, LIRS…), calls `accessed`; `tick` runs every
+/// `tickInterval` accesses; `victim` is asked when free frames fall below the low watermark at
+/// a fault, until they reach the high one; a frame freed for any other reason (munmap, exit,
+/// COW) is `removed`. OPT needs the future and is refused here.
 ///
 /// **OOM killer.** When a frame is needed, none is free and none can be evicted (swap full, or
 /// nothing evictable), the process with the most pages (resident + swapped out) is killed
@@ -124,8 +124,15 @@ extension Kernel {
         let slot = Int(frame)
         guard slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
         let info = frameInfo(frame)
-        guard info.state == .user, info.order == 0, info.mapcount > 0, info.refcount == info.mapcount,
-              ownerIDs.contains(info.owner) else { return }
+        guard info.state == .user, info.order == 0, info.mapcount > 0, ownerIDs.contains(info.owner) else { return }
+        if info.refcount != info.mapcount {
+            // Only a file's page-cache page (held by the cache) is evictable besides anonymous pages.
+            guard info.refcount == info.mapcount + 1, let v = p.vma(containing: page), let object = v.object,
+                  !object.isAnonymous else { return }
+            let index = (v.offset + (page - v.start)) / pageBytes
+            guard object.cache[index] == frame else { return }
+            r.filePages[frame] = (object, index)
+        }
         r.pageVA[slot] = page
         r.frames.load(slot: slot, page: pageID(p, page))
         if access == .write { r.frames.touch(slot, isWrite: true) }
@@ -137,6 +144,7 @@ extension Kernel {
         guard let r = reclaimer, frame < UInt64(r.frames.capacity) else { return }
         let slot = Int(frame)
         dropSwapCache(frame)
+        if !r.filePages.isEmpty { r.filePages[frame] = nil }
         guard r.frames.isResident(slot) else { return }
         do { try r.removed(slot) } catch { r.policyError = r.policyError ?? error }
         r.frames.free(slot: slot)
@@ -172,14 +180,14 @@ extension Kernel {
     /// round over the tracked frames.
     @discardableResult
     func reclaim(until target: Int) -> Int {
-        guard let r = reclaimer, swap != nil, !r.busy else { return 0 }
+        guard let r = reclaimer, swap != nil || !r.filePages.isEmpty, !r.busy else { return 0 }
         r.busy = true
         defer { r.busy = false }
         var evicted = 0
         var tries = r.frames.residentCount
         while Int(machine.frames.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
             tries -= 1
-            if let swap, swap.freeCount == 0 && r.slotFrame.isEmpty { break }
+            if swap?.freeCount ?? 0 == 0 && r.slotFrame.isEmpty && r.filePages.isEmpty { break }
             let slot: Int
             do { slot = try r.victim() } catch {
                 if case PolicyError.noEvictableFrame = error {} else { r.policyError = r.policyError ?? error }
@@ -216,7 +224,9 @@ extension Kernel {
     /// be evicted: not a private anonymous page, pinned or locked, mapped where the reverse map
     /// cannot see, or dirty with no free slot.
     func evictFrame(_ frame: UInt64) -> Bool {
-        guard let r = reclaimer, let swap else { return false }
+        guard let r = reclaimer else { return false }
+        if let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
+        guard let swap else { return false }
         let info = frameInfo(frame)
         guard info.state == .user, info.order == 0, !info.pinned, info.mapcount > 0, info.refcount == info.mapcount else {
             return false

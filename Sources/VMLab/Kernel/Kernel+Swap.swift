@@ -122,13 +122,18 @@ extension Kernel {
     /// The swap part of `check()`: every swap entry in a page table names an allocated slot
     /// inside a VMA; each slot's user count equals the entries naming it; every allocated slot
     /// has a user or a resident page (swap cache), else it leaked; the swap cache links are
-    /// mutual and point at mapped frames; the policy tracks only allocated user frames.
+    /// mutual and point at mapped frames; the policy tracks only allocated user frames, mapped
+    /// unless they are page-cache pages of a file (which it tracks where the cache holds them).
     func checkSwap(_ problems: inout [String]) {
         guard let r = reclaimer else { return }
         for slot in 0..<r.frames.capacity where r.frames.isResident(slot) {
             let info = frameInfo(UInt64(slot))
-            if info.state != .user || info.mapcount == 0 {
+            let file = r.filePages[UInt64(slot)]
+            if info.state != .user || info.mapcount == 0 && file == nil {
                 problems.append("frame \(Units.hex(UInt64(slot))): tracked by the replacement policy but \(info.state) with mapcount \(info.mapcount)")
+            }
+            if let file, file.object.cache[file.index] != UInt64(slot) {
+                problems.append("frame \(Units.hex(UInt64(slot))): tracked as page \(file.index) of \(file.object.name), which the page cache does not hold there")
             }
         }
         guard let swap else { return }

@@ -10,6 +10,10 @@ public struct SwapCounters: Sendable, Equatable {
     public var writebacks = 0
     /// Evictions of a clean swap-cached page: its slot already held it, nothing written.
     public var cleanDrops = 0
+    /// Evicted page-cache pages of files that equalled the file's bytes: dropped, nothing written.
+    public var fileDrops = 0
+    /// Evicted page-cache pages of files written back to the file first.
+    public var fileWritebacks = 0
     /// Reclaim passes started because free frames fell below the low watermark.
     public var reclaimRuns = 0
     /// Victims the policy chose that could not be evicted (locked, or mapped where the reverse map cannot see).
