@@ -58,10 +58,11 @@ public final class Kernel {
     /// Called when a swap entry is dropped (munmap, exit, dontneed): the slot loses a user.
     public var swapFreeHook: ((UInt64) -> Void)?
     /// The swap device (`enableSwap`), or nil.
-    public internal(set) var swap: SwapDevice?
+    @exclusivity(unchecked) public internal(set) var swap: SwapDevice?
     /// Reclaim: the replacement policy, watermarks, reverse map and swap cache (`setPolicy`,
-    /// `enableSwap`), or nil.
-    public internal(set) var reclaimer: Reclaimer?
+    /// `enableSwap`), or nil. Read on every access and fault: no exclusivity check (it is set
+    /// only by `makeReclaimer`).
+    @exclusivity(unchecked) public internal(set) var reclaimer: Reclaimer?
     /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
     public var attachment: AnyObject?
     /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).
