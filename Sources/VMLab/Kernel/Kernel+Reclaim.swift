@@ -177,14 +177,17 @@ extension Kernel {
     /// evicted; returns how many pages were evicted. A victim that cannot go (locked, mapped
     /// where the reverse map cannot see, or dirty while swap is full) is loaded again (removed
     /// and inserted: the policy treats it as a new page) and the next is asked for; at most one
-    /// round over the tracked frames.
+    /// round over the tracked frames, and unless `thorough` (the last try before the OOM
+    /// killer) 8 tries per frame wanted plus 64 (without swap most victims, anonymous pages,
+    /// cannot go: a fault must not pay for a round over all of them).
     @discardableResult
-    func reclaim(until target: Int) -> Int {
+    func reclaim(until target: Int, thorough: Bool = false) -> Int {
         guard let r = reclaimer, swap != nil || !r.filePages.isEmpty, !r.busy else { return 0 }
         r.busy = true
         defer { r.busy = false }
         var evicted = 0
         var tries = r.frames.residentCount
+        if !thorough { tries = min(tries, 8 * max(1, target - Int(machine.frames.freeFrames)) + 64) }
         while Int(machine.frames.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
             tries -= 1
             if swap?.freeCount ?? 0 == 0 && r.slotFrame.isEmpty && r.filePages.isEmpty { break }
@@ -291,7 +294,7 @@ extension Kernel {
             if let frame = try? machine.allocateFrames(order: 0, state: .user, owner: owner, purpose: "a page of \(call)") {
                 return frame
             }
-            if reclaim(until: 1) > 0 { continue }
+            if reclaim(until: 1, thorough: true) > 0 { continue }
             guard killForMemory() else {
                 throw .fail(.ENOMEM, call, "out of memory: no frame is free and none can be reclaimed")
             }
