@@ -263,6 +263,28 @@ import Testing
         Self.expectConsistent(k)
     }
 
+    /// Locked pages (mlock) stay in memory under pressure; the others go; after munlock they
+    /// can go too.
+    @Test func lockedPagesStayResident() throws {
+        let (m, k) = try Self.machine(frames: 64, policy: .clock)
+        defer { withExtendedLifetime(m) {} }
+        let p = try k.spawn("locker")
+        let locked = try k.mmap(p, MmapRequest(length: 8 * Self.page))
+        for i in 0..<8 as Range<UInt64> { try k.write(p, locked + i * Self.page, 50 + i) }
+        try k.mlock(p, locked, 8 * Self.page)
+        let other = try k.mmap(p, MmapRequest(length: 200 * Self.page))
+        for i in 0..<200 as Range<UInt64> { try k.write(p, other + i * Self.page, i) }
+        for i in 0..<8 as Range<UInt64> { #expect(k.swapSlot(k.readPTE(p.space, locked + i * Self.page)) == nil, "locked page \(i) stayed") }
+        #expect(try #require(k.reclaimer).counters.skipped > 0, "the policy chose them and they were passed over")
+        Self.expectConsistent(k)
+        try k.munlock(p, locked, 8 * Self.page)
+        for _ in 0..<3 { for i in 0..<200 as Range<UInt64> { try k.write(p, other + i * Self.page, i) } }
+        let out = (0..<8 as Range<UInt64>).filter { k.swapSlot(k.readPTE(p.space, locked + $0 * Self.page)) != nil }
+        #expect(!out.isEmpty, "unlocked pages can go")
+        for i in 0..<8 as Range<UInt64> { #expect(try k.read(p, locked + i * Self.page) == 50 + i) }
+        Self.expectConsistent(k)
+    }
+
     /// OPT is refused (it needs the future); watermarks are validated.
     @Test func badSettingsAreErrors() throws {
         let (m, k) = try Self.machine()
