@@ -285,6 +285,85 @@ import Testing
         Self.expectConsistent(k)
     }
 
+    /// Random private anonymous and shared file memory across fork, exit and munmap on a machine
+    /// far too small, so anonymous pages keep going to swap and file pages back to the file:
+    /// every value reads back as the model says and `check()` stays clean after every step.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomAnonymousAndFileMemoryUnderPressure(seed: UInt64) throws {
+        let m = try Machine(memoryBytes: 40 * Self.page, mode: .sv32, seed: seed)
+        let k = try m.kernel
+        try k.enableSwap(bytes: 512 * Self.page)
+        try k.setPolicy([PolicySpec.clock, .arc, .sieve][Int(seed % 3)])
+        var rng = SeededGenerator(seed: seed)
+        let file = try k.createFile("shared.bin", size: 48 * Self.page)
+        var fileModel: [UInt64: UInt64] = [:]
+        struct Proc { var p: Process; var anon: UInt64; var file: UInt64?; var values: [UInt64: UInt64] }
+        func mapFile(_ p: Process) throws -> UInt64 {
+            var r = MmapRequest(length: 48 * Self.page)
+            r.file = file
+            r.shared = true
+            return try k.mmap(p, r)
+        }
+        let first = try k.spawn("p0")
+        var procs = [Proc(p: first, anon: try k.mmap(first, MmapRequest(length: 32 * Self.page)), file: try mapFile(first), values: [:])]
+        for step in 0..<500 {
+            let pick = Int.random(in: 0..<procs.count, using: &rng)
+            var q = procs[pick]
+            let op = Int.random(in: 0..<100, using: &rng)
+            let page = UInt64.random(in: 0..<32, using: &rng)
+            let value = UInt64.random(in: 1...UInt64.max, using: &rng)
+            switch op {
+            case 0..<30:
+                try k.write(q.p, q.anon + page * Self.page, value)
+                q.values[page] = value
+            case 30..<50:
+                #expect(try k.read(q.p, q.anon + page * Self.page) == q.values[page] ?? 0, "step \(step): anon page \(page)")
+            case 50..<70:
+                if let base = q.file {
+                    try k.write(q.p, base + page * Self.page, value)
+                    fileModel[page] = value
+                }
+            case 70..<85:
+                if let base = q.file {
+                    #expect(try k.read(q.p, base + page * Self.page) == fileModel[page] ?? 0, "step \(step): file page \(page)")
+                }
+            case 85..<90 where procs.count < 5:
+                let child = try k.fork(q.p)
+                procs.append(Proc(p: child, anon: q.anon, file: q.file, values: q.values))
+            case 90..<94 where procs.count > 1:
+                k.exit(q.p)
+                procs.remove(at: pick)
+                let problems = k.check()
+                #expect(problems.isEmpty, "step \(step): \(problems.prefix(3))")
+                continue
+            case 94..<100:
+                if let base = q.file {
+                    try k.munmap(q.p, base, 48 * Self.page)
+                    q.file = nil
+                } else {
+                    q.file = try mapFile(q.p)
+                }
+            default:
+                break
+            }
+            procs[pick] = q
+            let problems = k.check()
+            #expect(problems.isEmpty, "step \(step): \(problems.prefix(3))")
+            if !problems.isEmpty { return }
+        }
+        let c = try #require(k.reclaimer?.counters)
+        #expect(c.swapOuts > 50 && c.fileDrops + c.fileWritebacks > 20, "\(c)")
+        let bytes = k.readFile(file)
+        for (page, value) in fileModel {
+            let at = Int(page * Self.page)
+            let word = bytes[at..<(at + 8)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            #expect(word == value, "file page \(page) as the file reads")
+        }
+        for q in procs { k.exit(q.p) }
+        #expect(k.swap?.usedCount == 0)
+        Self.expectConsistent(k)
+    }
+
     /// OPT is refused (it needs the future); watermarks are validated.
     @Test func badSettingsAreErrors() throws {
         let (m, k) = try Self.machine()
