@@ -99,6 +99,37 @@ import Testing
             """)
     }
 
+    /// A Lua policy with on_access is told of every access the kernel makes for a process
+    /// (here an LRU by time stamps), and evicts the least recently used page.
+    @Test func aLuaPolicyWithOnAccessSeesEveryAccess() throws {
+        try run("""
+            local accesses = 0
+            local lru = vm.policy{ name = "lua-lru",
+              init = function(self, ctx) self.stamp = {} end,
+              on_fault = function(self, ctx, slot) self.stamp[slot] = ctx.now end,
+              on_access = function(self, ctx, slot) accesses = accesses + 1; self.stamp[slot] = ctx.now end,
+              on_evict = function(self, ctx, slot) self.stamp[slot] = nil end,
+              victim = function(self, ctx)
+                local best, when
+                for slot, t in pairs(self.stamp) do
+                  if not ctx:pinned(slot) and (when == nil or t < when or (t == when and slot < best)) then best, when = slot, t end
+                end
+                return best
+              end }
+            local m = vm.machine{ memory = "256 KiB", swap = "4 MiB", policy = lru }
+            local p = roundtrip(m, 3 * m.frames)
+            assert(accesses > 0, "on_access ran")
+            -- Touch page 0 again and again: LRU keeps it while others go.
+            local a = p:vmas()[1].start
+            for i = 1, 100 do p:read(a); p:write(a + (i % 150 + 1) * 4096, i) end
+            assert(p.stats.swapped > 0)
+            local before = m.stats.swap.swap_ins
+            p:read(a)
+            assert(m.stats.swap.swap_ins == before, "the hot page stayed in memory")
+            consistent(m)
+            """)
+    }
+
     @Test func eventsTellEvictionsSwapInsWriteBacksAndOOM() throws {
         try run("""
             local m = vm.machine{ memory = "256 KiB", swap = "64 KiB", policy = "fifo" }

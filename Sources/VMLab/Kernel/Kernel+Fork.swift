@@ -114,6 +114,7 @@ extension Kernel {
         p.isAlive = false
         p.exitStatus = status
         processes[p.pid] = nil
+        reclaimer?.faultLogs[p.pid] = nil
         dropUnusedSharedObjects()
         if quiet { return }
         counters.exits += 1
