@@ -102,10 +102,13 @@ public final class CPU {
     public let index: Int
     /// The processors this CPU belongs to.
     public unowned let processors: Processors
-    /// The address space it runs (nil before the first switch or after that space is released).
-    /// Weak: the space keeps the machine alive, so a strong reference here would be a cycle
-    /// (machine → processors → CPU → space → machine); whoever runs the space holds it.
-    public internal(set) weak var space: PageTable?
+    /// The address space it runs (nil before the first switch or after that space is released
+    /// or freed). Not owned: the space keeps the machine alive, so owning it here would be a cycle
+    /// (machine → processors → CPU → space → machine); whoever runs the space holds it. Not
+    /// `weak` either: a weak reference gives the space a side table that makes every retain and
+    /// release of it slow (most of the time of a kernel run). A space going away clears it
+    /// (`PageTable.deinit` → `Processors.forget`).
+    public internal(set) unowned(unsafe) var space: PageTable?
     /// The tag of its current entries: the space's ASID with PCIDs on (with `userTagBit` added
     /// in user mode under KPTI), else the CPU index.
     public internal(set) var currentTag = 0
@@ -130,7 +133,8 @@ public final class CPU {
     let fills: [[[(tlb: TLB, level: Int)]]]
     let sizeIndexOfLevel: [Int]
     let sizeBytes: [UInt64]
-    unowned let machine: Machine  // the machine owns the processors that own this CPU
+    /// The machine owns the processors that own this CPU (and Lua holds a CPU only with its machine).
+    unowned(unsafe) let machine: Machine
     // Hot-path copies of the above in raw memory (no retains, no bounds checks).
     /// Fills empty path slots (never looked up).
     let placeholder: TLB

@@ -103,6 +103,7 @@ public final class PageTable {
     }
 
     deinit {
+        machine.processorStorage?.forget(self)
         shifts.deallocate(); indexMasks.deallocate(); reservedInTable.deallocate()
         reservedInLeaf.deallocate(); leafAllowed.deallocate()
     }

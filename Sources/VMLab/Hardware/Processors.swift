@@ -253,6 +253,12 @@ public final class Processors {
         return try body()
     }
 
+    /// Called as `space` is freed: no CPU may keep pointing at it.
+    func forget(_ space: PageTable) {
+        for cpu in cpus where cpu.space === space { cpu.space = nil }
+        pending.removeAll { $0.space === space }
+    }
+
     /// Called before `space` is released: drops its entries everywhere and leaves the CPUs that
     /// run it without an address space; its ASID becomes free.
     func released(_ space: PageTable) {
