@@ -8,16 +8,17 @@ local PAGE, BASE = 4096, 0x10000000
 ------------------------------------------------------------------ Part 1: write-backs and clean drops
 
 -- Runs a script on the README's machine (4 frames for data, FIFO, one eviction when a fault needs
--- a frame and none is free: low = 0 keeps reclaim from running ahead of need) and
--- returns the swap counters and the story: one line per step that evicted or swapped in.
-local function run_script(script)
+-- a frame and none is free: low = 0 keeps reclaim from running ahead of need) and returns the
+-- swap counters, the story (one line per step that faulted) and p:pff(window).
+local function run_script(script, window)
   local m = vm.machine{ memory = "48 KiB", swap = { size = "1 MiB" }, policy = "fifo", watermarks = { low = 0, high = 1 } }
   local p = m:spawn("script")
   local a = assert(p:mmap{ size = 16 * PAGE })
   local events = {}
   local function page(ev) return (ev.va - a) // PAGE end
+  m:on("fault", function(ev) table.insert(events, 1, ev.kind .. " fault") end)
   m:on("swap_out", function(ev)
-    events[#events + 1] = ev.written ~= 0 and ev.written ~= false
+    events[#events + 1] = ev.written == 1
       and string.format("evicts page %d and writes it to swap", page(ev))
       or string.format("evicts page %d clean (its copy in swap is still good: dropped, no write)", page(ev))
   end)
@@ -30,7 +31,8 @@ local function run_script(script)
   end
   assert(#m:check() == 0, "the model's bookkeeping is broken — a bug in vmlab, not in your lab")
   local st = m.stats.swap
-  return { swap_outs = st.swap_outs, writebacks = st.writebacks, clean_drops = st.clean_drops, swap_ins = st.swap_ins }, story
+  return { swap_outs = st.swap_outs, writebacks = st.writebacks, clean_drops = st.clean_drops, swap_ins = st.swap_ins },
+    story, p:pff(window or 1)
 end
 
 local FIELDS = {
@@ -79,6 +81,22 @@ end)
 check.test("write-backs: a longer story", { points = 1, hidden = true, partial = true }, function()
   check_script(script_of("w0 r1 w2 r3 r4 r5 r0 w1 r2 r3 w4 r6 r7 r0 r1 r2 r5 w5 r6 r3 r7 r0 w1 r2"))
   check_script(script_of("r0 r0 w0 r1 r2 r3 r4 r0 r1 r2 r3 w4 r5 r6 r7 r8 r0 r4"))
+end)
+
+local function check_pff(text, window)
+  local script = script_of(text)
+  local _, story, want = run_script(script, window)
+  local got = lab.pff(script, window)
+  check.near(got, want, 1e-9, string.format(
+    "pff(%s, %d) = {got}, p:pff(%d) measures {want} — the faults of the last %d steps (every kind: demand zero, swap-in, and the minor fault of a write to a page read back from swap) divided by the steps. The steps that faulted:\n  %s",
+    text, window, window, window, table.concat(story, "\n  ")))
+end
+
+check.test("page-fault frequency", { points = 2, partial = true }, function()
+  check_pff("r0 w0 r1 r2 r3 r4 r0 w0 r0 w1 r1 w2", 6)
+  check_pff("r0 r1 r2 r3 r0 r1 r2 r3 r4 r5 r0 r1", 4)
+  check_pff("w0 w1 w2 w3 w4 r0 r1 r0 w1 w0 r5 r6 r7 r2 r2", 10)
+  check_pff("r0 r1 r0 r1", 100)
 end)
 
 ------------------------------------------------------------------ Part 2: working sets

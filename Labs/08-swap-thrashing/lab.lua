@@ -11,6 +11,13 @@ function M.predict_writebacks(script)
   return { swap_outs = 0, writebacks = 0, clean_drops = 0, swap_ins = 0 }
 end
 
+-- Page-fault frequency on the same machine: the faults (of every kind) per access over the last
+-- `window` steps of the script (all of them if there are fewer), by hand, like p:pff(window).
+function M.pff(script, window)
+  -- TODO
+  return 0.0
+end
+
 -- Denning's working set W(t, tau): the distinct pages among the last tau references up to and
 -- including refs[t], as a sorted list.
 function M.working_set(refs, t, tau)

@@ -1,37 +1,54 @@
 -- Lab 08 reference solution.
 local M = {}
 
--- The README's machine has 4 frames for data and evicts in FIFO order (load order), one page per
--- fault once they are full. A page needs writing when swap holds no valid copy of it: it was never
--- swapped out, or it was written since it was last read back.
-function M.predict_writebacks(script)
+-- The README's machine has 4 frames for data and evicts in FIFO order (load order), one page when
+-- a fault needs a frame and none is free. A page needs writing when swap holds no valid copy of
+-- it: it was never swapped out, or it was written since it was last read back. Returns the
+-- counters and, for each step, whether it faulted.
+local function replay(script)
   local FRAMES = 4
-  local queue, resident, in_swap = {}, {}, {}   -- load order; page -> dirty since loaded; page -> swap copy valid
-  local out = { swap_outs = 0, writebacks = 0, clean_drops = 0, swap_ins = 0 }
-  for _, step in ipairs(script) do
+  local queue, dirty, in_swap = {}, {}, {}      -- load order; page -> written since loaded; page -> swap copy good
+  local out, faulted = { swap_outs = 0, writebacks = 0, clean_drops = 0, swap_ins = 0 }, {}
+  for i, step in ipairs(script) do
     local op, page = step[1], step[2]
-    if resident[page] == nil then
+    faulted[i] = false
+    if dirty[page] == nil then                  -- not in memory: demand zero or swap-in
+      faulted[i] = true
       if #queue == FRAMES then
         local victim = table.remove(queue, 1)
         out.swap_outs = out.swap_outs + 1
-        if resident[victim] or not in_swap[victim] then
+        if dirty[victim] or not in_swap[victim] then
           out.writebacks = out.writebacks + 1
         else
           out.clean_drops = out.clean_drops + 1
         end
         in_swap[victim] = true
-        resident[victim] = nil
+        dirty[victim] = nil
       end
       if in_swap[page] then out.swap_ins = out.swap_ins + 1 end
       queue[#queue + 1] = page
-      resident[page] = false
+      dirty[page] = false
+    elseif op == "w" and in_swap[page] then     -- read back, mapped read-only: a minor write fault
+      faulted[i] = true
     end
     if op == "w" then
-      resident[page] = true          -- the swap copy (if any) is stale from now on
+      dirty[page] = true                        -- the swap copy (if any) is stale from now on
       in_swap[page] = false
     end
   end
-  return out
+  return out, faulted
+end
+
+function M.predict_writebacks(script)
+  return (replay(script))
+end
+
+-- Faults per access over the last `window` steps (all of them if there are fewer).
+function M.pff(script, window)
+  local _, faulted = replay(script)
+  local first, faults = math.max(1, #script - window + 1), 0
+  for i = first, #script do if faulted[i] then faults = faults + 1 end end
+  return faults / (#script - first + 1)
 end
 
 -- Denning's W(t, tau): the distinct pages among refs[t - tau + 1 .. t], sorted.
