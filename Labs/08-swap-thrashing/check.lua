@@ -18,7 +18,7 @@ local function run_script(script, window)
   local function page(ev) return (ev.va - a) // PAGE end
   m:on("fault", function(ev) table.insert(events, 1, ev.kind .. " fault") end)
   m:on("swap_out", function(ev)
-    events[#events + 1] = ev.written == 1
+    events[#events + 1] = ev.written == true
       and string.format("evicts page %d and writes it to swap", page(ev))
       or string.format("evicts page %d clean (its copy in swap is still good: dropped, no write)", page(ev))
   end)

@@ -21,12 +21,23 @@ public final class LuaHelp {
     }
 
     public private(set) var entries: [String: Entry] = [:]
+    /// Classes whose path is also a function's (`vm.machine` makes a `vm.machine`): `entries`
+    /// keeps the function, this keeps the class, so the reference still has the class's section.
+    public private(set) var shadowedClasses: [String: Entry] = [:]
 
     static let registryKey = "lk.help"
 
     /// Records an entry; when `value` names a stack slot, `help(thatValue)` finds it.
     func register(path: String, kind: Kind, signature: String, doc: String, value: Int32?, in state: LuaState) {
-        entries[path] = Entry(path: path, kind: kind, signature: signature, doc: doc)
+        let entry = Entry(path: path, kind: kind, signature: signature, doc: doc)
+        if let existing = entries[path], existing.kind == .class, kind != .class {
+            shadowedClasses[path] = existing
+        }
+        if kind == .class, let existing = entries[path], existing.kind != .class {
+            shadowedClasses[path] = entry
+        } else {
+            entries[path] = entry
+        }
         guard let value else { return }
         let L = state.L
         let index = lua_absindex(L, value)
@@ -92,7 +103,8 @@ public final class LuaHelp {
     public func markdown(title: String) -> String {
         var out = "# \(title)\n\n"
         out += "Generated from the help registry (`vmlab doc`); `help(x)` in the REPL shows the same text.\n"
-        let groups = entries.values.filter { $0.kind == .module || $0.kind == .class }.sorted { $0.path < $1.path }
+        let groups = (entries.values.filter { $0.kind == .module || $0.kind == .class } + shadowedClasses.values)
+            .sorted { $0.path < $1.path }
         for group in groups {
             out += "\n## `\(group.path)` (\(group.kind.rawValue))\n\n\(group.doc)\n"
             for member in allMembers(of: group.path) {

@@ -39,6 +39,7 @@ final class LuaKernelBridge {
                 switch value {
                 case .integer(let i): return (name, i as any LuaPushable)
                 case .text(let t): return (name, t as any LuaPushable)
+                case .flag(let b): return (name, b as any LuaPushable)
                 }
             })
             for handler in list {

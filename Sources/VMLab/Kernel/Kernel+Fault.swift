@@ -146,7 +146,7 @@ extension Kernel {
         }
         emit("fault", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: va))),
                        ("op", .text(access.description)), ("kind", .text(kind.rawValue)),
-                       ("major", .integer(kind.isMajor ? 1 : 0))])
+                       ("major", .flag(kind.isMajor))])
     }
 
     /// If `va` lies in the growth room of a stack, the stack's index; if in its guard page, `.guardPage`.

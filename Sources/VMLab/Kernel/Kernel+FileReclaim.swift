@@ -40,7 +40,7 @@ extension Kernel {
         let pa = machine.memory.address(frame: frame)
         adjustFrame(frame, refs: -1, maps: 0)       // the cache's reference: frees it (forgetFrame)
         emit("evict", [("pid", .integer(found.first?.process.pid ?? 0)), ("va", .integer(Int(truncatingIfNeeded: found.first?.va ?? 0))),
-                       ("pa", .integer(Int(pa))), ("dirty", .integer(written ? 1 : 0)), ("mappings", .integer(found.count)),
+                       ("pa", .integer(Int(pa))), ("dirty", .flag(written)), ("mappings", .integer(found.count)),
                        ("file", .text(object.name)), ("index", .integer(Int(index)))])
         return true
     }

@@ -280,10 +280,10 @@ extension Kernel {
                                ("slot", .integer(slot)), ("pa", .integer(Int(pa)))])
         }
         emit("evict", [("pid", .integer(firstPID)), ("va", .integer(Int(truncatingIfNeeded: va))),
-                       ("pa", .integer(Int(pa))), ("dirty", .integer(write ? 1 : 0)), ("mappings", .integer(found.count))])
+                       ("pa", .integer(Int(pa))), ("dirty", .flag(write)), ("mappings", .integer(found.count))])
         for (p, _) in found {
             emit("swap_out", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: va))),
-                              ("slot", .integer(slot)), ("written", .integer(write ? 1 : 0))])
+                              ("slot", .integer(slot)), ("written", .flag(write))])
         }
         return true
     }

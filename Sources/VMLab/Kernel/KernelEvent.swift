@@ -1,5 +1,5 @@
 /// Something the kernel did, as observers see it: a kind (`fault`, `cow`, `segv`, `mmap`,
-/// `munmap`, `fork`, `exit`) and named fields (integers or strings).
+/// `munmap`, `fork`, `exit`…) and named fields (integers, strings or flags).
 public struct KernelEvent: Sendable, Equatable {
     /// A field value.
     public enum Value: Sendable, Equatable {
@@ -7,6 +7,8 @@ public struct KernelEvent: Sendable, Equatable {
         case integer(Int)
         /// A word or sentence.
         case text(String)
+        /// Yes or no (a Lua boolean).
+        case flag(Bool)
     }
 
     /// The event kind.
