@@ -20,6 +20,7 @@ extension LuaMachine {
         }
         state.register(files)
         let processes = LuaProcess.makeClass(files: files)
+        LuaASLR.install(machines: cls, processes: processes)
         state.register(processes)
         let sessions = LuaFaultSession.makeClass()
         state.register(sessions)

@@ -4,7 +4,7 @@ import VMLab
 /// `vm.machine{…}`: a simulated computer (physical memory, paging mode,
 /// costs, counters) and its methods.
 enum LuaMachine {
-    static let options = ["memory", "paging", "seed", "costs"] + LuaProcessorOptions.names + reclaimOptions
+    static let options = ["memory", "paging", "seed", "costs", "aslr"] + LuaProcessorOptions.names + reclaimOptions
 
     static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
         let cls = LuaClass<Machine>("vm.machine", doc: """
@@ -104,7 +104,7 @@ enum LuaMachine {
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -121,6 +121,9 @@ enum LuaMachine {
             Swap and reclaim: swap = a size or {size=, read_latency=, write_latency=} (cycles; default the costs'
             major_fault and swap_write); policy = the replacement policy (default "clock"; see m:set_policy);
             watermarks = {low=, high=} in frames (see m:set_watermarks). m.stats.swap counts what happened.
+            aslr: true (Linux x86_64 bits: mmap 28, stack 22, brk 13, code 28, kernel 9 slots of 2 MiB; i386's 8, 11,
+            13, 8, 9 in 32-bit modes; clamped to what the mode allows) or {stack=, mmap=, brk=, code=, kernel=} bits:
+            each process's bases are randomized from the seed (see p:layout()); default false.
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -155,6 +158,7 @@ enum LuaMachine {
                 try machine.configureProcessors(configuration)
             }
             if let t { try configureReclaim(machine, t, call) }
+            if let t { try LuaASLR.configure(machine, t, call) }
             return call.push(machine, as: cls)
         }
         return cls

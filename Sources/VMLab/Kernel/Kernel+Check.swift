@@ -78,9 +78,9 @@ extension Kernel {
             }
         }
         if let kernelFrame {
-            let raw = readPTE(space, kernelBase)
+            let raw = readPTE(space, kernelImageBase)
             if !isPresent(raw) || entryFrame(space, raw) != kernelFrame || raw & mode.layout.user != 0 && mode.layout.user != mode.layout.present {
-                problems.append("pid \(p.pid): the kernel half is not mapped supervisor-only at \(Units.hex(kernelBase))")
+                problems.append("pid \(p.pid): the kernel half is not mapped supervisor-only at \(Units.hex(kernelImageBase))")
             } else {
                 maps[kernelFrame, default: 0] += 1
             }

@@ -15,7 +15,7 @@ extension Kernel {
         try checkAlive(p, "fork")
         reclaimForTables(p.space.tablePages.reduce(0, +))
         let space = try makeAddressSpace(call: "fork")
-        let child = Process(pid: nextPID, name: p.name, parentPID: p.pid, space: space, brkStart: p.brkStart)
+        let child = Process(pid: nextPID, name: p.name, parentPID: p.pid, space: space, layout: p.layout)
         nextPID += 1
         child.brk = p.brk
         child.vmas = p.vmas
@@ -92,14 +92,15 @@ extension Kernel {
     }
 
     /// exec: replaces `p`'s address space by a fresh, empty one (kernel half only) and renames
-    /// it; the old pages are released. ENOMEM (and no change) when no frame is free for the new table.
+    /// it (with ASLR its layout is drawn again); the old pages are released. ENOMEM (and no change) when no frame is free for the new table.
     public func exec(_ p: Process, name: String) throws(KernelError) {
         try checkAlive(p, "exec")
         let fresh = try makeAddressSpace(call: "exec")
         releaseMemory(p)
         p.space = fresh
         p.name = name
-        p.brkStart = defaultBrkStart
+        p.layout = newLayout()
+        p.brkStart = p.layout.brkStart
         p.brk = p.brkStart
     }
 

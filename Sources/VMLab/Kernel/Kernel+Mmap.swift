@@ -20,18 +20,22 @@ extension Kernel {
         return start + rounded
     }
 
-    /// The highest free range of `length` bytes below `userTop` (top-down, like Linux's
-    /// mmap_base), starting at or above `hint` when a hint fits there. Nil when none.
-    func findFreeRange(_ p: Process, length: UInt64, hint: UInt64?, alignment: UInt64? = nil) -> UInt64? {
+    /// The highest free range of `length` bytes below `ceiling` (default the process's mmap
+    /// base, `userTop` without ASLR: top-down, like Linux's mmap_base), or below `userTop` when
+    /// none fits there; at `hint` when a hint fits there. Nil when none.
+    func findFreeRange(_ p: Process, length: UInt64, hint: UInt64?, alignment: UInt64? = nil,
+                       ceiling: UInt64? = nil) -> UInt64? {
         let align = alignment ?? pageBytes
         let gaps = freeGaps(p)
         if let hint, hint & (align - 1) == 0,
            gaps.contains(where: { hint >= $0.start && hint <= $0.end && $0.end - hint >= length }) {
             return hint
         }
-        for gap in gaps.reversed() where gap.end - gap.start >= length {
-            let start = (gap.end - length) & ~(align - 1)
-            if start >= gap.start { return start }
+        for top in Set([ceiling ?? p.layout.mmapBase, userTop]).sorted() {
+            for gap in gaps.reversed() where min(gap.end, top) > gap.start && min(gap.end, top) - gap.start >= length {
+                let start = (min(gap.end, top) - length) & ~(align - 1)
+                if start >= gap.start { return start }
+            }
         }
         return nil
     }
@@ -113,7 +117,8 @@ extension Kernel {
         } else {
             let need = length + (r.stack ? pageBytes : 0)   // the stack's guard page
             let hint = r.address.map { $0 & ~(pageBytes - 1) }
-            guard let found = findFreeRange(p, length: need, hint: hint, alignment: alignment) else {
+            guard let found = findFreeRange(p, length: need, hint: hint, alignment: alignment,
+                                            ceiling: r.stack ? p.layout.stackTop : nil) else {
                 throw .fail(.ENOMEM, call, "no free range of \(Units.size(need)) in the address space")
             }
             start = found + (r.stack ? pageBytes : 0)

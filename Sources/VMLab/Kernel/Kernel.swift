@@ -34,6 +34,12 @@ public final class Kernel {
     public let hugePageBytes: UInt64?
     /// The table level of huge-page leaves (one above the last level).
     let hugeLevel: Int
+    /// Where the kernel page is mapped: `kernelBase`, or a random slot above it with KASLR.
+    public internal(set) var kernelImageBase: UInt64
+    /// The ASLR configuration (`configureASLR`), or nil: every process gets the fixed layout.
+    public internal(set) var aslr: ASLRConfiguration?
+    /// The generator of layouts and the KASLR slot (seeded from the machine's seed).
+    var layoutRNG = SeededGenerator(seed: 0)
     /// The frame of the kernel page mapped in every process (nil in textbook modes).
     public private(set) var kernelFrame: UInt64?
     /// Owner id recorded in the metadata of kernel frames (page cache, kernel image).
@@ -98,6 +104,7 @@ public final class Kernel {
             try machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
             kernelFrame = frame
         }
+        kernelImageBase = kernelBase
     }
 
     /// Live processes, by pid.
@@ -125,7 +132,7 @@ public final class Kernel {
     /// Throws ENOMEM when no frame is free for its page tables.
     public func spawn(_ name: String) throws(KernelError) -> Process {
         let space = try makeAddressSpace(call: "spawn")
-        let p = Process(pid: nextPID, name: name, parentPID: 0, space: space, brkStart: defaultBrkStart)
+        let p = Process(pid: nextPID, name: name, parentPID: 0, space: space, layout: newLayout())
         nextPID += 1
         processes[p.pid] = p
         counters.spawns += 1
@@ -139,7 +146,7 @@ public final class Kernel {
             ownerIDs.insert(space.owner)
             if let kernelFrame {
                 do throws(VMError) {
-                    try space.map(kernelBase, to: machine.memory.address(frame: kernelFrame), pageBytes: pageBytes,
+                    try space.map(kernelImageBase, to: machine.memory.address(frame: kernelFrame), pageBytes: pageBytes,
                                   flags: MapFlags(writable: true, user: false, executable: true, global: true))
                 } catch {
                     try? space.release()

@@ -18,6 +18,8 @@ public final class Process {
     public internal(set) var vmas: [VMA] = []
     /// Start of the heap (the initial program break).
     public internal(set) var brkStart: UInt64
+    /// The bases of its areas (random with ASLR; fork keeps them, exec draws new ones).
+    public internal(set) var layout: AddressSpaceLayout
     /// The current program break.
     public internal(set) var brk: UInt64
     /// False after `exit` (or a fatal SIGSEGV).
@@ -30,13 +32,14 @@ public final class Process {
     /// Fault and access counters.
     public internal(set) var counters = ProcessCounters()
 
-    init(pid: Int, name: String, parentPID: Int, space: PageTable, brkStart: UInt64) {
+    init(pid: Int, name: String, parentPID: Int, space: PageTable, layout: AddressSpaceLayout) {
         self.pid = pid
         self.name = name
         self.parentPID = parentPID
         self.space = space
-        self.brkStart = brkStart
-        self.brk = brkStart
+        self.layout = layout
+        self.brkStart = layout.brkStart
+        self.brk = layout.brkStart
     }
 
     /// The kernel that runs this process (nil only if its machine lost its kernel, which does not happen).
