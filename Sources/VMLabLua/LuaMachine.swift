@@ -102,6 +102,7 @@ enum LuaMachine {
         let processes = installKernel(on: cls, in: state)
         installReclaim(on: cls)
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
+        installGuest(on: cls, spaces: spaces, in: state)
         state.register(cls)
 
         state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=} -> vm.machine", doc: """
@@ -127,24 +128,8 @@ enum LuaMachine {
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
-            var memory = 64 << 20
-            if let t, t.has("memory") {
-                t.pushFieldValue("memory")
-                defer { call.state.pop() }
-                do { memory = try VMModule.size(call, call.state.top) } catch let e as LuaArgumentError {
-                    throw LuaScriptError("vm.machine: memory: \(e.reason)")
-                }
-            }
-            var mode = PagingMode.x86_64
-            if let t, t.has("paging") {
-                if case .table = t.value("paging") {
-                    t.pushFieldValue("paging")
-                    defer { call.state.pop() }
-                    mode = try LuaPaging.custom(LuaTableView(call.state, at: -1), function: "vm.machine: paging")
-                } else if let name = try t.string("paging") {
-                    mode = try PagingMode.named(name)
-                }
-            }
+            let memory = try memoryOption(t, call, default: 64 << 20, function: "vm.machine")
+            let mode = try pagingOption(t, call, default: .x86_64, function: "vm.machine")
             let seed = try t?.integer("seed") ?? 0
             var costs = CostModel()
             if let t, t.has("costs") {
@@ -162,6 +147,28 @@ enum LuaMachine {
             return call.push(machine, as: cls)
         }
         return cls
+    }
+
+    /// The `memory` option of table `t` (a size), or `value` when absent.
+    static func memoryOption(_ t: LuaTableView?, _ call: LuaCall, default value: Int, function: String) throws -> Int {
+        guard let t, t.has("memory") else { return value }
+        t.pushFieldValue("memory")
+        defer { call.state.pop() }
+        do { return try VMModule.size(call, call.state.top) } catch let e as LuaArgumentError {
+            throw LuaScriptError("\(function): memory: \(e.reason)")
+        }
+    }
+
+    /// The `paging` option of table `t` (a mode name or a custom table), or `mode` when absent.
+    static func pagingOption(_ t: LuaTableView?, _ call: LuaCall, default mode: PagingMode, function: String) throws -> PagingMode {
+        guard let t, t.has("paging") else { return mode }
+        if case .table = t.value("paging") {
+            t.pushFieldValue("paging")
+            defer { call.state.pop() }
+            return try LuaPaging.custom(LuaTableView(call.state, at: -1), function: "\(function): paging")
+        }
+        guard let name = try t.string("paging") else { return mode }
+        return try PagingMode.named(name)
     }
 
     static func stats(_ m: Machine) -> LuaRecord {

@@ -1,0 +1,78 @@
+/// A virtual machine hosted by a `Machine`, with nested paging (Intel EPT, AMD NPT, RISC-V
+/// G-stage): the guest is itself a `Machine` whose physical memory is the guest-physical address
+/// space — its page tables and data live there and the whole `PageTable` API works unchanged —
+/// and guest-physical pages are backed by host frames through the `ept`, a page table in the
+/// host's memory and paging mode whose "virtual" addresses are guest-physical addresses.
+///
+/// The EPT is filled lazily: the first time a guest-physical page is touched by a nested walk
+/// (or by `touch`), an EPT violation allocates a host frame and maps it. A guest nobody touched
+/// costs the host one frame, the EPT root.
+///
+/// What the model approximates:
+/// - The EPT/NPT uses the host's PTE format and levels (real EPT entries have their own R/W/X
+///   format; NPT uses the host format). EPT entries are mapped writable and executable, so
+///   only the guest's tables decide permissions.
+/// - RISC-V G-stage: the host mode itself (Sv39 → 3 levels over a 39-bit guest-physical space)
+///   stands for Sv39x4/Sv48x4, whose root is 4 pages wide for 2 more guest-physical bits; the
+///   number of levels, and so the reference count, is the same.
+/// - The guest contents of a guest-physical page are kept in the guest `Machine`'s memory; the
+///   host frame backing it is allocated and mapped but its bytes are not mirrored.
+/// - No TLB and no page-walk cache in the nested walk: every walk reads (n+1)(m+1)−1 entries.
+public final class Guest {
+    /// The machine that hosts this guest (holds the EPT and the backing frames).
+    public let host: Machine
+    /// The guest's own machine: its memory is guest-physical memory.
+    public let machine: Machine
+    /// The EPT/NPT/G-stage table in host memory: guest-physical → host-physical.
+    public let ept: PageTable
+    /// Counters of nested paging.
+    public internal(set) var stats = GuestStats()
+
+    /// A guest of `memoryBytes` of guest-physical memory using `mode` for its own page tables,
+    /// on `host`. Allocates the EPT root in host memory (nothing else until pages are touched).
+    /// Throws `invalidConfiguration` when the guest has more memory than the host, when its
+    /// page size differs from the host's, or when its guest-physical space does not fit the
+    /// host's address width; `outOfMemory` when the host has no frame for the EPT root.
+    public init(host: Machine, memoryBytes: UInt64, mode: PagingMode) throws(VMError) {
+        guard memoryBytes <= host.memory.bytes else {
+            throw .invalidConfiguration(what: "guest memory", reason:
+                "\(Units.size(memoryBytes)) is more than the host's \(Units.size(host.memory.bytes))")
+        }
+        guard mode.pageBytes == host.mode.pageBytes else {
+            throw .invalidConfiguration(what: "guest paging", reason:
+                "\(mode.name) has \(Units.size(mode.pageBytes)) pages, the host's \(host.mode.name) \(Units.size(host.mode.pageBytes)): nested paging needs the same page size")
+        }
+        let guestMachine = try Machine(memoryBytes: memoryBytes, mode: mode, seed: host.seed, costs: host.costs)
+        do {
+            try host.mode.checkCanonical(memoryBytes - 1)
+        } catch {
+            throw .invalidConfiguration(what: "guest memory", reason:
+                "guest-physical addresses up to \(Units.hex(memoryBytes - 1)) do not fit the host's \(host.mode.name) EPT")
+        }
+        self.host = host
+        self.machine = guestMachine
+        self.ept = try host.makePageTable()
+    }
+
+    /// The host-physical address backing guest-physical `gpa`, without allocating (nil when the
+    /// page has not been touched yet). Throws when `gpa` is outside guest memory.
+    public func hostAddress(gpa: UInt64) throws(VMError) -> UInt64? {
+        try machine.memory.checkRange(gpa, width: 1)
+        return try ept.lookup(gpa)?.physicalAddress
+    }
+
+    /// Backs the guest-physical page holding `gpa` with a host frame if it has none (an EPT
+    /// violation: allocates and maps one, counted) and returns the host-physical address of
+    /// `gpa`. Throws when `gpa` is outside guest memory or the host is out of memory.
+    @discardableResult
+    public func touch(gpa: UInt64) throws(VMError) -> UInt64 {
+        if let existing = try hostAddress(gpa: gpa) { return existing }
+        let pageBytes = host.mode.pageBytes
+        let page = gpa & ~(pageBytes - 1)
+        let frame = try ept.mapFresh(page, pageBytes: pageBytes,
+                                     flags: MapFlags(writable: true, user: true, executable: true))
+        stats.eptViolations += 1
+        stats.hostFrames += 1
+        return frame | (gpa & (pageBytes - 1))
+    }
+}

@@ -1,0 +1,76 @@
+import LuaKit
+import Testing
+
+/// Nested paging from Lua (issue 9): m:guest, g:translate and the 24-reference story.
+@Suite struct GuestBindingTests {
+    @Test func coldX86OnX86WalkReads24EntriesInOrder() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB", paging = "x86_64" }
+            local free = m.free_frames
+            local g = m:guest{ memory = "32 MiB", paging = "x86_64" }
+            assert(free - m.free_frames == 1, "an untouched guest costs the EPT root only")
+            assert(g.stats.host_frames == 0 and g.stats.ept_violations == 0 and g.stats.ept_table_pages == 1, "no backing yet")
+            assert(g.machine.paging == "x86_64" and g.machine.memory == 32 * 1024 * 1024, "the guest is a vm.machine")
+            local s = g.machine:address_space()
+            s:map(0x400000, "alloc", { u = true, w = true })
+            local r = g:translate(s, 0x400123, "w")
+            assert(r.fault == nil, "no fault")
+            assert(r.refs == 24 and r.ept_refs == 20 and r.guest_refs == 4, "24 references, got " .. r.refs)
+            assert(r.cycles == 24 * m.costs.memory_reference, "cycles")
+            -- Order: per guest level 4 EPT references then the guest PTE; 4 EPT references for the data.
+            local i = 0
+            for gl = 0, 4 do
+              for hl = 0, 3 do
+                i = i + 1
+                local st = r.steps[i]
+                assert(st.what == "ept" and st.guest_level == gl and st.host_level == hl, "step " .. i .. " is EPT " .. gl .. "/" .. hl)
+              end
+              if gl < 4 then
+                i = i + 1
+                assert(r.steps[i].what == "guest pte" and r.steps[i].guest_level == gl and r.steps[i].host_level == nil, "step " .. i)
+                assert(r.steps[i].pa == g:host_pa(r.steps[i].gpa), "guest PTE read at its host PA")
+              end
+            end
+            assert(#r.steps == 24, "24 steps")
+            assert(r.gpa == s:lookup(0x400123).pa, "gpa from the guest's own tables")
+            assert(r.pa == g.ept:lookup(r.gpa).pa and r.pa == g:host_pa(r.gpa), "host PA from the EPT")
+            assert(r.ept_violations == 5 and g.stats.ept_violations == 5 and g.stats.host_frames == 5, "five pages backed")
+            -- Again: the same 24 references, nothing new backed.
+            local again = g:translate(s, 0x400123)
+            assert(again.refs == 24 and again.ept_violations == 0 and again.pa == r.pa, "second walk")
+            assert(g.stats.nested_walks == 2 and g.stats.references == 48, "stats")
+            -- Faults.
+            local miss = g:translate(s, 0x7f0000000000)
+            assert(miss.pa == nil and miss.fault.kind == "guest" and miss.fault.reason == "not present", "guest fault")
+            assert(miss.refs == 5, "4 EPT references and the guest root entry")
+            assert(g:touch_gpa(0x10000) == g:host_pa(0x10000), "touch_gpa backs a page")
+            assert(tostring(g):find("vm.guest") and g.host.memory == m.memory, "tostring and host")
+            """)
+    }
+
+    @Test func otherModesFollowTheFormula() throws {
+        try runLua("""
+            local function refs(host, guest)
+              local m = vm.machine{ memory = "64 MiB", paging = host }
+              local g = m:guest{ memory = "16 MiB", paging = guest }
+              local s = g.machine:address_space()
+              s:map(0x400000, "alloc", { u = true })
+              return g:translate(s, 0x400000).refs
+            end
+            assert(refs("x86_64_la57", "x86_64_la57") == 35, "5 on 5")
+            assert(refs("sv39", "sv39") == 15, "Sv39 on a 3-level G-stage")
+            assert(refs("sv48", "sv39") == 19, "Sv39 on a 4-level G-stage")
+            """)
+    }
+
+    @Test func badGuestsAreErrors() throws {
+        try expectLuaErrors([
+            ("vm.machine{ memory = '16 MiB' }:guest{ memory = '32 MiB' }", "more than the host"),
+            ("vm.machine{ memory = '16 MiB' }:guest{ paging = 'x86_65' }", "x86_65"),
+            ("vm.machine{ memory = '16 MiB' }:guest{ memroy = '4 MiB' }", "memroy"),
+            ("vm.machine{ memory = '16 MiB' }:guest{ memory = 'lots' }", "memory"),
+            ("local m = vm.machine{ memory = '16 MiB' }; m:guest():translate(m:address_space(), 0)", "another machine"),
+            ("vm.machine{ memory = '16 MiB' }:guest():touch_gpa(8 * 1024 * 1024)", "beyond"),
+        ])
+    }
+}
