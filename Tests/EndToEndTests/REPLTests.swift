@@ -44,7 +44,7 @@ import Testing
         t.send("while true do end\r")
         try t.expect("while true do end\r\n")
         Thread.sleep(forTimeInterval: 0.5)
-        t.send("\u{03}")
+        t.send("\u{03}", atOnce: true)   // the chunk runs: the terminal is back in canonical mode
         #expect(try t.expect("\n> ").contains("interrupted!"))
         // At the prompt Ctrl-C drops the chunk being typed, also mid-continuation.
         t.send("for i = 1, 3 do\r")

@@ -65,9 +65,18 @@ final class Terminal {
         close(slave)
     }
 
-    /// Types `text`, after a short pause as a person would: libedit may drop
-    /// input typed before it has switched the terminal to its own mode.
-    func send(_ text: String) {
+    /// Types `text` once the line editor is reading (it has turned canonical mode off: input
+    /// typed before that switch can be lost), after a short pause as a person would. With
+    /// `atOnce`, types without waiting (a Ctrl-C while a chunk runs in canonical mode).
+    func send(_ text: String, atOnce: Bool = false) {
+        if !atOnce {
+            let deadline = Date().addingTimeInterval(10)
+            var attributes = termios()
+            while Date() < deadline {
+                if tcgetattr(slave, &attributes) == 0 && attributes.c_lflag & tcflag_t(ICANON) == 0 { break }
+                usleep(20_000)
+            }
+        }
         usleep(300_000)
         var bytes = Array(text.utf8)
         _ = write(master, &bytes, bytes.count)
