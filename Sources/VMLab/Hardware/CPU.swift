@@ -114,7 +114,7 @@ public final class CPU {
     public internal(set) var currentTag = 0
     /// The privilege it runs at: the last access's, or what `enter` set. Under KPTI it decides
     /// which root is loaded. A CPU starts in the kernel.
-    public internal(set) var privilege = Privilege.supervisor
+    public var privilege: Privilege { privilegeStorage.pointee }
     /// Every TLB structure this CPU uses, in configuration order (shared ones included).
     public let tlbs: [TLB]
     /// Its page-walk caches, root level first.
@@ -157,6 +157,10 @@ public final class CPU {
     let softwareTLB: Bool
     /// The PKRU register (raw memory: read once per access or batch).
     let pkruStorage: UnsafeMutablePointer<UInt32>
+    /// The privilege the CPU runs at (raw memory: `enter` reads it at every access).
+    let privilegeStorage: UnsafeMutablePointer<Privilege>
+    /// The machine's `costsVersion` that `levelCost` was computed for (`UInt64.max`: never).
+    let levelCostVersion: UnsafeMutablePointer<UInt64>
     /// The message of a failed software refill, for `access`/`run` to throw (raw memory: read
     /// after every access of a run).
     let refillFailure: UnsafeMutablePointer<String?>
@@ -239,6 +243,10 @@ public final class CPU {
         softwareTLB = processors.configuration.softwareTLB
         pkruStorage = .allocate(capacity: 1)
         pkruStorage.initialize(to: 0)
+        privilegeStorage = .allocate(capacity: 1)
+        privilegeStorage.initialize(to: .supervisor)
+        levelCostVersion = .allocate(capacity: 1)
+        levelCostVersion.initialize(to: .max)
         refillFailure = .allocate(capacity: 1)
         refillFailure.initialize(to: nil)
         pwcTLB = .allocate(capacity: max(1, pwcCount))
@@ -260,10 +268,16 @@ public final class CPU {
         pathCount.deallocate(); fillTLB.deallocate(); fillLevel.deallocate(); fillCount.deallocate()
         pwcTLB.deallocate(); pwcLevel.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
         refillFailure.deinitialize(count: 1); refillFailure.deallocate(); pkruStorage.deallocate()
+        privilegeStorage.deallocate(); levelCostVersion.deallocate()
     }
 
     /// Copies `costs.tlbHit` into `levelCost` (level number → cycles).
+    /// (Only when the costs changed since the last refresh: this runs before every access.)
+    @inline(__always)
     func refreshCosts() {
+        let version = machine.costsVersion.pointee
+        guard levelCostVersion.pointee != version else { return }
+        levelCostVersion.pointee = version
         let list = costs.pointee.tlbHit
         for level in 0...16 { levelCost[level] = list.isEmpty || level == 0 ? 0 : list[min(level, list.count) - 1] }
     }
@@ -360,9 +374,16 @@ public final class CPU {
     /// (a kernel entry or a return to user mode): it costs `costs.kptiSwitch` and, without
     /// PCIDs, flushes this CPU's non-global entries as any CR3 write does; with PCIDs the user
     /// and kernel entries carry different tags and both survive.
+    @inline(__always)
     public func enter(_ privilege: Privilege) {
-        guard privilege != self.privilege else { return }
-        self.privilege = privilege
+        guard privilege != privilegeStorage.pointee else { return }
+        privilegeStorage.pointee = privilege
+        switchPrivilege(privilege)
+    }
+
+    /// The root switch of `enter` (KPTI), out of the per-access path.
+    @inline(never)
+    func switchPrivilege(_ privilege: Privilege) {
         let p = processors
         guard p.configuration.kpti, let space else { return }
         stats.pointee.kptiSwitches += 1

@@ -11,10 +11,15 @@ public final class Machine {
     /// Cycle costs (changeable at any time).
     public var costs: CostModel {
         get { costStorage.pointee }
-        set { costStorage.pointee = newValue }
+        set {
+            costStorage.pointee = newValue
+            costsVersion.pointee &+= 1
+        }
     }
     /// Where `costs` lives: one heap block read by the walker without exclusivity checks.
     let costStorage: UnsafeMutablePointer<CostModel>
+    /// Bumped at every change of `costs`: CPUs recompute their per-level table only then.
+    let costsVersion: UnsafeMutablePointer<UInt64>
     /// Event counters.
     public let counters = Counters()
     /// The seed from which every random choice derives.
@@ -36,12 +41,15 @@ public final class Machine {
         self.frames = FrameAllocator(frameCount: memory.frameCount, maxOrder: max(0, 30 - mode.pageBits))
         self.costStorage = .allocate(capacity: 1)
         self.costStorage.initialize(to: costs)
+        self.costsVersion = .allocate(capacity: 1)
+        self.costsVersion.initialize(to: 0)
         self.seed = seed
     }
 
     deinit {
         costStorage.deinitialize(count: 1)
         costStorage.deallocate()
+        costsVersion.deallocate()
     }
 
     /// The CPUs with their TLBs, page-walk caches and ASIDs (CPU.swift, Processors.swift).
