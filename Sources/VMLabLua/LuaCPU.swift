@@ -171,7 +171,7 @@ enum LuaCPU {
         guard let va = try t.integer("va"), let pa = try t.integer("pa") else { throw LuaArgumentError(i, "va and pa are required") }
         var size = cpu.processors.machine.mode.pageBytes
         if case let value = t.value("size"), value != .nil {
-            do { size = try LuaProcessorOptions.size(value) } catch { throw LuaArgumentError(i, "field 'size': \(error)") }
+            do { size = try VMModule.size(value) } catch { throw LuaArgumentError(i, "field 'size': \(error)") }
         }
         let flags = MapFlags(writable: try t.boolean("w") ?? false, user: try t.boolean("u") ?? false,
                              executable: try t.boolean("x") ?? false, global: try t.boolean("g") ?? false)

@@ -89,7 +89,7 @@ enum LuaContiguous {
             try t?.checkOptions(options, function: "vm.contiguous")
             var bytes: UInt64 = 8 << 20
             if let t, t.has("memory") {
-                do { bytes = try LuaProcessorOptions.size(t.value("memory")) } catch { throw LuaScriptError("vm.contiguous: memory: \(error)") }
+                do { bytes = try VMModule.size(t.value("memory")) } catch { throw LuaScriptError("vm.contiguous: memory: \(error)") }
             }
             let policy = try fit(try t?.string("fit") ?? "first")
             do {
@@ -110,10 +110,10 @@ enum LuaContiguous {
     /// `{ name = {size=, prot=, grows_down=}, … }`, in name order.
     static func segments(_ t: LuaTableView) throws -> [Segment] {
         try t.stringKeys.sorted().map { name in
-            try LuaProcessorOptions.withField(t, name) { s in
+            try t.withTable(name) { s in
                 try s.checkOptions(segmentOptions, function: "segment '\(name)'")
                 let size: UInt64
-                do { size = try LuaProcessorOptions.size(s.value("size")) } catch { throw LuaScriptError("segment '\(name)': size: \(error)") }
+                do { size = try VMModule.size(s.value("size")) } catch { throw LuaScriptError("segment '\(name)': size: \(error)") }
                 let prot = try s.string("prot") ?? "rw"
                 guard prot.allSatisfy({ "rwx-".contains($0) }) else {
                     throw LuaScriptError("segment '\(name)': prot must be letters of \"rwx\", got \"\(prot)\"")

@@ -45,12 +45,11 @@ enum LuaCosts {
             guard single >= 0 else { throw LuaScriptError("\(function): tlb_hit must not be negative") }
             c.tlbHit = [single]
         case .table(let list):
-            list.push(to: list.state.L)
-            defer { list.state.pop() }
-            let view = LuaTableView(list.state, at: -1)
-            c.tlbHit = try (1...max(1, view.length)).map { i in
-                guard let v = view.element(i).intValue, v >= 0 else { throw LuaScriptError("\(function): tlb_hit[\(i)] must be a non-negative integer") }
-                return v
+            c.tlbHit = try list.withTable { view in
+                try (1...max(1, view.length)).map { i in
+                    guard let v = view.element(i).intValue, v >= 0 else { throw LuaScriptError("\(function): tlb_hit[\(i)] must be a non-negative integer") }
+                    return v
+                }
             }
         default:
             throw LuaScriptError("\(function): tlb_hit must be an integer or a list of integers (one per TLB level)")

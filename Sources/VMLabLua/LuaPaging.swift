@@ -71,14 +71,11 @@ enum LuaPaging {
         guard case .table(let levelsRef) = t.value("levels") else {
             throw LuaScriptError("\(function): levels must be a list of bits per level, root first, e.g. {5, 5}")
         }
-        let state = levelsRef.state
-        levelsRef.push(to: state.L)
-        defer { state.pop() }
-        var levels: [Int] = []
-        let list = LuaTableView(state, at: -1)
-        for i in 1...max(1, list.length) {
-            guard let bits = list.element(i).intValue else { throw LuaScriptError("\(function): levels[\(i)] must be an integer") }
-            levels.append(bits)
+        let levels = try levelsRef.withTable { list in
+            try (1...max(1, list.length)).map { i in
+                guard let bits = list.element(i).intValue else { throw LuaScriptError("\(function): levels[\(i)] must be an integer") }
+                return bits
+            }
         }
         return try PagingMode.custom(vaBits: vaBits, pageBits: pageBits, levelBits: levels, pteBytes: try t.integer("pte_bytes") ?? 8)
     }

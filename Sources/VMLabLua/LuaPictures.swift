@@ -48,10 +48,10 @@ enum LuaPictures {
     /// The elements of the list in field `key` of `t`, each read by `body` (nil field: empty).
     static func list<T>(_ t: LuaTableView, _ key: String, _ body: (LuaTableView, String) throws -> T) throws -> [T] {
         guard t.has(key) else { return [] }
-        return try LuaProcessorOptions.withField(t, key) { items in
+        return try t.withTable(key) { items in
             try (0..<items.length).map { i in
                 let what = "vm.plot: \(key)[\(i + 1)]"
-                return try LuaProcessorOptions.withElement(items, i + 1, what: what) { try body($0, what) }
+                return try items.withElement(i + 1, what: what) { try body($0, what) }
             }
         }
     }
@@ -59,9 +59,9 @@ enum LuaPictures {
     /// A series' points: `points = {{x, y}, …}`, or parallel lists `x = {…}, y = {…}`.
     static func points(_ s: LuaTableView, what: String) throws -> [(x: Double, y: Double)] {
         if s.has("points") {
-            return try LuaProcessorOptions.withField(s, "points") { list in
+            return try s.withTable("points") { list in
                 try (0..<list.length).map { i in
-                    try LuaProcessorOptions.withElement(list, i + 1, what: "\(what): points[\(i + 1)]") { pair in
+                    try list.withElement(i + 1, what: "\(what): points[\(i + 1)]") { pair in
                         guard let x = pair.element(1).numberValue, let y = pair.element(2).numberValue else {
                             throw LuaScriptError("\(what): points[\(i + 1)] must be {x, y} numbers")
                         }
@@ -77,7 +77,7 @@ enum LuaPictures {
 
     static func numbers(_ s: LuaTableView, _ key: String, what: String) throws -> [Double] {
         guard s.has(key) else { throw LuaScriptError("\(what): give points = {{x, y}, …} or lists x = {…} and y = {…}") }
-        return try LuaProcessorOptions.withField(s, key) { list in
+        return try s.withTable(key) { list in
             try (0..<list.length).map { i in
                 guard let v = list.element(i + 1).numberValue else { throw LuaScriptError("\(what): \(key)[\(i + 1)] must be a number") }
                 return v

@@ -24,9 +24,9 @@ enum LuaProcessorOptions {
         case .nil: break
         case .boolean(false): config.tlb = []
         case .table:
-            config.tlb = try withField(t, "tlb") { list in
+            config.tlb = try t.withTable("tlb") { list in
                 try (0..<list.length).map { i in
-                    try withElement(list, i + 1, what: "\(function): tlb[\(i + 1)]") { level in
+                    try list.withElement(i + 1, what: "\(function): tlb[\(i + 1)]") { level in
                         try readLevel(level, mode: mode, function: "\(function): tlb[\(i + 1)]")
                     }
                 }
@@ -37,7 +37,7 @@ enum LuaProcessorOptions {
         case .nil: break
         case .boolean(let on): config.pageWalkCache = on ? PageWalkCacheConfiguration() : nil
         case .table:
-            config.pageWalkCache = try withField(t, "pwc") { try readPageWalkCache($0, function: "\(function): pwc") }
+            config.pageWalkCache = try t.withTable("pwc") { try readPageWalkCache($0, function: "\(function): pwc") }
         default: throw LuaScriptError("\(function): pwc must be a table {entries=, ways=, levels=} or a boolean")
         }
         return config
@@ -56,9 +56,9 @@ enum LuaProcessorOptions {
         switch t.value("page_sizes") {
         case .nil: break
         case .table:
-            level.pageSizes = try withField(t, "page_sizes") { list in
+            level.pageSizes = try t.withTable("page_sizes") { list in
                 try (0..<list.length).map { i in
-                    do { return try size(list.element(i + 1)) } catch {
+                    do { return try VMModule.size(list.element(i + 1)) } catch {
                         throw LuaScriptError("\(function) ('\(name)'): page_sizes[\(i + 1)]: \(error)")
                     }
                 }
@@ -79,7 +79,7 @@ enum LuaProcessorOptions {
         switch t.value("levels") {
         case .nil: break
         case .table:
-            config.levels = try withField(t, "levels") { list in
+            config.levels = try t.withTable("levels") { list in
                 try (0..<list.length).map { i in
                     guard let level = list.element(i + 1).intValue else {
                         throw LuaScriptError("\(function): levels[\(i + 1)] must be an integer (0 = root)")
@@ -90,34 +90,5 @@ enum LuaProcessorOptions {
         default: throw LuaScriptError("\(function): levels must be a list of upper levels (0 = root)")
         }
         return config
-    }
-
-    /// A size given as a Lua value: a whole number of bytes or a string such as "2 MiB".
-    static func size(_ value: LuaValue) throws -> UInt64 {
-        switch value {
-        case .integer(let n) where n >= 0: return UInt64(n)
-        case .string(let text): return UInt64(try ByteSize.parse(text))
-        default: throw LuaScriptError("a size (bytes or a string like \"2 MiB\") expected, got \(value)")
-        }
-    }
-
-    /// Runs `body` with a view of the table in field `key` of `t`.
-    static func withField<T>(_ t: LuaTableView, _ key: String, _ body: (LuaTableView) throws -> T) throws -> T {
-        guard case .table(let table) = t.value(key) else { throw LuaScriptError("field '\(key)' must be a table") }
-        return try with(table, body)
-    }
-
-    /// Runs `body` with a view of the table at `t[i]`; `what` names it in the error when it is not a table.
-    static func withElement<T>(_ t: LuaTableView, _ i: Int, what: String, _ body: (LuaTableView) throws -> T) throws -> T {
-        guard case .table(let table) = t.element(i) else { throw LuaScriptError("\(what) must be a table") }
-        return try with(table, body)
-    }
-
-    /// Runs `body` with a view of `table`, pushed for the duration.
-    static func with<T>(_ table: LuaReference, _ body: (LuaTableView) throws -> T) throws -> T {
-        let state = table.state
-        table.push(to: state.L)
-        defer { state.pop() }
-        return try body(LuaTableView(state, at: -1))
     }
 }

@@ -247,16 +247,13 @@ enum LuaTrace {
         case "loop": pattern = .loop(workingSet: try t.integer("working_set") ?? pages)
         default:
             guard case .table(let list) = t.value("phases") else { throw LuaScriptError("\(function): phases= {{pages=, length=}, …} is required") }
-            list.push(to: list.state.L)
-            defer { list.state.pop() }
-            let view = LuaTableView(list.state, at: -1)
-            var phases: [WorkingSetPhase] = []
-            for i in 1...max(1, view.length) where view.length > 0 {
-                guard case .table(let p) = view.element(i) else { throw LuaScriptError("\(function): phases[\(i)] must be {pages=, length=}") }
-                p.push(to: p.state.L)
-                defer { p.state.pop() }
-                let phase = LuaTableView(p.state, at: -1)
-                phases.append(WorkingSetPhase(pages: try phase.integer("pages") ?? 0, length: try phase.integer("length") ?? 0))
+            let phases = try list.withTable { view in
+                try (1..<(view.length + 1)).map { i in
+                    guard case .table(let p) = view.element(i) else { throw LuaScriptError("\(function): phases[\(i)] must be {pages=, length=}") }
+                    return try p.withTable { phase in
+                        WorkingSetPhase(pages: try phase.integer("pages") ?? 0, length: try phase.integer("length") ?? 0)
+                    }
+                }
             }
             pattern = .phases(phases)
         }

@@ -47,4 +47,13 @@ public enum VMModule {
             throw LuaArgumentError(i, error.description)
         }
     }
+
+    /// A size given as a Lua value: a whole number of bytes or a string such as "2 MiB".
+    static func size(_ value: LuaValue) throws -> UInt64 {
+        switch value {
+        case .integer(let n) where n >= 0: return UInt64(n)
+        case .string(let text): return UInt64(try ByteSize.parse(text))
+        default: throw LuaScriptError("a size (bytes or a string like \"2 MiB\") expected, got \(value)")
+        }
+    }
 }
