@@ -87,10 +87,9 @@ end)
 ------------------------------------------------------------------ Part 2: the student's handler
 
 local function reason_of(err)                -- the SIGSEGV reason of an error message
-  local r = tostring(err):match("SIGSEGV: .- at 0x%x+: (.*)$")
-  if not r then return "error: " .. tostring(err) end
-  r = r:gsub(" %(process killed%)$", "")
-  return r:match("^fault not resolved by the fault handler %((.*)%)$") or r
+  local reason, detail = vm.segv_reason(tostring(err))
+  if not reason then return "error: " .. tostring(err) end
+  return reason == "fault not resolved by the fault handler" and detail ~= "" and detail or reason
 end
 
 -- A fault the student must resolve: a write to a present, read-only page of a private writable VMA.

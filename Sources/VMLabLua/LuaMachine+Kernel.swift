@@ -25,6 +25,14 @@ extension LuaMachine {
         let sessions = LuaFaultSession.makeClass()
         state.register(sessions)
 
+        state.register("vm.segv_reason", signature: "vm.segv_reason(message) -> reason, detail | nil", doc: """
+            The reason of a SIGSEGV error message (what pcall returned for an invalid access), e.g. "guard page", and
+            its detail (what a fault handler's k:kill said); nil when the message is not a SIGSEGV.
+            """) { call in
+            guard let found = Segfault.reason(in: try call.string(1)) else { return call.pushNil() }
+            return call.push(found.reason.rawValue, found.detail)
+        }
+
         cls.method("spawn", signature: "m:spawn(name) -> vm.process", doc: """
             A new process with an empty user address space (and the kernel half, mapped supervisor-only). Its
             accesses run on the kernel CPU's MMU. Raises ENOMEM when no frame is left for its page tables.

@@ -16,9 +16,12 @@ import Testing
             local other = assert(q:mmap{ size = 4096 })
             local ok, err = pcall(q.read, q, other)
             assert(not ok and err:find("guard page", 1, true) and not err:find("not resolved", 1, true), err)
+            assert(vm.segv_reason(err) == "guard page" and vm.segv_reason("boom") == nil)
             m:set_fault_handler(function(f, k) k:kill("my own words") end)
             ok, err = pcall(q.read, q, other)
             assert(not ok and err:find("fault not resolved by the fault handler (my own words)", 1, true), err)
+            local reason, detail = vm.segv_reason(err)
+            assert(reason == "fault not resolved by the fault handler" and detail == "my own words", tostring(detail))
             m:set_fault_handler(nil)
             local r = m:spawn("c"); r.catch_segv = true
             local stack = assert(r:mmap{ size = "64K", flags = { "stack" } })

@@ -22,4 +22,19 @@ public struct Segfault: Sendable, Equatable, CustomStringConvertible {
         if killed { text += " (process killed)" }
         return text
     }
+
+    /// The reason and detail of a message made by `description` (as a Lua error carries it),
+    /// or nil when `message` is not a SIGSEGV message.
+    public static func reason(in message: String) -> (reason: SegvReason, detail: String)? {
+        guard let start = message.firstRange(of: "SIGSEGV: ") else { return nil }
+        var rest = Substring(message[start.upperBound...])
+        if rest.hasSuffix(" (process killed)") { rest = rest.dropLast(" (process killed)".count) }
+        for reason in SegvReason.allCases {
+            guard let at = rest.firstRange(of: ": " + reason.rawValue) else { continue }
+            var detail = rest[at.upperBound...]
+            if detail.hasPrefix(" (") && detail.hasSuffix(")") { detail = detail.dropFirst(2).dropLast() }
+            return (reason, String(detail))
+        }
+        return nil
+    }
 }

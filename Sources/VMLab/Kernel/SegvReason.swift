@@ -1,5 +1,5 @@
 /// Why an access from a process is invalid: the reason a SIGSEGV carries.
-public enum SegvReason: String, Sendable, Equatable {
+public enum SegvReason: String, Sendable, Equatable, CaseIterable {
     /// No VMA covers the address.
     case unmapped = "unmapped address"
     /// A write to a VMA without write permission.
