@@ -102,19 +102,13 @@ extension LuaMachine {
             script's limits stop a long run between batches.
             """) { m, call in
             let handle = try call.object(3, traces)
-            var mapMissing = false
-            if call.type(4) == LuaType.table {
-                // `map` belongs to process targets only: read it, then check the rest as usual.
-                let t = try call.table(4)
-                mapMissing = try t.boolean("map") ?? false
-            }
-            let options = try LuaRun(call, 4, function: "run", extra: ["map"])
+            let options = try LuaRun(call, 4, function: "run")
             if let process = try? call.object(2, processes) {
                 let kernel = try m.kernel
                 var total = ProcessRunSummary()
                 total.accesses = try options.replay(handle, state: call.state) { batch in
                     _ = try LuaProcess.access(kernel) { () throws(KernelError) in
-                        let s = try kernel.run(process, batch, mapMissing: mapMissing)
+                        let s = try kernel.run(process, batch, mapMissing: options.mapMissing)
                         total.minorFaults += s.minorFaults
                         total.majorFaults += s.majorFaults
                         total.mappedPages += s.mappedPages

@@ -4,7 +4,7 @@ import VMLab
 /// Batch replay of a trace in Swift, shared by `m:run`, `cpu:run` and
 /// `s:run`: the options `{limit=, privilege=, progress=, every=}` and the loops.
 struct LuaRun {
-    static let options = ["limit", "privilege", "progress", "every"]
+    static let options = ["limit", "privilege", "progress", "every", "map"]
 
     /// Accesses to replay at most.
     var limit = Int.max
@@ -13,12 +13,15 @@ struct LuaRun {
     /// returning false stops the run early.
     var progress: LuaReference?
     var every = 1_000_000
+    /// Process targets: map the pages a trace touches that no VMA covers (`Kernel.run`).
+    var mapMissing = false
 
     /// Reads the options table at argument `i` (absent or nil: the defaults).
-    init(_ call: LuaCall, _ i: Int32, function: String, extra: [String] = []) throws {
+    init(_ call: LuaCall, _ i: Int32, function: String) throws {
         guard !call.isNoneOrNil(i) else { return }
         let t = try call.table(i)
-        try t.checkOptions(Self.options + extra, function: function)
+        try t.checkOptions(Self.options, function: function)
+        mapMissing = try t.boolean("map") ?? false
         limit = try t.integer("limit") ?? .max
         guard limit >= 0 else { throw LuaArgumentError(i, "field 'limit': must not be negative (got \(limit))") }
         switch try t.string("privilege") {
