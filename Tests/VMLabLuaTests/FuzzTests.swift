@@ -23,6 +23,7 @@ import VMLabLua
         ("vm.policy", "vm.policy{ name = 'fuzz', victim = function(self, ctx) return 0 end }"),
         ("vm.process", "(function() local p = M:spawn('fuzz'); p.catch_segv = true; p:mmap{ size = 8192, prot = 'rw' }; return p end)()"),
         ("vm.file", "M:file('fuzz.bin', 'contents of a file')"),
+        ("vm.snapshot", "M:snapshot()"),
         ("vm.guest", "(function() local g = M:guest{ memory = '4 MiB' }; g.machine:address_space():map(0x400000, 'alloc', { u = true }); return g end)()"),
         // The kernel primitives exist during a fault: keep the object a handler was given (using
         // it afterwards must fail cleanly too).

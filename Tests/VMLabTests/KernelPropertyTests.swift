@@ -16,7 +16,10 @@ import Testing
     static let arena: UInt64 = 0x1000_0000       // 64 pages from here
     static let pages: UInt64 = 64
 
-    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    /// Four seeds by default, twenty with VMLAB_LONG_TESTS=1 (`Scripts/test --long`).
+    static let seeds: [UInt64] = Array(1...(TestScale.isLong ? 20 : 4))
+
+    @Test(arguments: seeds)
     func randomSyscallsMatchTheModel(seed: UInt64) throws {
         let m = try Machine(memoryBytes: 8 << 20, seed: seed)
         try Self.exercise(m, try m.kernel, seed: seed)
@@ -28,7 +31,7 @@ import Testing
         let first = try k.spawn("p0")
         first.catchSegv = true
         var procs: [(Process, Model)] = [(first, Model())]
-        for step in 0..<600 {
+        for step in 0..<(TestScale.isLong ? 3_000 : 600) {
             let pick = Int.random(in: 0..<procs.count, using: &rng)
             var (p, model) = procs[pick]
             let start = UInt64.random(in: 0..<Self.pages, using: &rng)

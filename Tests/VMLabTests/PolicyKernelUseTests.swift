@@ -16,7 +16,10 @@ import Testing
         ("s3fifo", { S3FIFOPolicy(frames: $0, small: 2) }),
     ]
 
-    func drive(_ policy: some ReplacementPolicy, _ table: FrameTable, seed: UInt64) throws {
+    /// Random faults, accesses, munmaps and ticks. With `duplicates`, a page already resident is
+    /// sometimes loaded again into another slot, as a kernel does when a frame shared after fork
+    /// keeps the id of the process that loaded it and that process maps the address anew.
+    func drive(_ policy: some ReplacementPolicy, _ table: FrameTable, seed: UInt64, duplicates: Bool = false) throws {
         var rng = SeededGenerator(seed: seed)
         var slotOf: [UInt64: Int] = [:]
         var untilTick = policy.tickInterval
@@ -24,7 +27,16 @@ import Testing
             table.now += 1
             let page = rng.next(below: 30)
             let isWrite = rng.next(below: 4) == 0
-            if let slot = slotOf[page] {
+            let again = duplicates && rng.next(below: 6) == 0
+            if duplicates && rng.next(below: 8) == 0 {
+                // An access to any resident frame (an older duplicate included).
+                let resident = (0..<table.capacity).filter { table.isResident($0) }
+                if !resident.isEmpty {
+                    let slot = resident[Int(rng.next(below: UInt64(resident.count)))]
+                    table.touch(slot, isWrite: isWrite)
+                    if policy.needsEveryAccess { try policy.accessed(slot: slot, isWrite: isWrite) }
+                }
+            } else if let slot = slotOf[page], !again {
                 table.touch(slot, isWrite: isWrite)
                 if policy.needsEveryAccess { try policy.accessed(slot: slot, isWrite: isWrite) }
             } else {
@@ -35,14 +47,16 @@ import Testing
                             "\(policy.name): victim \(victim)")
                     guard table.contains(victim) && table.isResident(victim) else { return }
                     try policy.removed(slot: victim)
-                    slotOf[table.page(victim)] = nil
+                    if slotOf[table.page(victim)] == victim { slotOf[table.page(victim)] = nil }
                     table.free(slot: victim)
                     free = [victim]
                 }
                 let slot = free[Int(rng.next(below: UInt64(free.count)))]
                 table.load(slot: slot, page: page)
                 if isWrite { table.touch(slot, isWrite: true) }
-                if page == 7 && table.capacity > 1 { table.setPinned(slot, true) }  // one pinned frame, never all
+                if page == 7 && table.capacity > 1 && !(0..<table.capacity).contains(where: table.pinned) {
+                    table.setPinned(slot, true)  // one pinned frame, never all
+                }
                 slotOf[page] = slot
                 try policy.inserted(slot: slot)
             }
@@ -52,7 +66,7 @@ import Testing
                 if !resident.isEmpty {
                     let slot = resident[Int(rng.next(below: UInt64(resident.count)))]
                     try policy.removed(slot: slot)
-                    slotOf[table.page(slot)] = nil
+                    if slotOf[table.page(slot)] == slot { slotOf[table.page(slot)] = nil }
                     table.free(slot: slot)
                 }
             }
@@ -71,6 +85,16 @@ import Testing
                 let policy = Self.makers[index].1(table)
                 #expect(policy.name == Self.makers[index].0)
                 try drive(policy, table, seed: UInt64(seed))
+            }
+        }
+    }
+
+    @Test(arguments: 0..<makers.count)
+    func survivesTwoFramesWithOnePageID(index: Int) throws {
+        for seed in 1...6 {
+            for capacity in [2, 5, 9] {
+                let table = FrameTable(capacity: capacity)
+                try drive(Self.makers[index].1(table), table, seed: UInt64(seed), duplicates: true)
             }
         }
     }

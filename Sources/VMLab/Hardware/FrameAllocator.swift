@@ -170,3 +170,39 @@ public final class FrameAllocator {
     /// The largest order with a free block, or nil when memory is full.
     public var largestFreeOrder: Int? { (0...maxOrder).last { freeBlocks[$0] > 0 } }
 }
+
+// MARK: snapshots
+
+extension FrameAllocator {
+    /// The allocator's bitmaps and counts at one moment (see `MachineSnapshot`).
+    public struct Image {
+        let frameCount: UInt64
+        let freeFrames: UInt64
+        let freeBlocks: [Int]
+        let freeBits: [[UInt64]]
+        let allocatedBits: [[UInt64]]
+        let hints: [Int]
+    }
+
+    /// A copy of the allocator's state.
+    func capture() -> Image {
+        func copy(_ words: [UnsafeMutablePointer<UInt64>]) -> [[UInt64]] {
+            words.indices.map { Array(UnsafeBufferPointer(start: words[$0], count: max(wordCounts[$0], 1))) }
+        }
+        return Image(frameCount: frameCount, freeFrames: freeFrames, freeBlocks: freeBlocks,
+                     freeBits: copy(freeBits), allocatedBits: copy(allocatedBits), hints: hints)
+    }
+
+    /// Puts back a state from `capture()` of an allocator over the same frames.
+    func restore(_ image: Image) {
+        precondition(image.frameCount == frameCount && image.freeBits.count == freeBits.count,
+                     "an allocator image is restored only into an allocator of the same machine")
+        for order in freeBits.indices {
+            freeBits[order].update(from: image.freeBits[order], count: image.freeBits[order].count)
+            allocatedBits[order].update(from: image.allocatedBits[order], count: image.allocatedBits[order].count)
+        }
+        freeFrames = image.freeFrames
+        freeBlocks = image.freeBlocks
+        hints = image.hints
+    }
+}

@@ -24,13 +24,15 @@ public final class Machine {
     public let counters = Counters()
     /// The seed from which every random choice derives.
     public let seed: UInt64
-    private var nextOwner: Int32 = 1
+    var nextOwner: Int32 = 1
     /// The CPUs and their translation hardware, once created (see `processors`).
     var processorStorage: Processors?
     /// ASID generations already used by earlier `Processors` of this machine.
     var asidGenerationBase: UInt64 = 0
     /// The kernel, once created (see `kernel` in Kernel/Machine+Kernel.swift).
     var kernelStorage: Kernel?
+    /// Every address space of this machine that still exists (for snapshots).
+    let pageTables = PageTableRegistry()
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.

@@ -100,9 +100,11 @@ public final class PageTable {
             reservedInTable[level] = table
             reservedInLeaf[level] = leaf
         }
+        machine.pageTables.add(self)
     }
 
     deinit {
+        machine.pageTables.remove(self)
         machine.processorStorage?.forget(self)
         shifts.deallocate(); indexMasks.deallocate(); reservedInTable.deallocate()
         reservedInLeaf.deallocate(); leafAllowed.deallocate()

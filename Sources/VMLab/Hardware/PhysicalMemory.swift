@@ -12,6 +12,10 @@ import Glibc
 /// ```
 /// Per-frame metadata (`FrameInfo`) is stored the same way, 4096 frames per lazily allocated chunk.
 /// All values are little-endian.
+///
+/// **Shared blocks.** A snapshot (`MemoryImage`) shares storage blocks with the memory it was
+/// taken of instead of copying them: both hold the block, the memory marks it shared, and the
+/// first write to a shared block copies it (copy-on-write, see PhysicalMemory+Sharing.swift).
 public final class PhysicalMemory {
     /// Size of memory in bytes.
     public let bytes: UInt64
@@ -40,6 +44,10 @@ public final class PhysicalMemory {
     /// path (setting A/D bits may allocate a block) makes every walk pay a dynamic exclusivity
     /// check, about a quarter of a walk's instructions.
     let usage: UnsafeMutablePointer<(chunks: Int, blocks: Int, infoChunks: Int)>
+    /// Per chunk: a bitmap of its blocks that are shared with a snapshot (nil: none is).
+    let sharedDirectory: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    /// True while some block is shared: the write path looks at `sharedDirectory` only then.
+    let anyShared: UnsafeMutablePointer<Bool>
 
     /// Number of 2 MiB chunks whose block table has been allocated.
     public var allocatedChunks: Int { usage.pointee.chunks }
@@ -72,15 +80,22 @@ public final class PhysicalMemory {
         infoDirectory.initialize(repeating: nil, count: infoDirectoryCount)
         usage = .allocate(capacity: 1)
         usage.initialize(to: (0, 0, 0))
+        sharedDirectory = .allocate(capacity: directoryCount)
+        sharedDirectory.initialize(repeating: nil, count: directoryCount)
+        anyShared = .allocate(capacity: 1)
+        anyShared.initialize(to: false)
     }
 
     deinit {
         for c in 0..<directoryCount {
             guard let table = directory[c] else { continue }
-            for b in 0..<Self.blocksPerChunk { table[b]?.deallocate() }
+            for b in 0..<Self.blocksPerChunk { dropBlock(chunk: c, slot: b) }
             table.deallocate()
+            sharedDirectory[c]?.deallocate()
         }
         directory.deallocate()
+        sharedDirectory.deallocate()
+        anyShared.deallocate()
         for c in 0..<infoDirectoryCount { infoDirectory[c]?.deallocate() }
         infoDirectory.deallocate()
         usage.deallocate()
@@ -99,22 +114,26 @@ public final class PhysicalMemory {
     @inline(__always)
     func block(_ pa: UInt64) -> Block {
         let chunk = Int(pa >> Self.chunkShift)
-        let table: BlockTable
-        if let existing = directory[chunk] {
-            table = existing
-        } else {
-            table = .allocate(capacity: Self.blocksPerChunk)
-            table.initialize(repeating: nil, count: Self.blocksPerChunk)
-            directory[chunk] = table
-            usage.pointee.chunks += 1
-        }
+        let table = directory[chunk] ?? makeTable(chunk: chunk)
         let slot = Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))
-        if let existing = table[slot] { return existing }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: Int(Self.blockBytes), alignment: 64)
+        if let existing = table[slot] {
+            if anyShared.pointee && isShared(chunk: chunk, slot: slot) { return unshare(chunk: chunk, slot: slot) }
+            return existing
+        }
+        let fresh = Self.allocateBlock()
         fresh.initializeMemory(as: UInt8.self, repeating: 0, count: Int(Self.blockBytes))
         table[slot] = fresh
         usage.pointee.blocks += 1
         return fresh
+    }
+
+    /// Allocates the (empty) block table of `chunk`.
+    func makeTable(chunk: Int) -> BlockTable {
+        let table = BlockTable.allocate(capacity: Self.blocksPerChunk)
+        table.initialize(repeating: nil, count: Self.blocksPerChunk)
+        directory[chunk] = table
+        usage.pointee.chunks += 1
+        return table
     }
 
     /// Unchecked read of the 8-byte-aligned 64-bit value at `pa` inside memory (walker hot path).
@@ -224,13 +243,11 @@ public final class PhysicalMemory {
             let n = min(Self.blockBytes - offset, end - at)
             let chunk = Int(at >> Self.chunkShift)
             let slot = Int((at >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))
-            if let table = directory[chunk], let b = table[slot] {
+            if let table = directory[chunk], table[slot] != nil {
                 if offset == 0 && n == Self.blockBytes {
-                    b.deallocate()
-                    table[slot] = nil
-                    usage.pointee.blocks -= 1
+                    dropBlock(chunk: chunk, slot: slot)
                 } else {
-                    (b + Int(offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(n))
+                    (block(at) + Int(offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(n))
                 }
             }
             at += n

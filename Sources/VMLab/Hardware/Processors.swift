@@ -52,9 +52,9 @@ public final class Processors {
     /// Structures shared by all CPUs.
     public private(set) var sharedTLBs: [TLB] = []
     /// The CPU on which kernel code that changes mappings runs (initiator of shootdowns).
-    public private(set) var kernelCPU = 0
+    public internal(set) var kernelCPU = 0
     /// Current ASID generation.
-    public private(set) var generation: UInt64
+    public internal(set) var generation: UInt64
     /// Counters.
     public internal(set) var stats = ProcessorStats()
     /// The refill handler of a software-managed TLB, or nil for the built-in one (see

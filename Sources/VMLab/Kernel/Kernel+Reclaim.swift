@@ -107,8 +107,15 @@ extension Kernel {
     /// are below the low watermark.
     func prepareFault(_ p: Process, _ va: UInt64) {
         guard let r = reclaimer else { return }
-        r.incoming = pageID(p, va & ~(pageBytes - 1))
+        let page = va & ~(pageBytes - 1)
+        r.incoming = pageID(p, page)
         r.currentPID = p.pid
+        // A page that is present (a write to a read-only page) stays while its fault is handled:
+        // evicted now, it would be read back by this fault and dropped again by the next try.
+        if let leaf = leafEntry(p.space, page), isPresent(leaf.raw) {
+            r.faultingFrame = Int(truncatingIfNeeded: entryFrame(p.space, leaf.raw))
+        }
+        defer { r.faultingFrame = -1 }
         reclaimIfLow()
     }
 
@@ -201,7 +208,7 @@ extension Kernel {
                     message: "victim \(slot) is not a resident, unpinned frame")
                 break
             }
-            if evictFrame(UInt64(slot)) {
+            if slot != r.faultingFrame && evictFrame(UInt64(slot)) {
                 evicted += 1
                 continue
             }

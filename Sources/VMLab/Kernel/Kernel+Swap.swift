@@ -34,6 +34,11 @@ extension Kernel {
         try makeReclaimer()
         swap = SwapDevice(slots: Int(slots), readLatency: readLatency ?? machine.costs.majorFault,
                           writeLatency: writeLatency ?? machine.costs.swapWrite)
+        installSwapHooks()
+    }
+
+    /// Lets fork and munmap count the users of swap slots (`enableSwap`, or a restored device).
+    func installSwapHooks() {
         swapDuplicateHook = { [unowned self] slot in self.duplicateSwapSlot(slot) }
         swapFreeHook = { [unowned self] slot in self.freeSwapSlot(slot) }
     }

@@ -81,11 +81,13 @@ public final class Kernel {
     /// Owner ids of every page table the kernel made (its frames carry them), and its own.
     var ownerIDs: Set<Int32> = []
 
-    init(machine: Machine) throws(VMError) {
+    /// The kernel of `machine`: takes an owner id and allocates the kernel-image frame, or, for
+    /// a machine forked from a snapshot (`adopting`), keeps the ones already in its memory.
+    init(machine: Machine, adopting existing: (owner: Int32, kernelFrame: UInt64?)? = nil) throws(VMError) {
         self.machine = machine
         self.mode = machine.mode
         self.pageBytes = machine.mode.pageBytes
-        self.owner = machine.makeOwnerID()
+        self.owner = existing?.owner ?? machine.makeOwnerID()
         ownerIDs.insert(owner)
         hugeLevel = mode.levels - 2
         if hugeLevel >= 0, mode.leafAllowed[hugeLevel], mode.architecture != .textbook {
@@ -100,9 +102,13 @@ public final class Kernel {
         } else {
             userTop = half
             kernelBase = mode.canonical == .signExtended ? ~UInt64(0) << UInt64(mode.vaBits - 1) : half
-            let frame = try machine.allocateFrames(order: 0, state: .allocated, owner: owner, purpose: "the kernel image")
-            try machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
-            kernelFrame = frame
+            if let existing {
+                kernelFrame = existing.kernelFrame
+            } else {
+                let frame = try machine.allocateFrames(order: 0, state: .allocated, owner: owner, purpose: "the kernel image")
+                try machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
+                kernelFrame = frame
+            }
         }
         kernelImageBase = kernelBase
     }

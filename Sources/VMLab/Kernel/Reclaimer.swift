@@ -16,15 +16,15 @@ public final class Reclaimer {
     }
 
     /// The frame table the policy looks at (slot = frame number).
-    public private(set) var frames: FrameTable
+    public internal(set) var frames: FrameTable
     /// The policy.
-    public private(set) var policy: Policy
+    public internal(set) var policy: Policy
     /// The policy's name.
-    public private(set) var policyName: String
+    public internal(set) var policyName: String
     /// True when the policy is told of every access (exact recency: LRU, LFU, MRU, 2Q, ARC…).
-    public private(set) var needsEveryAccess: Bool
+    public internal(set) var needsEveryAccess: Bool
     /// Accesses between two `tick()`s of the policy (0: none).
-    public private(set) var tickInterval: Int
+    public internal(set) var tickInterval: Int
     /// Reclaim starts when free frames fall below `low`…
     public internal(set) var low: Int
     /// …and stops when they reach `high`.
@@ -52,6 +52,9 @@ public final class Reclaimer {
     var incoming: UInt64 = 0
     /// The pid whose fault is being handled (the OOM killer spares it when it can).
     var currentPID = 0
+    /// The frame of the page whose fault is being handled, when it is present (−1: none):
+    /// reclaim passes over it like a page it cannot evict.
+    var faultingFrame = -1
     /// An error a policy raised (e.g. from Lua), reported when the access returns.
     var policyError: Error?
     /// True while reclaim runs (a Lua policy's callback that faults must not reclaim again).

@@ -17,13 +17,13 @@ public final class SwapDevice {
     /// Per slot: when its page was last accessed before it went out (for working-set sizes).
     var lastUse: [UInt64]
     /// Slots in use (`users > 0` or linked to a resident page).
-    public private(set) var usedCount = 0
+    public internal(set) var usedCount = 0
     /// Per slot: whether it is allocated.
-    private var allocated: [Bool]
+    var allocated: [Bool]
     /// Per slot: the page's bytes (nil: all zero).
-    private var data: [[UInt8]?]
+    var data: [[UInt8]?]
     /// Free slots; the last is taken next.
-    private var free: [Int]
+    var free: [Int]
 
     /// A device of `slots` slots (at least 0) with latencies in cycles.
     public init(slots: Int, readLatency: Int, writeLatency: Int) {

@@ -25,6 +25,18 @@ public final class ARCPolicy: ReplacementPolicy {
     private var b2: GhostList
     private var replacedFor: UInt64?
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> ARCPolicy {
+        let made = ARCPolicy(frames: frames)
+        made.p = p
+        made.b1 = b1
+        made.b2 = b2
+        made.replacedFor = replacedFor
+        made.t1.copyContents(of: t1)
+        made.t2.copyContents(of: t2)
+        return made
+    }
+
     /// ARC over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

@@ -15,6 +15,13 @@ public final class AgingPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private var counters: [UInt64]
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> AgingPolicy {
+        let made = AgingPolicy(frames: frames, bits: bits, tickEvery: tickEvery)
+        made.counters = counters
+        return made
+    }
+
     /// Aging over `frames` with `bits`-bit counters, ticking every `tickEvery` accesses
     /// (validated by `PolicySpec`).
     public init(frames: FrameTable, bits: Int, tickEvery: Int) {

@@ -67,6 +67,38 @@ public final class BuiltinPolicy: ReplacementPolicy {
         tickInterval = policy.tickInterval
     }
 
+    /// The same policy with the same state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> BuiltinPolicy {
+        switch kind {
+        case .fifo(let p): return BuiltinPolicy(.fifo(p.copy(over: frames)))
+        case .lru(let p): return BuiltinPolicy(.lru(p.copy(over: frames)))
+        case .opt(let p): return BuiltinPolicy(.opt(p.copy(over: frames)))
+        case .random(let p): return BuiltinPolicy(.random(p.copy(over: frames)))
+        case .mru(let p): return BuiltinPolicy(.mru(p.copy(over: frames)))
+        case .clock(let p): return BuiltinPolicy(.clock(p.copy(over: frames)))
+        case .enhancedClock(let p): return BuiltinPolicy(.enhancedClock(p.copy(over: frames)))
+        case .lfu(let p): return BuiltinPolicy(.lfu(p.copy(over: frames)))
+        case .aging(let p): return BuiltinPolicy(.aging(p.copy(over: frames)))
+        case .workingSet(let p): return BuiltinPolicy(.workingSet(p.copy(over: frames)))
+        case .wsclock(let p): return BuiltinPolicy(.wsclock(p.copy(over: frames)))
+        case .twoQueue(let p): return BuiltinPolicy(.twoQueue(p.copy(over: frames)))
+        case .arc(let p): return BuiltinPolicy(.arc(p.copy(over: frames)))
+        case .lirs(let p): return BuiltinPolicy(.lirs(p.copy(over: frames)))
+        case .clockPro(let p): return BuiltinPolicy(.clockPro(p.copy(over: frames)))
+        case .sieve(let p): return BuiltinPolicy(.sieve(p.copy(over: frames)))
+        case .s3fifo(let p): return BuiltinPolicy(.s3fifo(p.copy(over: frames)))
+        }
+    }
+
+    /// A policy around `kind`, already made.
+    private init(_ kind: Kind) {
+        self.kind = kind
+        let policy = BuiltinPolicy.describe(kind)
+        name = policy.name
+        needsEveryAccess = policy.needsEveryAccess
+        tickInterval = policy.tickInterval
+    }
+
     /// The policy as an existential, for reading its constant properties once.
     private static func describe(_ kind: Kind) -> any ReplacementPolicy {
         switch kind {

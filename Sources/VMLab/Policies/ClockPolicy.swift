@@ -12,6 +12,13 @@ public final class ClockPolicy: ReplacementPolicy, ClockHand {
     /// The slot the hand points at.
     public private(set) var hand = 0
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> ClockPolicy {
+        let made = ClockPolicy(frames: frames)
+        made.hand = hand
+        return made
+    }
+
     /// A clock over `frames`, hand at slot 0.
     public init(frames: FrameTable) { self.frames = frames }
 

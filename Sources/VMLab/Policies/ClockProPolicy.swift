@@ -46,6 +46,29 @@ public final class ClockProPolicy: ReplacementPolicy {
     private var nonResident = 0
     private var entries = 0
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> ClockProPolicy {
+        let made = ClockProPolicy(frames: frames)
+        made.coldTarget = coldTarget
+        made.nodePage = nodePage
+        made.nodeSlot = nodeSlot
+        made.hot = hot
+        made.test = test
+        made.next = next
+        made.prev = prev
+        made.freeNodes = freeNodes
+        made.nodeOfSlot = nodeOfSlot
+        made.nonResidentIndex = nonResidentIndex
+        made.handHot = handHot
+        made.handCold = handCold
+        made.handTest = handTest
+        made.hotCount = hotCount
+        made.coldResident = coldResident
+        made.nonResident = nonResident
+        made.entries = entries
+        return made
+    }
+
     /// CLOCK-Pro over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

@@ -12,6 +12,13 @@ public final class EnhancedClockPolicy: ReplacementPolicy, ClockHand {
     /// The slot the hand points at.
     public private(set) var hand = 0
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> EnhancedClockPolicy {
+        let made = EnhancedClockPolicy(frames: frames)
+        made.hand = hand
+        return made
+    }
+
     /// An enhanced clock over `frames`, hand at slot 0.
     public init(frames: FrameTable) { self.frames = frames }
 

@@ -10,6 +10,13 @@ public final class FIFOPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private let queue: SlotList
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> FIFOPolicy {
+        let made = FIFOPolicy(frames: frames)
+        made.queue.copyContents(of: queue)
+        return made
+    }
+
     /// A FIFO policy over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

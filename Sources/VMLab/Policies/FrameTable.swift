@@ -56,6 +56,18 @@ public final class FrameTable {
         clock.deallocate()
     }
 
+    /// A copy of this table (slots, bits, load times and clock), for snapshots.
+    func copy() -> FrameTable {
+        let made = FrameTable(capacity: capacity)
+        made.pages.update(from: pages, count: capacity)
+        made.loadTimes.update(from: loadTimes, count: capacity)
+        made.flags.update(from: flags, count: capacity)
+        made.clock.pointee = clock.pointee
+        made.residentCount = residentCount
+        made.cleanedCount = cleanedCount
+        return made
+    }
+
     /// Whether `slot` is a valid slot number.
     @inline(__always) public func contains(_ slot: Int) -> Bool { slot >= 0 && slot < capacity }
     /// Whether `slot` holds a page.

@@ -10,6 +10,13 @@ public final class LFUPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private var counts: [UInt64]
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> LFUPolicy {
+        let made = LFUPolicy(frames: frames)
+        made.counts = counts
+        return made
+    }
+
     /// An LFU policy over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

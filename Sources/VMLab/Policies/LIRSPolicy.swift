@@ -46,6 +46,29 @@ public final class LIRSPolicy: ReplacementPolicy {
     private var oldestGhost = -1
     private var newestGhost = -1
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> LIRSPolicy {
+        let made = LIRSPolicy(frames: frames, hir: hir)
+        made.isLIR = isLIR
+        made.nodeOfSlot = nodeOfSlot
+        made.lirCount = lirCount
+        made.nodePage = nodePage
+        made.nodeSlot = nodeSlot
+        made.above = above
+        made.below = below
+        made.freeNodes = freeNodes
+        made.index = index
+        made.top = top
+        made.bottom = bottom
+        made.ghosts = ghosts
+        made.ghostNewer = ghostNewer
+        made.ghostOlder = ghostOlder
+        made.oldestGhost = oldestGhost
+        made.newestGhost = newestGhost
+        made.queue.copyContents(of: queue)
+        return made
+    }
+
     /// LIRS over `frames`; `hir` nil for the default.
     public init(frames: FrameTable, hir: Int? = nil) {
         self.frames = frames
@@ -96,7 +119,7 @@ public final class LIRSPolicy: ReplacementPolicy {
         unlink(node)
         let slot = Int(nodeSlot[node])
         if slot >= 0 { nodeOfSlot[slot] = -1 } else { unlinkGhost(node) }
-        index.remove(nodePage[node])
+        if index.find(nodePage[node]) == node { index.remove(nodePage[node]) }
         freeNodes.append(Int32(node))
     }
 
@@ -149,7 +172,11 @@ public final class LIRSPolicy: ReplacementPolicy {
 
     public func inserted(slot: Int) {
         let page = frames.page(slot)
-        let ghost = index.find(page)
+        // Only a non-resident entry is a ghost: a kernel may load a second frame under the id of
+        // a page still resident elsewhere (a shared frame keeps the id of the process that
+        // loaded it), and that one keeps its own entry.
+        let found = index.find(page)
+        let ghost = found >= 0 && nodeSlot[found] < 0 ? found : -1
         if ghost >= 0 {
             drop(ghost)
             _ = pushTop(page: page, slot: slot)

@@ -10,6 +10,13 @@ public final class LRUPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private let recency: SlotList
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> LRUPolicy {
+        let made = LRUPolicy(frames: frames)
+        made.recency.copyContents(of: recency)
+        return made
+    }
+
     /// An LRU policy over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

@@ -9,6 +9,13 @@ public final class MRUPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private let recency: SlotList
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> MRUPolicy {
+        let made = MRUPolicy(frames: frames)
+        made.recency.copyContents(of: recency)
+        return made
+    }
+
     /// An MRU policy over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

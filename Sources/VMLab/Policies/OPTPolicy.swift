@@ -15,6 +15,13 @@ public final class OPTPolicy: ReplacementPolicy {
     private let future: [Int]
     private var nextUse: [Int]
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> OPTPolicy {
+        let made = OPTPolicy(frames: frames, nextUse: future)
+        made.nextUse = nextUse
+        return made
+    }
+
     /// OPT over `frames`, with the next-use index of every access of the trace to be replayed.
     public init(frames: FrameTable, nextUse future: [Int]) {
         self.frames = frames

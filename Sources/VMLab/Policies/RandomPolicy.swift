@@ -8,6 +8,13 @@ public final class RandomPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private var rng: SeededGenerator
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> RandomPolicy {
+        let made = RandomPolicy(frames: frames, seed: 0)
+        made.rng = rng
+        return made
+    }
+
     /// A random policy over `frames`, seeded with `seed`.
     public init(frames: FrameTable, seed: UInt64) {
         self.frames = frames

@@ -19,6 +19,16 @@ public final class S3FIFOPolicy: ReplacementPolicy {
     private var ghost: GhostList
     private var counts: [UInt8]
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> S3FIFOPolicy {
+        let made = S3FIFOPolicy(frames: frames, small: small)
+        made.ghost = ghost
+        made.counts = counts
+        made.s.copyContents(of: s)
+        made.m.copyContents(of: m)
+        return made
+    }
+
     /// S3-FIFO over `frames`; `small` nil for the default.
     public init(frames: FrameTable, small: Int? = nil) {
         self.frames = frames

@@ -14,6 +14,14 @@ public final class SIEVEPolicy: ReplacementPolicy, ClockHand {
     /// The slot the hand points at (-1: the tail, before the first eviction).
     public private(set) var hand = -1
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> SIEVEPolicy {
+        let made = SIEVEPolicy(frames: frames)
+        made.hand = hand
+        made.queue.copyContents(of: queue)
+        return made
+    }
+
     /// SIEVE over `frames`.
     public init(frames: FrameTable) {
         self.frames = frames

@@ -9,6 +9,8 @@ public final class SlotList {
     // front, back, count: in a buffer rather than stored `var`s, so that updating them needs
     // no run-time exclusivity check.
     private let ends: UnsafeMutablePointer<Int>
+    /// Number of slots the buffers hold.
+    private let slots: Int
 
     /// The newest slot, or -1.
     public private(set) var front: Int {
@@ -29,6 +31,7 @@ public final class SlotList {
     /// An empty list for slots `0..<capacity`.
     public init(capacity: Int) {
         let n = max(1, capacity)
+        slots = n
         prev = .allocate(capacity: n)
         prev.initialize(repeating: -1, count: n)
         next = .allocate(capacity: n)
@@ -44,6 +47,16 @@ public final class SlotList {
         next.deallocate()
         member.deallocate()
         ends.deallocate()
+    }
+
+    /// Makes this list a copy of `other` (a list over the same number of slots), for snapshots.
+    func copyContents(of other: SlotList) {
+        precondition(other.slots == slots, "a slot list is copied only from a list of the same size")
+        let n = slots
+        prev.update(from: other.prev, count: n)
+        next.update(from: other.next, count: n)
+        member.update(from: other.member, count: n)
+        ends.update(from: other.ends, count: 3)
     }
 
     /// Whether `slot` is in the list.

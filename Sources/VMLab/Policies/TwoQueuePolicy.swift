@@ -21,6 +21,15 @@ public final class TwoQueuePolicy: ReplacementPolicy {
     private let am: SlotList
     private var a1out: GhostList
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> TwoQueuePolicy {
+        let made = TwoQueuePolicy(frames: frames, kin: kin, kout: kout)
+        made.a1out = a1out
+        made.a1in.copyContents(of: a1in)
+        made.am.copyContents(of: am)
+        return made
+    }
+
     /// 2Q over `frames`; `kin`/`kout` nil for the defaults.
     public init(frames: FrameTable, kin: Int? = nil, kout: Int? = nil) {
         self.frames = frames

@@ -17,6 +17,14 @@ public final class WSClockPolicy: ReplacementPolicy, ClockHand {
     /// The slot the hand points at.
     public private(set) var hand = 0
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> WSClockPolicy {
+        let made = WSClockPolicy(frames: frames, tau: tau)
+        made.lastUse = lastUse
+        made.hand = hand
+        return made
+    }
+
     /// A WSClock over `frames` with window `tau`, hand at slot 0.
     public init(frames: FrameTable, tau: UInt64) {
         self.frames = frames

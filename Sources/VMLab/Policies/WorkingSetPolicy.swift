@@ -14,6 +14,13 @@ public final class WorkingSetPolicy: ReplacementPolicy {
     private let frames: FrameTable
     private var lastUse: [UInt64]
 
+    /// A copy of this policy's state over `frames` (a copy of its frame table), for snapshots.
+    func copy(over frames: FrameTable) -> WorkingSetPolicy {
+        let made = WorkingSetPolicy(frames: frames, tau: tau)
+        made.lastUse = lastUse
+        return made
+    }
+
     /// A working-set policy over `frames` with window `tau`.
     public init(frames: FrameTable, tau: UInt64) {
         self.frames = frames

@@ -1,0 +1,50 @@
+extension Machine {
+    /// The machine's whole state now (see `MachineSnapshot`). Throws `invalidConfiguration`
+    /// inside a batch of mapping changes, during reclaim, or when the replacement policy is
+    /// not a built-in one.
+    public func snapshot() throws(VMError) -> MachineSnapshot {
+        let processors = try processorStorage?.capture()
+        let kernel = try kernelStorage?.capture()
+        return MachineSnapshot(origin: self, memory: memory.capture(), frames: frames.capture(), costs: costs,
+                               counters: counters.values, nextOwner: nextOwner, asidGenerationBase: asidGenerationBase,
+                               tables: pageTables.all.map { ($0, $0.capture()) }, processors: processors, kernel: kernel)
+    }
+
+    /// Puts this machine back in the state of `snapshot` (taken of this machine). Every object
+    /// that existed then — address spaces, processes, CPUs — is itself again; spaces and
+    /// processes made since are gone (using them is an error: released / ESRCH). Hooks and
+    /// observers stay as they are. Throws `invalidConfiguration` for a snapshot of another
+    /// machine (use `forkMachine` to branch from it).
+    public func restore(_ snapshot: MachineSnapshot) throws(VMError) {
+        guard snapshot.origin === self else {
+            throw .invalidConfiguration(what: "snapshot", reason: "it was taken of another machine (fork a machine from it instead)")
+        }
+        try memory.restore(snapshot.memory)
+        frames.restore(snapshot.frames)
+        costs = snapshot.costs
+        counters.values = snapshot.counters
+        nextOwner = snapshot.nextOwner
+        let kept = Set(snapshot.tables.map { ObjectIdentifier($0.table) })
+        for table in pageTables.all where !kept.contains(ObjectIdentifier(table)) { table.retire() }
+        for (table, image) in snapshot.tables { table.restore(image) }
+        let remap = SnapshotRemap()
+        if let saved = snapshot.processors {
+            let handler = processorStorage?.refillHandler
+            if processorStorage?.configuration != saved.configuration {
+                processorStorage = Processors(machine: self, validated: saved.configuration)
+            }
+            processorStorage?.refillHandler = handler
+            processorStorage?.restore(saved, table: remap.table)
+        } else {
+            processorStorage = nil
+        }
+        asidGenerationBase = snapshot.asidGenerationBase
+        if let saved = snapshot.kernel {
+            let kernel = try self.kernel
+            try kernel.restore(saved, remap: remap)
+        } else if let kernel = kernelStorage {
+            for p in kernel.processes.values { p.retire() }
+            kernelStorage = nil
+        }
+    }
+}

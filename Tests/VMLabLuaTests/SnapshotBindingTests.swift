@@ -1,0 +1,67 @@
+import LuaKit
+import Testing
+
+/// Snapshots from Lua (issue 10): several policies from one warmed-up state, forks, and the
+/// errors a script gets.
+@Suite struct SnapshotBindingTests {
+    @Test func severalPoliciesFromOneWarmState() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "1 MiB", swap = "4 MiB", policy = "clock", seed = 3 }
+            local p = m:spawn("work")
+            local base = p:mmap{ size = "2 MiB" }
+            for i = 0, 511 do p:write(base + i * 4096, i) end
+            local warm = m:snapshot()
+            assert(warm.processes == 1 and warm.address_spaces >= 1 and warm.memory_blocks > 0, tostring(warm))
+            assert(warm.machine == m)
+            local function replay()
+              local sum = 0
+              for i = 0, 3999 do
+                local page = (i * 7919) % 512
+                sum = sum + p:read(base + page * 4096)
+                if i % 3 == 0 then p:write(base + page * 4096, page) end
+              end
+              return sum, m.stats.major_faults, m.stats.swap.swap_outs
+            end
+            local results = {}
+            for _, name in ipairs{ "clock", "fifo", "lru", "clock" } do
+              m:restore(warm)
+              m:set_policy(name)
+              local sum, major, outs = replay()
+              results[#results + 1] = { name = name, major = major, outs = outs, sum = sum }
+            end
+            assert(results[1].major == results[4].major and results[1].outs == results[4].outs, "same policy from the same state: same faults")
+            assert(results[1].sum == results[2].sum and results[2].sum == results[3].sum, "every policy reads the same data")
+            assert(results[1].major ~= results[2].major or results[2].major ~= results[3].major, "policies differ")
+            assert(#m:check() == 0)
+            -- A fork goes its own way; the original is untouched.
+            m:restore(warm)
+            local m2 = warm:fork_machine()
+            local p2 = m2:process(p.pid)
+            assert(p2 and p2 ~= p and p2:read(base + 5 * 4096) == 5)
+            p2:write(base + 5 * 4096, 99)
+            assert(p:read(base + 5 * 4096) == 5 and p2:read(base + 5 * 4096) == 99)
+            assert(#m2:check() == 0)
+            -- What came after the snapshot is gone.
+            local q = m:spawn("later")
+            m:restore(warm)
+            local ok, err = pcall(q.read, q, base)
+            assert(not ok and err:find("ESRCH"), err)
+            """)
+    }
+
+    @Test func errors() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "1 MiB", swap = "1 MiB" }
+            local other = vm.machine{ memory = "1 MiB" }
+            local ok, err = pcall(m.restore, m, other:snapshot())
+            assert(not ok and err:find("another machine"), err)
+            ok, err = pcall(m.restore, m, 42)
+            assert(not ok and err:find("vm.snapshot expected"), err)
+            m:set_policy(vm.policy{ name = "mine", victim = function(self, ctx) return ctx:resident()[1] end })
+            ok, err = pcall(m.snapshot, m)
+            assert(not ok and err:find("not built in"), err)
+            m:set_policy("clock")
+            assert(m:snapshot())
+            """)
+    }
+}
