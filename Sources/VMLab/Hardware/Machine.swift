@@ -31,6 +31,8 @@ public final class Machine {
     var asidGenerationBase: UInt64 = 0
     /// The kernel, once created (see `kernel` in Kernel/Machine+Kernel.swift).
     var kernelStorage: Kernel?
+    /// Frames held by device (DMA) mappings: references and pins (IO/DMAPins.swift).
+    public let dmaPins = DMAPins()
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.

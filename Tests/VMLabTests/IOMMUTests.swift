@@ -1,0 +1,224 @@
+import Testing
+@testable import VMLab
+
+/// Issue 9 item 5, the IOMMU: devices with I/O page tables in RAM and an IOTLB, DMA that
+/// translates page by page, DMA faults that change nothing, pinning of process buffers.
+@Suite struct IOMMUTests {
+    static let page: UInt64 = 4096
+
+    /// A 16 MiB x86_64 machine, a device with a 4-entry fully associative LRU IOTLB, and a
+    /// 2-page block of physical memory.
+    func deviceWithBlock(entries: Int = 4) throws -> (Machine, Device, UInt64) {
+        let m = try Machine(memoryBytes: 16 << 20)
+        let dev = try Device(name: "nic", host: m, iotlb: TLBLevelConfiguration(name: "IOTLB", entries: entries, ways: 0))
+        let pa = m.memory.address(frame: try m.allocateFrames(order: 1, state: .allocated, purpose: "test"))
+        return (m, dev, pa)
+    }
+
+    func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    @Test func dmaCrossingAPageTranslatesEachPage() throws {
+        let (m, dev, pa) = try deviceWithBlock()
+        try dev.map(iova: 0x10000, .physical(address: pa, bytes: 2 * Self.page), access: .readWrite)
+        #expect(try dev.table.lookup(0x11000)?.physicalAddress == pa + Self.page)
+        #expect(try dev.dmaWrite(iova: 0x10000 + 4090, bytes("hello, dma!")) == nil)
+        #expect(try m.memory.readBytes(pa + 4090, count: 11) == bytes("hello, dma!"))
+        // Two pages, two IOTLB misses, each a 4-level walk of the I/O table.
+        #expect(dev.stats.iotlbMisses == 2 && dev.stats.iotlbHits == 0)
+        #expect(dev.stats.walkReferences == 8)
+        #expect(dev.stats.cycles == 8 * m.costs.memoryReference)
+        let back = try dev.dmaRead(iova: 0x10000 + 4090, count: 11)
+        #expect(try back.get() == bytes("hello, dma!"))
+        #expect(dev.stats.iotlbHits == 2 && dev.stats.iotlbMisses == 2, "the second DMA hits both pages")
+        #expect(dev.stats.cycles == 8 * m.costs.memoryReference + 2 * m.costs.tlbHit[0])
+        #expect(dev.stats.dmaReads == 1 && dev.stats.dmaWrites == 1)
+        #expect(dev.stats.bytesRead == 11 && dev.stats.bytesWritten == 11)
+        #expect(m.counters.walks == 0 && m.counters.pageFaults == 0, "I/O walks are not CPU walks")
+    }
+
+    @Test func dmaWriteToReadOnlyMappingFaultsAndLeavesMemoryUnchanged() throws {
+        let (m, dev, pa) = try deviceWithBlock()
+        try m.memory.writeBytes(pa, bytes("original"))
+        try dev.map(iova: 0x20000, .physical(address: pa, bytes: Self.page), access: .read)
+        let fault = try dev.dmaWrite(iova: 0x20000, bytes("scribble"))
+        #expect(fault == DMAFault(iova: 0x20000, access: .write, reason: .readOnly))
+        #expect(try m.memory.readBytes(pa, count: 8) == bytes("original"))
+        #expect(dev.faults == [DMAFault(iova: 0x20000, access: .write, reason: .readOnly)])
+        #expect(dev.stats.faults(.readOnly) == 1 && dev.stats.dmaWrites == 0)
+        // Reading is allowed, and a second try faults again (the IOTLB entry lacks W).
+        #expect(try dev.dmaRead(iova: 0x20000, count: 8).get() == bytes("original"))
+        #expect(try dev.dmaWrite(iova: 0x20000, bytes("x")) != nil)
+        #expect(dev.stats.faults(.readOnly) == 2)
+    }
+
+    @Test func aFaultOnTheSecondPageStopsTheWholeTransfer() throws {
+        let (m, dev, pa) = try deviceWithBlock()
+        try dev.map(iova: 0x30000, .physical(address: pa, bytes: Self.page), access: .readWrite)
+        try dev.map(iova: 0x31000, .physical(address: pa + Self.page, bytes: Self.page), access: .read)
+        let fault = try dev.dmaWrite(iova: 0x30ffc, bytes("12345678"))
+        #expect(fault?.iova == 0x31000 && fault?.reason == .readOnly)
+        #expect(try m.memory.readBytes(pa + 0xffc, count: 4) == [0, 0, 0, 0], "the first page is not written either")
+    }
+
+    @Test func unmappedAndWriteOnlyFaults() throws {
+        let (_, dev, pa) = try deviceWithBlock()
+        try dev.map(iova: 0x40000, .physical(address: pa, bytes: Self.page), access: .write)
+        guard case let .failure(fault) = try dev.dmaRead(iova: 0x40000, count: 4) else { Issue.record("read of a w page"); return }
+        #expect(fault.reason == .writeOnly)
+        #expect(try dev.dmaWrite(iova: 0x40000, bytes("ok")) == nil)
+        guard case let .failure(unmapped) = try dev.dmaRead(iova: 0x90000, count: 4) else { Issue.record("unmapped read"); return }
+        #expect(unmapped == DMAFault(iova: 0x90000, access: .read, reason: .unmapped))
+        #expect(dev.faults.map(\.reason) == [.writeOnly, .unmapped])
+    }
+
+    @Test func unmapInvalidatesTheIOTLB() throws {
+        let (_, dev, pa) = try deviceWithBlock()
+        try dev.map(iova: 0x50000, .physical(address: pa, bytes: Self.page), access: .readWrite)
+        #expect(try dev.dmaWrite(iova: 0x50000, bytes("a")) == nil)
+        #expect(dev.iotlb.validCount == 1)
+        try dev.unmap(iova: 0x50000)
+        #expect(dev.stats.invalidations == 1 && dev.iotlb.validCount == 0)
+        #expect(try dev.dmaWrite(iova: 0x50000, bytes("b"))?.reason == .unmapped, "no stale IOTLB hit")
+        #expect(dev.table.mappedBytes == 0)
+    }
+
+    /// An IOTLB of 4 entries, LRU: cycling over 4 pages hits after the first round; over 5
+    /// pages every access misses (LRU's worst case, as for a CPU TLB).
+    @Test func iotlbReachIsItsEntryCount() throws {
+        let m = try Machine(memoryBytes: 16 << 20)
+        let dev = try Device(name: "disk", host: m, iotlb: TLBLevelConfiguration(name: "IOTLB", entries: 4, ways: 0))
+        let pa = m.memory.address(frame: try m.allocateFrames(order: 3, state: .allocated, purpose: "test"))
+        try dev.map(iova: 0, .physical(address: pa, bytes: 8 * Self.page), access: .readWrite)
+        for _ in 0..<10 { for i in 0..<UInt64(4) { _ = try dev.dmaRead(iova: i * Self.page, count: 8) } }
+        #expect(dev.stats.iotlbMisses == 4 && dev.stats.iotlbHits == 36)
+        dev.resetStats()
+        dev.iotlb.flushAll()
+        for _ in 0..<10 { for i in 0..<UInt64(5) { _ = try dev.dmaRead(iova: i * Self.page, count: 8) } }
+        #expect(dev.stats.iotlbMisses == 50 && dev.stats.iotlbHits == 0)
+    }
+
+    @Test func badInputIsAnErrorNotACrash() throws {
+        let (m, dev, pa) = try deviceWithBlock()
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0x1001, .physical(address: pa, bytes: 1), access: .read) }
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0x1000, .physical(address: pa + 8, bytes: 1), access: .read) }
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0x1000, .physical(address: pa, bytes: 1 << 40), access: .read) }
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0x1000, .physical(address: m.memory.bytes, bytes: 4096), access: .read) }
+        #expect(throws: DeviceError.self) { try dev.map(iova: UInt64.max & ~0xfff, .physical(address: pa, bytes: 4096), access: .read) }
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0x1000, .physical(address: pa, bytes: 0), access: .read) }
+        try dev.map(iova: 0x1000, .physical(address: pa, bytes: 4096), access: .read)
+        #expect(throws: DeviceError.alreadyMapped(device: "nic", iova: 0x1000)) {
+            try dev.map(iova: 0x0, .physical(address: pa, bytes: 8192), access: .read)
+        }
+        #expect(dev.mappedPages == 1, "a refused map leaves nothing mapped")
+        #expect(throws: DeviceError.notMapped(device: "nic", iova: 0x2000)) { try dev.unmap(iova: 0x1000, bytes: 8192) }
+        #expect(dev.mappedPages == 1, "a refused unmap changes nothing")
+        #expect(throws: DeviceError.self) { _ = try dev.dmaRead(iova: 0x1000, count: -1) }
+        #expect(throws: DeviceError.self) { _ = try dev.dmaRead(iova: UInt64.max - 2, count: 8) }
+        #expect(throws: DeviceError.self) { _ = try dev.dmaRead(iova: 0, count: Int(m.memory.bytes) + 1) }
+        #expect(throws: VMError.self) {
+            _ = try Device(name: "bad", host: m, iotlb: TLBLevelConfiguration(name: "IOTLB", entries: 6, ways: 4))
+        }
+        let framesBefore = m.frames.freeFrames
+        dev.close()
+        #expect(m.frames.freeFrames > framesBefore, "closing frees the I/O page table")
+        #expect(throws: DeviceError.closed(device: "nic")) { _ = try dev.dmaRead(iova: 0x1000, count: 1) }
+        #expect(throws: DeviceError.closed(device: "nic")) { try dev.map(iova: 0x1000, .physical(address: pa, bytes: 1), access: .read) }
+    }
+
+    /// A machine of 64 frames with swap, a process and a one-page heap buffer holding `value`.
+    func processWithBuffer(value: UInt64) throws -> (Machine, Kernel, Process, UInt64) {
+        let m = try Machine(memoryBytes: 64 * Self.page)
+        let k = try m.kernel
+        try k.enableSwap(bytes: 1024 * Self.page)
+        try k.setPolicy(.clock)
+        let p = try k.spawn("driver")
+        let buffer = try k.mmap(p, MmapRequest(length: Self.page))
+        try k.write(p, buffer, value)
+        return (m, k, p, buffer)
+    }
+
+    func expectConsistent(_ k: Kernel, sourceLocation: SourceLocation = #_sourceLocation) {
+        let problems = k.check()
+        #expect(problems.isEmpty, "\(problems.prefix(5))", sourceLocation: sourceLocation)
+    }
+
+    @Test func aProcessBufferMustBePinned() throws {
+        let (m, k, p, buffer) = try processWithBuffer(value: 7)
+        let dev = try Device(name: "nic", host: m)
+        #expect(throws: DeviceError.self) { try dev.map(iova: 0, .process(p, va: buffer, bytes: Self.page, pin: false), access: .read) }
+        #expect(dev.mappedPages == 0)
+        try dev.map(iova: 0, .process(p, va: buffer, bytes: Self.page, pin: true), access: .readWrite)
+        let frame = try k.translate(p, buffer, .read) / Self.page
+        #expect(try m.memory.info(frame: frame).pinned)
+        #expect(try m.memory.info(frame: frame).refcount == 2, "the mapping and the device's reference")
+        expectConsistent(k)
+        // The device sees what the process wrote, and the process what the device writes.
+        #expect(try dev.dmaRead(iova: 0, count: 8).get() == [7, 0, 0, 0, 0, 0, 0, 0])
+        #expect(try dev.dmaWrite(iova: 8, [9, 0, 0, 0, 0, 0, 0, 0]) == nil)
+        #expect(try k.read(p, buffer + 8) == 9)
+        try dev.unmap(iova: 0)
+        #expect(try !m.memory.info(frame: frame).pinned, "unmap unpins what map pinned")
+        #expect(try m.memory.info(frame: frame).refcount == 1)
+        expectConsistent(k)
+        // An mlocked buffer needs no pin = true, and unmap leaves the mlock's pin alone.
+        try k.mlock(p, buffer, Self.page)
+        try dev.map(iova: 0, .process(p, va: buffer, bytes: Self.page, pin: false), access: .read)
+        try dev.unmap(iova: 0)
+        #expect(try m.memory.info(frame: frame).pinned)
+    }
+
+    /// Fills memory with `pages` other pages of `p` (the clock evicts what it can).
+    func pressure(_ k: Kernel, _ p: Process, pages: UInt64) throws {
+        let filler = try k.mmap(p, MmapRequest(length: pages * Self.page))
+        for i in 0..<pages { try k.write(p, filler + i * Self.page, i) }
+    }
+
+    @Test func aPinnedBufferIsNotSwappedOutUnderPressure() throws {
+        let (m, k, p, buffer) = try processWithBuffer(value: 0xC0FFEE)
+        let dev = try Device(name: "nic", host: m)
+        let pa = try k.translate(p, buffer, .read)
+        try dev.map(iova: 0x7000, .process(p, va: buffer, bytes: Self.page, pin: true), access: .readWrite)
+        try pressure(k, p, pages: 256)
+        #expect((k.reclaimer?.counters.swapOuts ?? 0) > 100, "memory was under pressure")
+        #expect(k.swapSlot(k.readPTE(p.space, buffer)) == nil, "the pinned page stayed in memory")
+        #expect(try k.translate(p, buffer, .read) == pa, "in the same frame")
+        #expect(try dev.dmaRead(iova: 0x7000, count: 3).get() == [0xEE, 0xFF, 0xC0])
+        expectConsistent(k)
+        // The same buffer without a device: swapped out (so the test above can fail).
+        try dev.unmap(iova: 0x7000)
+        try pressure(k, p, pages: 256)
+        #expect(k.swapSlot(k.readPTE(p.space, buffer)) != nil, "an unpinned page goes to swap")
+        #expect(try k.read(p, buffer) == 0xC0FFEE)
+    }
+
+    @Test func munmapWhileMappedForDMAKeepsTheFrameUntilUnmap() throws {
+        let (m, k, p, buffer) = try processWithBuffer(value: 42)
+        let dev = try Device(name: "nic", host: m)
+        try dev.map(iova: 0, .process(p, va: buffer, bytes: Self.page, pin: true), access: .readWrite)
+        let frame = try k.translate(p, buffer, .read) / Self.page
+        try k.munmap(p, buffer, Self.page)
+        #expect(try m.memory.info(frame: frame).state == .user, "the device's reference keeps the frame")
+        #expect(try dev.dmaRead(iova: 0, count: 1).get() == [42])
+        expectConsistent(k)
+        try dev.unmap(iova: 0)
+        #expect(try m.memory.info(frame: frame).state == .free, "the last reference frees it")
+        expectConsistent(k)
+    }
+
+    @Test func aGuestDeviceTranslatesThroughTheEPT() throws {
+        let host = try Machine(memoryBytes: 64 << 20)
+        let guest = try Guest(host: host, memoryBytes: 16 << 20, mode: .x86_64)
+        let dev = try Device(name: "vf", host: host, guest: guest)
+        try dev.map(iova: 0x8000, .physical(address: 0x5000, bytes: Self.page), access: .readWrite)
+        let hpa = try #require(try guest.hostAddress(gpa: 0x5000), "map backs the guest page")
+        #expect(try host.memory.info(frame: hpa / Self.page).pinned)
+        #expect(try dev.dmaWrite(iova: 0x8010, bytes("guest")) == nil)
+        #expect(try host.memory.readBytes(try guest.touch(gpa: 0x5010), count: 5) == bytes("guest"))
+        #expect(dev.stats.walkReferences == 8, "4 references in the I/O table, 4 in the EPT")
+        #expect(throws: DeviceError.self) {
+            try dev.map(iova: 0x9000, .physical(address: 16 << 20, bytes: Self.page), access: .read)
+        }
+        try dev.unmap(iova: 0x8000)
+        #expect(try !host.memory.info(frame: hpa / Self.page).pinned)
+    }
+}
