@@ -102,7 +102,7 @@ enum LuaMachine {
         let processes = installKernel(on: cls, in: state)
         installReclaim(on: cls)
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
-        installGuest(on: cls, spaces: spaces, in: state)
+        installGuest(on: cls, spaces: spaces, processes: processes, in: state)
         state.register(cls)
 
         state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=} -> vm.machine", doc: """
