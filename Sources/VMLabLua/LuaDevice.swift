@@ -105,6 +105,11 @@ enum LuaDevice {
         return .physical(address: UInt64(bitPattern: Int64(pa)), bytes: UInt64(size))
     }
 
+    /// Raises what an m:on("dma_fault") handler raised during the last DMA.
+    static func raisePending(_ d: Device) throws {
+        if let k = d.host.existingKernel { try LuaKernelBridge.of(k).raisePending() }
+    }
+
     /// A fault as a Lua table.
     static func record(_ fault: DMAFault) -> LuaRecord {
         LuaRecord([("iova", fault.iova.lua), ("access", fault.access == .write ? "w" : "r"), ("reason", fault.reason.rawValue)])
@@ -202,7 +207,9 @@ enum LuaDevice {
             local bytes, err = nic:dma_read(0x10000, 6)
             """) { d, call in
             let n = try call.integer(3)
-            switch try d.dmaRead(iova: try call.address(2), count: n) {
+            let result = try d.dmaRead(iova: try call.address(2), count: n)
+            try raisePending(d)
+            switch result {
             case let .success(bytes): return call.push(LuaBytes(bytes))
             case let .failure(fault): return call.push(LuaValue.nil, fault.description)
             }
@@ -212,7 +219,9 @@ enum LuaDevice {
             true, or nil and a message on a DMA fault (logged in dev.faults; no byte is written).
             assert(nic:dma_write(0x10000, "packet"))
             """) { d, call in
-            if let fault = try d.dmaWrite(iova: try call.address(2), try call.bytes(3)) {
+            let fault = try d.dmaWrite(iova: try call.address(2), try call.bytes(3))
+            try raisePending(d)
+            if let fault {
                 return call.push(LuaValue.nil, fault.description)
             }
             return call.push(true)

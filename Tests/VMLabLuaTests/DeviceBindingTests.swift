@@ -44,6 +44,14 @@ import Testing
             disk:unmap(0x4000)
             assert(disk.stats.invalidations <= 1 and select(2, disk:translate(0x4000)) == "unmapped", "no stale entry after unmap")
             disk:reset_stats(); assert(#disk.faults == 0 and disk.stats.faults == 0)
+            local seen = {}
+            m:on("dma_fault", function(e) seen[#seen + 1] = e end)
+            assert(disk:dma_write(0x7000, "x") == nil)
+            assert(#seen == 1 and seen[1].event == "dma_fault" and seen[1].device == "disk" and seen[1].iova == 0x7000
+              and seen[1].access == "w" and seen[1].reason == "unmapped", "a dma_fault event")
+            m:on("dma_fault", function(e) error("handler saw " .. e.reason) end)
+            local ok, err = pcall(disk.dma_read, disk, 0x7000, 1)
+            assert(not ok and err:find("handler saw unmapped"), tostring(err))
             """)
     }
 

@@ -110,10 +110,15 @@ public final class Device {
         guard isOpen else { throw .closed(device: name) }
     }
 
-    /// Records a refused DMA in the stats and the log.
+    /// Records a refused DMA in the stats and the log, and tells the host kernel's observers
+    /// (a `dma_fault` event: device, iova, access, reason).
     func recordFault(_ fault: DMAFault) {
         stats.faultsByReason[DMAFaultReason.allCases.firstIndex(of: fault.reason) ?? 0] += 1
         if faults.count < Self.faultLogLimit { faults.append(fault) } else { faultsDropped += 1 }
+        host.existingKernel?.emit("dma_fault", [
+            ("device", .text(name)), ("iova", .integer(Int(Int64(bitPattern: fault.iova)))),
+            ("access", .text(fault.access == .write ? "w" : "r")), ("reason", .text(fault.reason.rawValue)),
+        ])
     }
 
     /// Sets the counters back to zero and empties the fault log (IOTLB contents stay).
