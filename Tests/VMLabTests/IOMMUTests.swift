@@ -34,6 +34,14 @@ import Testing
         #expect(dev.stats.dmaReads == 1 && dev.stats.dmaWrites == 1)
         #expect(dev.stats.bytesRead == 11 && dev.stats.bytesWritten == 11)
         #expect(m.counters.walks == 0 && m.counters.pageFaults == 0, "I/O walks are not CPU walks")
+        // A change of the cost model applies to the next walk.
+        var costs = m.costs
+        costs.memoryReference = 7
+        m.costs = costs
+        dev.iotlb.flushAll()
+        let before = dev.stats.cycles
+        _ = try dev.dmaRead(iova: 0x10000, count: 1)
+        #expect(dev.stats.cycles - before == 4 * 7)
     }
 
     @Test func dmaWriteToReadOnlyMappingFaultsAndLeavesMemoryUnchanged() throws {

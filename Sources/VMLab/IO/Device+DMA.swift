@@ -7,29 +7,29 @@ extension Device {
     /// (counted, not logged: `dmaRead`/`dmaWrite` log it). No allocation.
     @inline(__always)
     public func translate(iova: UInt64, direction: AccessKind) -> (address: UInt64, fault: DMAFaultReason?) {
-        stats.translations &+= 1
+        counters.pointee.translations &+= 1
         let need = direction == .write ? TLBMeta.writable : TLBMeta.readable
         let slot = iotlb.lookup(iova, tag: 0, need: need)
         if slot >= 0 {
-            stats.iotlbHits &+= 1
-            stats.cycles &+= host.costs.tlbHit.first ?? 1
+            counters.pointee.iotlbHits &+= 1
+            counters.pointee.cycles &+= currentCosts().hit
             return (iotlb.bases[slot] | (iova & pageMask), nil)
         }
-        stats.iotlbMisses &+= 1
+        counters.pointee.iotlbMisses &+= 1
         return walkIOTable(iova, direction)
     }
 
     /// The IOTLB-miss path of `translate`: walks, checks, fills.
     func walkIOTable(_ iova: UInt64, _ direction: AccessKind) -> (address: UInt64, fault: DMAFaultReason?) {
-        stats.walks &+= 1
+        counters.pointee.walks &+= 1
         let saved = host.counters.values             // I/O walks are not CPU walks
         defer { host.counters.values = saved }
         guard iova < ioSpaceBytes else { return (0, .unmapped) }
         let t = table.translate(iova, access: direction == .write ? .write : .read, privilege: .supervisor)
         var references = t.references
         defer {
-            stats.walkReferences &+= references
-            stats.cycles &+= references &* host.costs.memoryReference
+            counters.pointee.walkReferences &+= references
+            counters.pointee.cycles &+= references &* currentCosts().memoryReference
         }
         if let fault = t.fault {
             return (0, fault.reason == .writeProtected ? .readOnly : .unmapped)
@@ -102,8 +102,8 @@ extension Device {
             }
             offset = 0
         }
-        stats.dmaReads += 1
-        stats.bytesRead += count
+        counters.pointee.dmaReads += 1
+        counters.pointee.bytesRead += count
         return .success(bytes)
     }
 
@@ -122,8 +122,8 @@ extension Device {
             done += n
             offset = 0
         }
-        stats.dmaWrites += 1
-        stats.bytesWritten += data.count
+        counters.pointee.dmaWrites += 1
+        counters.pointee.bytesWritten += data.count
         return nil
     }
 }

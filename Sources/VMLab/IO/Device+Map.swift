@@ -151,7 +151,7 @@ extension Device {
         }
         if let hostFrame { host.dmaPins.hold(hostFrame, in: host, kernel: nil, reference: false, pin: true) }
         mappings[iova] = DeviceMapping(address: address, access: access, processFrame: processFrame, hostFrame: hostFrame)
-        stats.pagesMapped += 1
+        counters.pointee.pagesMapped += 1
     }
 
     /// Removes the mapping of the page at `iova`: the PTE, its IOTLB entry, its holds.
@@ -160,8 +160,8 @@ extension Device {
         do { try table.unmap(iova, length: pageBytes) } catch {
             throw .failed(device: name, call: "unmap", message: error.description)
         }
-        stats.invalidations += iotlb.invalidate(iova, tag: 0)
-        stats.pagesUnmapped += 1
+        counters.pointee.invalidations += iotlb.invalidate(iova, tag: 0)
+        counters.pointee.pagesUnmapped += 1
         if let frame = mapping.processFrame {
             target.dmaPins.release(frame, in: target, kernel: target.existingKernel, reference: true)
         }

@@ -31,7 +31,11 @@ public final class Device {
     /// The device's IOTLB.
     public let iotlb: TLB
     /// Counters.
-    public internal(set) var stats = DeviceStats()
+    public var stats: DeviceStats { counters.pointee }
+    /// Where the counters live: one heap block bumped without exclusivity checks.
+    let counters: UnsafeMutablePointer<DeviceStats>
+    /// The costs translations charge, refreshed when the machine's change.
+    let costs: UnsafeMutablePointer<DeviceCosts>
     /// The fault log, oldest first (at most `faultLogLimit` entries; `faultsDropped` counts the rest).
     public internal(set) var faults: [DMAFault] = []
     /// Faults not logged because the log was full.
@@ -66,13 +70,21 @@ public final class Device {
         self.pageBytes = host.mode.pageBytes
         self.pageMask = host.mode.pageBytes - 1
         let seed = host.seed ^ (UInt64(truncatingIfNeeded: table.owner) &* 0xD1B5_4A32_D192_ED03)
+        self.counters = .allocate(capacity: 1)
+        self.counters.initialize(to: DeviceStats())
+        self.costs = .allocate(capacity: 1)
+        self.costs.initialize(to: DeviceCosts())
         self.iotlb = TLB(name: iotlb.name.isEmpty ? "IOTLB" : iotlb.name, entries: iotlb.entries, ways: iotlb.ways,
                          replacement: iotlb.replacement, kind: .unified,
                          held: [(sizeIndex: 0, shift: host.mode.pageBits)], shared: false, cpu: -1,
                          pageWalkCache: false, frameBits: host.mode.pageBits, seed: seed)
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        counters.deinitialize(count: 1); counters.deallocate()
+        costs.deinitialize(count: 1); costs.deallocate()
+    }
 
     /// The machine whose physical addresses the I/O table maps to: the guest's for an assigned
     /// device (guest-physical), else the host.
@@ -110,10 +122,21 @@ public final class Device {
         guard isOpen else { throw .closed(device: name) }
     }
 
+    /// The costs to charge, re-read from the machine's cost model when it changed.
+    @inline(__always)
+    func currentCosts() -> DeviceCosts {
+        if costs.pointee.version != host.costsVersion.pointee {
+            let model = host.costs
+            costs.pointee = DeviceCosts(version: host.costsVersion.pointee, hit: model.tlbHit.first ?? 1,
+                                        memoryReference: model.memoryReference)
+        }
+        return costs.pointee
+    }
+
     /// Records a refused DMA in the stats and the log, and tells the host kernel's observers
     /// (a `dma_fault` event: device, iova, access, reason).
     func recordFault(_ fault: DMAFault) {
-        stats.faultsByReason[DMAFaultReason.allCases.firstIndex(of: fault.reason) ?? 0] += 1
+        counters.pointee.faultsByReason[DMAFaultReason.allCases.firstIndex(of: fault.reason) ?? 0] += 1
         if faults.count < Self.faultLogLimit { faults.append(fault) } else { faultsDropped += 1 }
         host.existingKernel?.emit("dma_fault", [
             ("device", .text(name)), ("iova", .integer(Int(Int64(bitPattern: fault.iova)))),
@@ -123,7 +146,7 @@ public final class Device {
 
     /// Sets the counters back to zero and empties the fault log (IOTLB contents stay).
     public func resetStats() {
-        stats = DeviceStats()
+        counters.pointee = DeviceStats()
         faults = []
         faultsDropped = 0
         iotlb.resetStats()
