@@ -97,6 +97,36 @@ import Testing
             """)
     }
 
+    /// A guest process's buffer through a device assigned to that guest: pinned in the guest's
+    /// kernel, its host frame pinned on the host, DMA landing in that host frame. (Assumption:
+    /// guest data lives in the host frame g:host_pa names; read there, not through the guest.)
+    @Test func guestProcessBufferIsPinnedAtBothLevels() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB" }
+            local g = m:guest{ memory = "16 MiB" }
+            local gp = g.machine:spawn("guest-driver")
+            local va = gp:mmap{ size = 8192, prot = "rw" }
+            local vf = g:device("vf")
+            local ok, err = pcall(vf.map, vf, 0x1000, { process = gp, va = va, size = 8192 }, "rw")
+            assert(not ok and err:find("not pinned"), tostring(err))
+            vf:map(0x1000, { process = gp, va = va, size = 8192, pin = true }, "rw")
+            local gpa = gp:translate(va + 4096).pa
+            assert(g.machine:frame(gpa).pinned and g.machine:frame(gpa).refcount == 2, "pinned and referenced in the guest")
+            assert(m:frame(g:host_pa(gpa)).pinned, "its host frame is pinned too")
+            assert(vf:dma_write(0x2000, "from device") and m:read_bytes(g:host_pa(gpa), 11) == "from device")
+            assert(#g.machine:check() == 0 and #m:check() == 0)
+            local hp = m:spawn("host"); local hva = hp:mmap{ size = 4096, prot = "rw" }
+            local ok2, err2 = pcall(vf.map, vf, 0x9000, { process = hp, va = hva, pin = true }, "rw")
+            assert(not ok2 and err2:find("not a process of the guest"), tostring(err2))
+            local hd = m:device("hd")
+            local ok3, err3 = pcall(hd.map, hd, 0x9000, { process = gp, va = va, pin = true }, "rw")
+            assert(not ok3 and err3:find("another machine"), tostring(err3))
+            vf:close()
+            assert(not g.machine:frame(gpa).pinned and g.machine:frame(gpa).refcount == 1, "close unpins in the guest")
+            assert(not m:frame(g:host_pa(gpa)).pinned, "and on the host")
+            """)
+    }
+
     @Test func badInputIsALuaError() throws {
         let setup = "local m = vm.machine{ memory = '16 MiB' }; local d = m:device('nic'); local pa = m:alloc_frame(); "
         try expectLuaErrors([

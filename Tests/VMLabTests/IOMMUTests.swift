@@ -229,4 +229,87 @@ import Testing
         try dev.unmap(iova: 0x8000)
         #expect(try !host.memory.info(frame: hpa / Self.page).pinned)
     }
+
+    /// Random maps, unmaps and DMA against a reference model (a dictionary of pages and byte
+    /// arrays per frame): every outcome, every byte read, memory after every write, and every
+    /// IOTLB entry agree with the model.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomOperationsMatchAReferenceModel(seed: UInt64) throws {
+        let m = try Machine(memoryBytes: 16 << 20)
+        let dev = try Device(name: "prop", host: m, iotlb: TLBLevelConfiguration(name: "IOTLB", entries: 8, ways: 2))
+        var rng = SeededGenerator(seed: seed)
+        let frames = try (0..<6).map { _ in m.memory.address(frame: try m.allocateFrames(order: 0, state: .allocated, purpose: "test")) }
+        var model: [UInt64: (pa: UInt64, access: DMAAccess)] = [:]
+        var contents: [UInt64: [UInt8]] = Dictionary(uniqueKeysWithValues: frames.map { ($0, [UInt8](repeating: 0, count: 4096)) })
+        /// The reference: the first faulting page's IOVA and reason, or nil.
+        func expectedFault(_ iova: UInt64, _ count: Int, _ direction: AccessKind) -> DMAFault? {
+            guard count > 0 else { return nil }
+            var page = iova & ~0xfff
+            while page <= (iova + UInt64(count) - 1) & ~0xfff {
+                let at = max(page, iova)
+                guard let mapping = model[page] else { return DMAFault(iova: at, access: direction, reason: .unmapped) }
+                if !mapping.access.allows(direction) {
+                    return DMAFault(iova: at, access: direction, reason: direction == .write ? .readOnly : .writeOnly)
+                }
+                page += 4096
+            }
+            return nil
+        }
+        for step in 0..<600 {
+            let page = rng.next(below: 24) * 4096
+            switch rng.next(below: 10) {
+            case 0, 1:
+                let pa = frames[Int(rng.next(below: UInt64(frames.count)))]
+                let access = DMAAccess.allCases[Int(rng.next(below: 3))]
+                if model[page] != nil {
+                    #expect(throws: DeviceError.alreadyMapped(device: "prop", iova: page)) {
+                        try dev.map(iova: page, .physical(address: pa, bytes: 4096), access: access)
+                    }
+                } else {
+                    try dev.map(iova: page, .physical(address: pa, bytes: 4096), access: access)
+                    model[page] = (pa, access)
+                }
+            case 2:
+                if model[page] == nil {
+                    #expect(throws: DeviceError.notMapped(device: "prop", iova: page)) { try dev.unmap(iova: page) }
+                } else {
+                    try dev.unmap(iova: page)
+                    model[page] = nil
+                }
+            case 3, 4, 5:
+                let iova = page + rng.next(below: 4096)
+                let data = (0..<Int(rng.next(below: 9000))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                let want = expectedFault(iova, data.count, .write)
+                #expect(try dev.dmaWrite(iova: iova, data) == want, "step \(step)")
+                if want == nil {
+                    for (i, byte) in data.enumerated() {
+                        let at = iova + UInt64(i)
+                        if let mapping = model[at & ~0xfff] { contents[mapping.pa]?[Int(at & 0xfff)] = byte }
+                    }
+                }
+            default:
+                let iova = page + rng.next(below: 4096)
+                let count = Int(rng.next(below: 9000))
+                let want = expectedFault(iova, count, .read)
+                switch try dev.dmaRead(iova: iova, count: count) {
+                case let .failure(fault): #expect(fault == want, "step \(step)")
+                case let .success(bytes):
+                    #expect(want == nil, "step \(step)")
+                    let expected = (0..<count).map { i -> UInt8 in
+                        let at = iova + UInt64(i)
+                        guard let mapping = model[at & ~0xfff] else { return 0xEE }
+                        return contents[mapping.pa]?[Int(at & 0xfff)] ?? 0xEE
+                    }
+                    #expect(bytes == expected, "step \(step)")
+                }
+            }
+            for entry in dev.iotlb.dump() {
+                let mapping = model[entry.vpn << 12]
+                #expect(mapping?.pa == entry.physicalBase, "step \(step): IOTLB entry for \(Units.hex(entry.vpn << 12)) is stale")
+                #expect(mapping.map { $0.access.allowsRead == entry.readable && $0.access.allowsWrite == entry.writable } == true)
+            }
+        }
+        for pa in frames { #expect(try m.memory.readBytes(pa, count: 4096) == contents[pa], "frame \(Units.hex(pa))") }
+        #expect(dev.stats.iotlbHits > 0 && dev.stats.faults > 0, "the run exercised hits and faults")
+    }
 }
