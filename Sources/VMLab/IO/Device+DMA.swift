@@ -87,6 +87,24 @@ extension Device {
         return nil
     }
 
+    /// Calls `body(pa, done, n)` for each run of physically contiguous pages of the DMA just
+    /// translated (`pages`), in order: `n` bytes at host-physical `pa`, the DMA's bytes
+    /// `done ..< done + n`. A buffer of contiguous frames is one run, one copy.
+    func forEachRun(_ iova: UInt64, count: Int, _ body: (UInt64, Int, Int) throws(VMError) -> Void) throws(VMError) {
+        var done = 0
+        var i = 0
+        var offset = iova & pageMask
+        while i < pages.count && done < count {
+            var end = i + 1
+            while end < pages.count && pages[end] == pages[end - 1] + pageBytes { end += 1 }
+            let n = min(Int(UInt64(end - i) * pageBytes - offset), count - done)
+            try body(pages[i] + offset, done, n)
+            done += n
+            offset = 0
+            i = end
+        }
+    }
+
     /// The device reads `count` bytes of memory at `iova` (DMA to the device). Returns the
     /// bytes, or the fault that stopped the transfer (logged in `faults`). Throws for a closed
     /// device or a size beyond the machine.
@@ -94,13 +112,11 @@ extension Device {
         if let fault = try translateAll(iova, count: count, .read, call: "dma_read") { return .failure(fault) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
-        var offset = Int(iova & pageMask)
-        for page in pages {
-            let n = min(Int(pageBytes) - offset, count - bytes.count)
-            do { bytes += try host.memory.readBytes(page + UInt64(offset), count: n) } catch {
-                throw .failed(device: name, call: "dma_read", message: error.description)
-            }
-            offset = 0
+        let memory = host.memory
+        do {
+            try forEachRun(iova, count: count) { (pa, _, n) throws(VMError) in bytes += try memory.readBytes(pa, count: n) }
+        } catch {
+            throw .failed(device: name, call: "dma_read", message: error.description)
         }
         counters.pointee.dmaReads += 1
         counters.pointee.bytesRead += count
@@ -112,15 +128,13 @@ extension Device {
     /// device or a size beyond the machine.
     public func dmaWrite(iova: UInt64, _ data: [UInt8]) throws(DeviceError) -> DMAFault? {
         if let fault = try translateAll(iova, count: data.count, .write, call: "dma_write") { return fault }
-        var done = 0
-        var offset = Int(iova & pageMask)
-        for page in pages {
-            let n = min(Int(pageBytes) - offset, data.count - done)
-            do { try host.memory.writeBytes(page + UInt64(offset), Array(data[done..<(done + n)])) } catch {
-                throw .failed(device: name, call: "dma_write", message: error.description)
+        let memory = host.memory
+        do {
+            try forEachRun(iova, count: data.count) { (pa, done, n) throws(VMError) in
+                try memory.writeBytes(pa, n == data.count ? data : Array(data[done..<(done + n)]))
             }
-            done += n
-            offset = 0
+        } catch {
+            throw .failed(device: name, call: "dma_write", message: error.description)
         }
         counters.pointee.dmaWrites += 1
         counters.pointee.bytesWritten += data.count
