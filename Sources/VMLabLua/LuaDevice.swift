@@ -240,6 +240,13 @@ enum LuaDevice {
             if let reason = r.fault { return call.push(LuaValue.nil, reason.rawValue) }
             return call.push(r.address.lua)
         }
+        cls.method("check", signature: "dev:check() -> {problems}", doc: """
+            The device's invariants: every mapped page has its I/O PTE (W bit as the access says), every IOTLB
+            entry translates a mapped page to its current frame with no more permission than the mapping, every
+            page held for DMA is held (and pinned) in its machine. Returns the list of problems (empty when all is
+            well). m:check() checks the kernel side (frames referenced by devices).
+            assert(#nic:check() == 0)
+            """) { d, call in call.push(d.check()) }
         cls.method("reset_stats", signature: "dev:reset_stats()", doc: "Sets the counters to zero and empties the fault log (the IOTLB keeps its entries).") { d, _ in
             d.resetStats()
             return 0

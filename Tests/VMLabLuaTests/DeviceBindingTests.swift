@@ -74,6 +74,7 @@ import Testing
             assert(t.pa == pa and #t.faults == 0, "the pinned page never left its frame")
             assert(nic:dma_write(0x2000, "\\x78\\x56") and p:read(buf) == 0x5678, "DMA and CPU see the same page")
             assert(#m:check() == 0, table.concat(m:check(), "; "))
+            assert(#nic:check() == 0, table.concat(nic:check(), "; "))
             nic:unmap(0x2000)
             assert(not m:frame(pa).pinned, "unmap unpins")
             """)

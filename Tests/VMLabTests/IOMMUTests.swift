@@ -192,6 +192,7 @@ import Testing
         #expect(try k.translate(p, buffer, .read) == pa, "in the same frame")
         #expect(try dev.dmaRead(iova: 0x7000, count: 3).get() == [0xEE, 0xFF, 0xC0])
         expectConsistent(k)
+        #expect(dev.check().isEmpty)
         // The same buffer without a device: swapped out (so the test above can fail).
         try dev.unmap(iova: 0x7000)
         try pressure(k, p, pages: 256)
@@ -223,6 +224,7 @@ import Testing
         #expect(try dev.dmaWrite(iova: 0x8010, bytes("guest")) == nil)
         #expect(try host.memory.readBytes(try guest.touch(gpa: 0x5010), count: 5) == bytes("guest"))
         #expect(dev.stats.walkReferences == 8, "4 references in the I/O table, 4 in the EPT")
+        #expect(dev.check().isEmpty, "\(dev.check())")
         #expect(throws: DeviceError.self) {
             try dev.map(iova: 0x9000, .physical(address: 16 << 20, bytes: Self.page), access: .read)
         }
@@ -303,6 +305,8 @@ import Testing
                     #expect(bytes == expected, "step \(step)")
                 }
             }
+            let problems = dev.check()
+            #expect(problems.isEmpty, "step \(step): \(problems.prefix(3))")
             for entry in dev.iotlb.dump() {
                 let mapping = model[entry.vpn << 12]
                 #expect(mapping?.pa == entry.physicalBase, "step \(step): IOTLB entry for \(Units.hex(entry.vpn << 12)) is stale")
