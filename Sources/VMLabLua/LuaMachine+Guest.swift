@@ -7,8 +7,10 @@ extension LuaMachine {
     static let guestOptions = ["memory", "paging"]
 
     /// Installs m:guest and registers the vm.guest class.
-    static func installGuest(on machines: LuaClass<Machine>, spaces: LuaClass<PageTable>, in state: LuaState) {
+    static func installGuest(on machines: LuaClass<Machine>, spaces: LuaClass<PageTable>, processes: LuaClass<Process>,
+                             in state: LuaState) {
         let guests = makeGuestClass(machines: machines, spaces: spaces)
+        LuaDevice.install(machines: machines, guests: guests, spaces: spaces, processes: processes, in: state)
         state.register(guests)
         machines.method("guest", signature: "m:guest{memory=, paging=} -> vm.guest", doc: """
             Creates a virtual machine hosted by m, with nested paging (EPT/NPT/G-stage). memory: the guest-physical

@@ -76,7 +76,8 @@ extension LuaMachine {
         cls.method("on", signature: "m:on(kind, fn | nil)", doc: """
             Calls fn(event) for every kernel event of kind "fault", "cow", "segv", "mmap", "munmap", "fork", "exit", or
             of swap and reclaim: "evict" (va, pa, dirty, mappings), "swap_out" (one per PTE: va, slot, written),
-            "swap_in" (va, slot, pa), "writeback" (va, slot, pa), "oom" (pid killed, pages, requester);
+            "swap_in" (va, slot, pa), "writeback" (va, slot, pa), "oom" (pid killed, pages, requester), or of the IOMMU:
+            "dma_fault" (device, iova, access, reason: a DMA the IOMMU refused, see vm.device);
             event is a plain table: event (the kind), pid, and fields such as va, op and kind (how a fault was resolved). nil removes the handlers of that kind.
             An error in a handler is raised when the operation that caused the event returns.
             """) { m, call in

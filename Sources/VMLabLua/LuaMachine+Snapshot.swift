@@ -12,8 +12,9 @@ extension LuaMachine {
             cheap), frames, address spaces, CPUs with their TLBs and page-walk caches, the kernel's processes, files,
             swap and replacement policy, counters and costs. m:restore(s) goes back to it; s:fork_machine() branches a
             new machine from it. Not part of it: event handlers, a Lua fault handler or refill handler (they stay as
-            they are). An error inside m:batch, or when the replacement policy is written in Lua (its state is Lua's:
-            snapshot under a built-in policy and set yours after restoring).
+            they are). An error inside m:batch, while devices are open (m:device: close them first), or when the
+            replacement policy is written in Lua (its state is Lua's: snapshot under a built-in policy and set yours
+            after restoring).
             local warm = m:snapshot()
             for _, name in ipairs{ "clock", "lru", "fifo" } do
               m:restore(warm); m:set_policy(name); m:run(p, trace:rewind()); print(name, m.stats.major_faults)

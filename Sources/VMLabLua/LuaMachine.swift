@@ -102,7 +102,7 @@ enum LuaMachine {
         let processes = installKernel(on: cls, in: state)
         installReclaim(on: cls)
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
-        installGuest(on: cls, spaces: spaces, in: state)
+        installGuest(on: cls, spaces: spaces, processes: processes, in: state)
         installSnapshot(on: cls, in: state)
         state.register(cls)
 

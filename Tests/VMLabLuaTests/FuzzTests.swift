@@ -25,6 +25,7 @@ import VMLabLua
         ("vm.file", "M:file('fuzz.bin', 'contents of a file')"),
         ("vm.snapshot", "M:snapshot()"),
         ("vm.guest", "(function() local g = M:guest{ memory = '4 MiB' }; g.machine:address_space():map(0x400000, 'alloc', { u = true }); return g end)()"),
+        ("vm.device", "(function() local d = M:device('fuzz'); d:map(0x1000, M:alloc_frame(), 'rw'); return d end)()"),
         // The kernel primitives exist during a fault: keep the object a handler was given (using
         // it afterwards must fail cleanly too).
         ("vm.fault_kernel", """

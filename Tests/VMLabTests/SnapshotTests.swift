@@ -148,6 +148,13 @@ import Testing
         let k = try m.kernel
         try k.setPolicy { frames in FIFOPolicy(frames: frames) as any ReplacementPolicy }
         #expect(throws: VMError.self) { try m.snapshot() }
+        try k.setPolicy(.clock)
+        let before = try m.snapshot()
+        let device = try Device(name: "nic", host: m)
+        #expect(throws: VMError.self) { try m.snapshot() }
+        #expect(throws: VMError.self) { try m.restore(before) }
+        device.close()
+        try m.restore(before)
     }
 
     /// Every stored property of the classes a snapshot copies, each either in the snapshot or
@@ -161,7 +168,7 @@ import Testing
         let file = try k.createFile("f", size: Self.page)
         let expected: [(Any, Set<String>)] = [
             (m, ["mode", "memory", "frames", "costStorage", "costsVersion", "counters", "seed", "nextOwner",
-                 "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables"]),
+                 "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices"]),
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
                         "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared"]),
             (m.frames, ["frameCount", "maxOrder", "freeFrames", "freeBlocks", "freeBits", "allocatedBits", "wordCounts", "hints"]),

@@ -33,6 +33,10 @@ public final class Machine {
     var kernelStorage: Kernel?
     /// Every address space of this machine that still exists (for snapshots).
     let pageTables = PageTableRegistry()
+    /// Frames held by device (DMA) mappings: references and pins (IO/DMAPins.swift).
+    public let dmaPins = DMAPins()
+    /// Devices made on this machine and not closed (a snapshot cannot hold their mappings).
+    public internal(set) var openDevices = 0
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.

@@ -6,7 +6,7 @@ extension Kernel {
     /// - every present user PTE lies inside a VMA, points at an allocated frame, and is not
     ///   writable while its frame is COW-shared by a private mapping;
     /// - every kernel frame's mapcount equals the number of PTEs pointing at it, and its refcount
-    ///   equals mapcount + page-cache reference + kernel-image reference; no frame with refcount 0
+    ///   equals mapcount + page-cache reference + kernel-image reference + DMA pins; no frame with refcount 0
     ///   is left allocated (a leak);
     /// - the table pages reachable from each root are exactly those counted in `tablePages`,
     ///   each marked as a page table of its owner; no table page of the kernel's is unreachable;
@@ -28,6 +28,7 @@ extension Kernel {
             checkTables(p, &tables, &problems)
         }
         for (frame, count) in maps { refs[frame, default: 0] += count }
+        for (frame, count) in machine.dmaPins.references { refs[frame, default: 0] += count }
         checkFrames(maps: maps, refs: refs, tables: tables, tails: tails, &problems)
         checkSwap(&problems)
         if let processors = machine.processorStorage { problems += processors.checkTranslations() }
@@ -73,7 +74,7 @@ extension Kernel {
             }
             let info = frameInfo(frame)
             if info.state == .free { problems.append("pid \(p.pid): PTE for \(Units.hex(va)) points at free frame \(Units.hex(frame))") }
-            if !v.isShared && isWritable(raw) && (info.refcount > 1 || isCached(v, frame: frame)) {
+            if !v.isShared && isWritable(raw) && (info.refcount - machine.dmaPins.references(frame) > 1 || isCached(v, frame: frame)) {
                 problems.append("pid \(p.pid): private page \(Units.hex(va)) is writable while frame \(Units.hex(frame)) is shared (refcount \(info.refcount))")
             }
         }

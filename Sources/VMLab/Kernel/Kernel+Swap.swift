@@ -134,7 +134,7 @@ extension Kernel {
         for slot in 0..<r.frames.capacity where r.frames.isResident(slot) {
             let info = frameInfo(UInt64(slot))
             let file = r.filePages[UInt64(slot)]
-            if info.state != .user || info.mapcount == 0 && file == nil {
+            if info.state != .user || info.mapcount == 0 && file == nil && !machine.dmaPins.isHeld(UInt64(slot)) {
                 problems.append("frame \(Units.hex(UInt64(slot))): tracked by the replacement policy but \(info.state) with mapcount \(info.mapcount)")
             }
             if let file, file.object.cache[file.index] != UInt64(slot) {

@@ -24,7 +24,7 @@ public struct KernelEvent: Sendable, Equatable {
 
     /// The kinds there are.
     public static let kinds = ["fault", "cow", "segv", "mmap", "munmap", "fork", "exit",
-                               "evict", "swap_out", "swap_in", "writeback", "oom"]
+                               "evict", "swap_out", "swap_in", "writeback", "oom", "dma_fault"]
 
     /// Same kind and the same fields in the same order.
     public static func == (a: KernelEvent, b: KernelEvent) -> Bool {

@@ -3,6 +3,7 @@ extension Machine {
     /// inside a batch of mapping changes, during reclaim, or when the replacement policy is
     /// not a built-in one.
     public func snapshot() throws(VMError) -> MachineSnapshot {
+        try checkNoDevices()
         let processors = try processorStorage?.capture()
         let kernel = try kernelStorage?.capture()
         return MachineSnapshot(origin: self, memory: memory.capture(), frames: frames.capture(), costs: costs,
@@ -19,6 +20,7 @@ extension Machine {
         guard snapshot.origin === self else {
             throw .invalidConfiguration(what: "snapshot", reason: "it was taken of another machine (fork a machine from it instead)")
         }
+        try checkNoDevices()
         try memory.restore(snapshot.memory)
         frames.restore(snapshot.frames)
         costs = snapshot.costs
@@ -45,6 +47,14 @@ extension Machine {
         } else if let kernel = kernelStorage {
             for p in kernel.processes.values { p.retire() }
             kernelStorage = nil
+        }
+    }
+
+    /// Throws while devices are open: their I/O tables, IOTLBs and pins are not part of a snapshot.
+    func checkNoDevices() throws(VMError) {
+        guard openDevices == 0 else {
+            throw .invalidConfiguration(what: "snapshot", reason:
+                "\(openDevices) device(s) are open (m:device): their mappings are not part of a snapshot; close them first (dev:close())")
         }
     }
 }
