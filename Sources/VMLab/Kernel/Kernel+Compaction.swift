@@ -5,8 +5,8 @@
 /// **Rule.** The migrate scanner picks the huge-page blocks whose used frames are all movable,
 /// fewest used frames first (ties: highest address first), and moves their pages to free
 /// frames outside those blocks (the free scanner: the buddy allocator's choice, which takes the
-/// smallest free blocks first, never a free block of the huge order or above). It stops when no
-/// such free frame is left. A frame is movable when it is a
+/// smallest free blocks first, never a free block of the huge order or above). A block moves
+/// whole or not at all; compaction stops at the first block there is no room for. A frame is movable when it is a
 /// single user page of a process of this kernel (anonymous or page cache), not pinned, every
 /// reference to it is a PTE found through the reverse map (or the page cache), and reclaim does
 /// not track it (with a replacement policy on, its tracked pages stay where they are). Page
@@ -14,16 +14,6 @@
 /// Moving copies the contents, rewrites every PTE that maps the frame (keeping its bits), fixes
 /// the page cache, and shoots down the page on the CPUs that ran each address space.
 extension Kernel {
-    /// What one compaction run did.
-    public struct CompactionResult: Sendable, Equatable {
-        /// Base pages moved.
-        public var migrated = 0
-        /// Huge-page blocks emptied by this run.
-        public var blocks = 0
-        /// Free aligned huge-page blocks after the run.
-        public var freeHugeBlocks = 0
-    }
-
     /// Free aligned blocks of the huge-page order (bigger free blocks count for several).
     public var freeHugeBlocks: Int {
         let allocator = machine.frames
@@ -72,12 +62,16 @@ extension Kernel {
             }
             return nil
         }
-        scanners: for source in sources {
-            for old in source.used {
-                guard let fresh = destination() else { break scanners }
-                movePage(old, to: fresh, &mappings, &cached)
-                result.migrated += 1
+        for source in sources {
+            // A block moves whole or not at all (no page moves for nothing).
+            var targets: [UInt64] = []
+            while targets.count < source.used.count, let fresh = destination() { targets.append(fresh) }
+            guard targets.count == source.used.count else {
+                for frame in targets { try? machine.freeFrames(first: frame, order: 0) }
+                break
             }
+            for (old, fresh) in zip(source.used, targets) { movePage(old, to: fresh, &mappings, &cached) }
+            result.migrated += targets.count
             result.blocks += 1
         }
         result.freeHugeBlocks = freeHugeBlocks

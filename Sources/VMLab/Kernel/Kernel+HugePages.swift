@@ -110,16 +110,6 @@ extension Kernel {
 
     // MARK: collapse
 
-    /// What `scanRegion` found in a region mapped by base pages.
-    struct RegionScan {
-        /// The upper-level entry pointing at the leaf table.
-        var upperSlot: UInt64
-        /// The leaf table.
-        var table: UInt64
-        /// Present base pages.
-        var present: Int
-    }
-
     /// Looks at the leaf table of the region at `base` of `p`, starting with the page after
     /// `from` (so a fault that fills pages in order stops at once): nil unless the region is
     /// mapped through a leaf table with at most `maxNone` empty entries, no swap entry, and only
@@ -198,24 +188,14 @@ extension Kernel {
         return true
     }
 
-    /// What one khugepaged pass did.
-    public struct CollapseScan: Sendable, Equatable {
-        /// THP regions looked at.
-        public var scanned = 0
-        /// Regions collapsed into a huge page.
-        public var collapsed = 0
-        /// Collapsible regions left alone because no aligned block was free.
-        public var failed = 0
-    }
-
     /// One pass of khugepaged: looks at THP regions (each costs its base pages of the budget
     /// `pages`, like Linux's `pages_to_scan`, default 4096), processes by pid and addresses
     /// upward, resuming where the last pass stopped (wrapping once at the end), and collapses
     /// every region mapped by base pages with at most `maxPtesNone` absent pages (see
     /// `scanRegion`). EINVAL for a budget below 1.
-    public func khugepaged(pages: Int = 4096) throws(KernelError) -> CollapseScan {
+    public func khugepaged(pages: Int = 4096) throws(KernelError) -> KhugepagedScan {
         guard pages >= 1 else { throw .fail(.EINVAL, "khugepaged", "pages must be at least 1, got \(pages)") }
-        var result = CollapseScan()
+        var result = KhugepagedScan()
         guard let huge = hugePageBytes else { return result }
         // Every THP region, in scan order.
         var regions: [(p: Process, v: VMA, base: UInt64)] = []
