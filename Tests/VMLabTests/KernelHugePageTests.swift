@@ -50,7 +50,7 @@ import Testing
         try k.write(p, a + 0x1234, 42)
         #expect(Self.leafLevel(k, p, a) == 2, "one PD leaf maps the region")
         #expect(k.hugePages.counters.thpFaultAlloc == 1 && p.counters.minorFaults == 1)
-        #expect(k.anonHugeBytes(p) == Self.huge)
+        #expect(k.memoryStats(p).anonHuge == Self.huge)
         for i in stride(from: UInt64(0), to: Self.huge, by: 4096) { _ = try k.read(p, a + i) }
         #expect(p.counters.minorFaults == 1, "the other 511 pages need no fault")
         #expect(try k.read(p, a + 0x1234) == 42)
@@ -91,7 +91,7 @@ import Testing
         let tables = p.space.tablePages, free0 = m.frames.freeFrames
         try k.write(p, a + 511 * Self.page, 512)
         #expect(Self.leafLevel(k, p, a) == 2, "the full region became one PD leaf")
-        #expect(k.hugePages.counters.thpCollapseAlloc == 1 && k.anonHugeBytes(p) == Self.huge)
+        #expect(k.hugePages.counters.thpCollapseAlloc == 1 && k.memoryStats(p).anonHuge == Self.huge)
         #expect(p.space.tablePages[3] == tables[3] - 1, "the page table went")
         #expect(m.frames.freeFrames == free0 + 1 - 1, "512 base frames and a table freed, one new frame faulted, 512 taken")
         for i in 0..<UInt64(512) { #expect(try k.read(p, a + i * Self.page) == i + 1) }

@@ -303,20 +303,6 @@ extension Kernel {
         }
     }
 
-    // MARK: per process
-
-    /// Bytes of `p` mapped by transparent huge pages (smaps' AnonHugePages).
-    public func anonHugeBytes(_ p: Process) -> UInt64 {
-        guard let huge = hugePageBytes, p.space.isLive else { return 0 }
-        var total: UInt64 = 0
-        for v in p.vmas where !v.flags.contains(.huge) && v.object == nil && v.length >= huge {
-            try? forEachEntry(p.space, v.start, v.end) { (_, _, raw, tables) throws(KernelError) in
-                if tables.count - 1 == hugeLevel, isPresent(raw) { total += huge }
-            }
-        }
-        return total
-    }
-
     // MARK: hugetlb pool
 
     /// Reserves `pages` more huge pages for `hugepage` mappings (hugetlbfs's nr_hugepages, set
