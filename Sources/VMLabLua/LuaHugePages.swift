@@ -98,7 +98,7 @@ enum LuaHugePages {
             4 KiB pages with at most max_ptes_none absent pages (default 511, Linux's: one present page is enough; the
             setting stays), no swapped-out, shared or pinned page: its pages are copied into one fresh 2 MiB block
             (thp_collapse_alloc), or, with no free aligned block, left alone (failed, thp_collapse_alloc_failed).
-            local r = m:khugepaged{ pages = 8192, max_ptes_none = 64 }; print(r.collapsed)
+            local m = vm.machine{ thp = "always" }; m:spawn("app"); local r = m:khugepaged{ pages = 8192, max_ptes_none = 64 }; print(r.collapsed)
             """) { m, call in
             let k = try kernel(m, "m:khugepaged")
             var pages = 4096
@@ -119,7 +119,7 @@ enum LuaHugePages {
             the reverse map, TLBs shot down), so that the buddy allocator gets free huge blocks back. Page tables, the
             kernel image, huge pages, pinned pages and pages reclaim tracks stay put. Returns pages moved, blocks
             emptied and the free huge blocks after (m.stats.compact_migrated, compact_blocks, compact_success/fail).
-            local r = m:compact(); print(r.migrated, r.free_huge_blocks)
+            local m = vm.machine{}; m:spawn("app"); local r = m:compact(); print(r.migrated, r.free_huge_blocks)
             """) { m, call in
             let k = try kernel(m, "m:compact")
             let r = try run("m:compact") { () throws(KernelError) in try k.compact() }

@@ -131,7 +131,7 @@ enum LuaMachine {
             13, 8, 9 in 32-bit modes; clamped to what the mode allows) or {stack=, mmap=, brk=, code=, kernel=} bits:
             each process's bases are randomized from the seed (see p:layout()); default false.
             Huge pages: thp = "always" | "madvise" | "never" (transparent huge pages, default "never"; see m.thp);
-            hugetlb_pages = N reserves N huge pages at boot for p:mmap{hugepage=true} (see m.hugetlb; more than memory
+            hugetlb_pages = N reserves N huge pages at boot for p:mmap{flags={"hugepage"}} (see m.hugetlb; more than memory
             holds is an error).
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
