@@ -5,15 +5,9 @@ import Testing
 /// m.hugetlb, m:khugepaged{}, m:compact(), the counters in m.stats and p.stats.anon_huge_pages.
 /// Every script checks m:check() after each step.
 @Suite struct HugePageBindingTests {
-    static let prelude = """
-        local function consistent(m)
-          local v = m:check()
-          assert(#v == 0, "check: " .. table.concat(v, "; "))
-        end
-        """
-
+    /// Scripts run with the kernel tests' prelude (`consistent(m)` fails with m:check()'s violations).
     func run(_ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try runLua(Self.prelude + "\n" + code, sourceLocation: sourceLocation)
+        try KernelBindingTests().run(code, sourceLocation: sourceLocation)
     }
 
     @Test func thpCutsTLBMissesAndSplitsOnPartialMunmap() throws {
