@@ -97,4 +97,30 @@ import Testing
             assert(not ok and e:find("no huge pages"), e)
             """)
     }
+
+    @Test func everyModeWithHugePagesSplitsCopiesAndCollapses() throws {
+        try run("""
+            for _, mode in ipairs{"x86_32", "x86_pae", "sv39", "sv48"} do
+              local m = vm.machine{ memory = "64 MiB", paging = mode, thp = "always" }
+              local p = m:spawn("a")
+              local huge = mode == "x86_32" and 4194304 or 2097152
+              local a = assert(p:mmap{ addr = 0x10000000, size = 2 * huge, flags = {"fixed"} })
+              for i = 0, 2 * huge - 1, 4096 do p:write(a + i, i + 1) end
+              assert(m.stats.thp_fault_alloc == 2, mode)
+              consistent(m)
+              local c = p:fork()
+              c:write(a, 5)                                   -- COW copies the huge page whole
+              assert(p:munmap(a + 8192, 4096))                -- splits the parent's copy
+              assert(p:mprotect(a + huge + 4096, 4096, "r--")) -- splits the second one
+              consistent(m)
+              assert(p:mprotect(a + huge + 4096, 4096, "rw-")) -- areas merge back: collapsible again
+              assert(m:khugepaged{}.collapsed == 1, mode)
+              consistent(m)
+              for i = 0, 2 * huge - 1, 4096 do if i ~= 8192 then assert(p:read(a + i) == i + 1, mode) end end
+              assert(c:read(a) == 5 and c:read(a + 4096) == 4097)
+              assert(m.stats.thp_split_page == 2 and p.stats.anon_huge_pages == huge, mode)
+              consistent(m)
+            end
+            """)
+    }
 }
