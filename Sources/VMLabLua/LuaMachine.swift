@@ -5,6 +5,7 @@ import VMLab
 /// costs, counters) and its methods.
 enum LuaMachine {
     static let options = ["memory", "paging", "seed", "costs", "aslr"] + LuaProcessorOptions.names + reclaimOptions
+        + LuaHugePages.options
 
     static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
         let cls = LuaClass<Machine>("vm.machine", doc: """
@@ -31,11 +32,14 @@ enum LuaMachine {
             CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers; with
             reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
             file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
-            accesses: thrashing), policy=, read_latency=, write_latency=}.
+            accesses: thrashing), policy=, read_latency=, write_latency=}; huge pages (/proc/vmstat names): thp_fault_alloc,
+            thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, khugepaged_scanned,
+            compact_migrated, compact_blocks, compact_success, compact_fail, free_huge_blocks, hugetlb = {total=, free=, page_size=}.
             """, get: { m, call in
                 var r = stats(m)
                 translationStats(m, into: &r)
                 if let swap = swapStats(m) { r.set("swap", swap) }
+                LuaHugePages.addStats(m, into: &r)
                 return call.push(r)
             })
         cls.property("costs", doc: "The cost model in cycles (a table; assign a table to change some costs).",
@@ -104,9 +108,10 @@ enum LuaMachine {
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
         installGuest(on: cls, spaces: spaces, processes: processes, in: state)
         installSnapshot(on: cls, in: state)
+        LuaHugePages.install(machines: cls)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=, thp=, hugetlb_pages=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -126,6 +131,9 @@ enum LuaMachine {
             aslr: true (Linux x86_64 bits: mmap 28, stack 22, brk 13, code 28, kernel 9 slots of 2 MiB; i386's 8, 11,
             13, 8, 9 in 32-bit modes; clamped to what the mode allows) or {stack=, mmap=, brk=, code=, kernel=} bits:
             each process's bases are randomized from the seed (see p:layout()); default false.
+            Huge pages: thp = "always" | "madvise" | "never" (transparent huge pages, default "never"; see m.thp);
+            hugetlb_pages = N reserves N huge pages at boot for p:mmap{flags={"hugepage"}} (see m.hugetlb; more than memory
+            holds is an error).
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -145,6 +153,7 @@ enum LuaMachine {
             }
             if let t { try configureReclaim(machine, t, call) }
             if let t { try LuaASLR.configure(machine, t, call) }
+            if let t { try LuaHugePages.configure(machine, t, call) }
             return call.push(machine, as: cls)
         }
         return cls

@@ -33,12 +33,12 @@ enum LuaProcess {
                      get: { p, call in call.push(p.catchSegv) }, set: { p, call in p.catchSegv = call.boolean(2) })
         cls.property("stats", doc: """
             Memory and fault statistics (/proc/PID/smaps_rollup + counters): size, rss, pss, shared, private, swapped,
-            locked, huge (resident in huge pages), page_table_bytes (bytes), minor_faults, major_faults, demand_zero_faults, cow_copies, cow_reuses,
+            locked, huge (resident in huge pages), anon_huge_pages (of those, in transparent huge pages: AnonHugePages), page_table_bytes (bytes), minor_faults, major_faults, demand_zero_faults, cow_copies, cow_reuses,
             stack_growths, page_cache_hits, accesses; with reclaim also swap_ins, swap_outs, wss (p:wss()) and pff (p:pff()).
             """, get: { p, call in call.push(stats(p)) })
 
         cls.method("vmas", signature: "p:vmas() -> { {start=, ['end']=, prot=, flags={…}, shared=, label=, offset=}, … }",
-                   doc: "The VMAs, sorted by address. flags lists anonymous, shared, stack, guard, locked, huge, reserved, heap, huge_advised.") { p, call in
+                   doc: "The VMAs, sorted by address. flags lists anonymous, shared, stack, guard, locked, huge, reserved, heap, huge_advised, no_huge (madvise nohugepage).") { p, call in
             call.push(p.vmas.map(vmaRecord))
         }
         cls.method("maps", signature: "p:maps() -> string", doc: "The VMAs as /proc/PID/maps prints them (start-end perms offset dev inode name).") { p, call in
@@ -58,7 +58,9 @@ enum LuaProcess {
             growth room of a stack: its top page is mapped, it grows down on faults, with a guard page below),
             "hugepage" (backed by huge pages, like MAP_HUGETLB: 2 MiB on x86_64; private anonymous only; the
             length is rounded up to and addr aligned on the huge-page size, and later munmap/mprotect ranges must
-            be aligned too), "locked" (mlock), "reserve" (address space only, like VirtualAlloc(MEM_RESERVE)),
+            be aligned too; with a pool from vm.machine{hugetlb_pages=N} the pages come from it, and a mapping larger
+            than its free pages is ENOMEM; mmap checks but does not reserve, so a fault that finds the pool empty is
+            SIGSEGV "out of memory" where Linux's MAP_NORESERVE gives SIGBUS), "locked" (mlock), "reserve" (address space only, like VirtualAlloc(MEM_RESERVE)),
             "guard" (every access is SIGSEGV "guard page"). file: a vm.file or a file name (pages shared through the
             page cache; with "shared" writes reach the file). Without "fixed", addr is a hint.
             """) { p, call in
@@ -93,7 +95,8 @@ enum LuaProcess {
         }
         cls.method("madvise", signature: "p:madvise(addr, size, advice) -> true | nil, err", doc: """
             advice: "dontneed" (drop the pages: anonymous memory reads zero again), "willneed" (fault in now),
-            "hugepage", "nohugepage" (MADV_HUGEPAGE: recorded as the flag huge_advised; faults still map base pages).
+            "hugepage", "nohugepage" (MADV_HUGEPAGE / MADV_NOHUGEPAGE: flags huge_advised / no_huge; with
+            vm.machine{thp="madvise"} only advised areas get transparent huge pages, and no_huge refuses them even with "always").
             """) { p, call in
             let k = try kernel(p); let (a, n) = try (call.address(2), UInt64(try call.size(3)))
             let text = try call.string(4)
@@ -259,7 +262,8 @@ enum LuaProcess {
         var flags: [String] = []
         let names: [(VMAFlags, String)] = [(.anonymous, "anonymous"), (.shared, "shared"), (.stack, "stack"),
                                            (.guardRegion, "guard"), (.locked, "locked"), (.huge, "huge"),
-                                           (.reserved, "reserved"), (.heap, "heap"), (.hugeAdvised, "huge_advised")]
+                                           (.reserved, "reserved"), (.heap, "heap"), (.hugeAdvised, "huge_advised"),
+                                           (.hugeRefused, "no_huge")]
         for (flag, name) in names where v.flags.contains(flag) { flags.append(name) }
         var r = LuaRecord([("start", v.start.lua), ("end", v.end.lua), ("size", Int(v.length)),
                            ("prot", v.protection.description), ("flags", flags), ("shared", v.isShared),
@@ -275,6 +279,7 @@ enum LuaProcess {
         var r = LuaRecord([
             ("size", Int(s.size)), ("rss", Int(s.rss)), ("pss", s.pss), ("shared", Int(s.shared)),
             ("private", Int(s.privateBytes)), ("swapped", Int(s.swapped)), ("locked", Int(s.locked)), ("huge", Int(s.huge)),
+            ("anon_huge_pages", Int(s.anonHuge)),
             ("page_table_bytes", Int(s.pageTableBytes)),
             ("minor_faults", c.minorFaults), ("major_faults", c.majorFaults), ("demand_zero_faults", c.demandZeroFaults),
             ("cow_copies", c.cowCopies), ("cow_reuses", c.cowReuses), ("stack_growths", c.stackGrowths),

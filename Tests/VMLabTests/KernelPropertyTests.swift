@@ -25,22 +25,48 @@ import Testing
         try Self.exercise(m, try m.kernel, seed: seed)
     }
 
-    /// The random walk of `randomSyscallsMatchTheModel` on `m` (KernelSwapTests runs it with swap).
-    static func exercise(_ m: Machine, _ k: Kernel, seed: UInt64) throws {
+    /// The same walk with transparent huge pages "always" over an arena of two huge pages:
+    /// faults map huge pages, system calls on parts of them split them, khugepaged collapses and
+    /// compaction moves pages between the steps.
+    @Test(arguments: [9, 11, 12] as [UInt64])   // seeds whose walks reach fault, split, collapse and compaction
+    func randomSyscallsWithTransparentHugePagesMatchTheModel(seed: UInt64) throws {
+        let m = try Machine(memoryBytes: 64 << 20, seed: seed)
+        let k = try m.kernel
+        try k.setTransparentHugePages(.always)
+        try Self.exercise(m, k, seed: seed, pages: 1024)
+        #expect(k.hugePages.counters.thpFaultAlloc > 0 && k.hugePages.counters.thpSplitPage > 0)
+        #expect(k.hugePages.counters.thpCollapseAlloc > 0 && k.hugePages.counters.compactMigrated > 0,
+                "\(k.hugePages.counters)")
+    }
+
+    /// The random walk of `randomSyscallsMatchTheModel` on `m` (KernelSwapTests runs it with swap)
+    /// over an arena of `pages` pages; system calls cover up to `pages / 8` pages (at least 8).
+    static func exercise(_ m: Machine, _ k: Kernel, seed: UInt64, pages: UInt64 = Self.pages) throws {
         var rng = SeededGenerator(seed: seed)
+        let thp = k.hugePages.mode != .never
         let first = try k.spawn("p0")
         first.catchSegv = true
         var procs: [(Process, Model)] = [(first, Model())]
+        if thp {
+            // One read-write area over the whole arena to start with: huge pages at first touch.
+            var r = MmapRequest(length: pages * Self.page, protection: .readWrite)
+            r.fixed = true
+            r.address = Self.arena
+            _ = try k.mmap(first, r)
+            for i in 0..<pages { procs[0].1.prot[i] = .readWrite }
+        }
         for step in 0..<(TestScale.isLong ? 3_000 : 600) {
             let pick = Int.random(in: 0..<procs.count, using: &rng)
             var (p, model) = procs[pick]
-            let start = UInt64.random(in: 0..<Self.pages, using: &rng)
-            let count = UInt64.random(in: 1...min(8, Self.pages - start), using: &rng)
+            let start = UInt64.random(in: 0..<pages, using: &rng)
+            let count = UInt64.random(in: 1...min(max(8, pages / 8), pages - start), using: &rng)
             let va = Self.arena + start * Self.page
             let op = Int.random(in: 0..<100, using: &rng)
             switch op {
             case 0..<12:                                        // mmap fixed
-                let prot = [Protection.readWrite, Protection(read: true), .none][Int.random(in: 0..<3, using: &rng)]
+                // With THP mostly read-write, so that areas merge back and regions can collapse.
+                let choices: [Protection] = [.readWrite, Protection(read: true), .none, .readWrite, .readWrite, .readWrite]
+                let prot = choices[Int.random(in: 0..<(thp ? 6 : 3), using: &rng)]
                 var r = MmapRequest(length: count * Self.page, protection: prot)
                 r.fixed = true
                 r.address = va
@@ -50,7 +76,7 @@ import Testing
                 try k.munmap(p, va, count * Self.page)
                 for i in start..<(start + count) { model.prot[i] = nil; model.value[i] = nil }
             case 18..<24:                                       // mprotect
-                let prot = [Protection.readWrite, Protection(read: true)][Int.random(in: 0..<2, using: &rng)]
+                let prot = [Protection.readWrite, Protection(read: true), .readWrite, .readWrite][Int.random(in: 0..<(thp ? 4 : 2), using: &rng)]
                 let mapped = (start..<(start + count)).allSatisfy { model.prot[$0] != nil }
                 do {
                     try k.mprotect(p, va, count * Self.page, prot)
@@ -83,6 +109,10 @@ import Testing
                 } catch {
                     #expect(!allowed, "step \(step): \(error)")
                 }
+            case 70..<73 where thp:                             // khugepaged
+                _ = try k.khugepaged(pages: 1024)
+            case 73..<75 where thp:                             // compaction
+                _ = try k.compact()
             default:                                            // read
                 let allowed = model.prot[start]?.read == true
                 do {

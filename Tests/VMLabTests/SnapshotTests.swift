@@ -86,6 +86,45 @@ import Testing
         KernelSwapTests.expectConsistent(k)
     }
 
+    /// With transparent huge pages: faults map huge pages, madvise(dontneed) of one page splits one, khugepaged
+    /// collapses and compaction moves pages — the same from a restored snapshot and in a fork.
+    @Test func hugePagesReplayTheSameFromASnapshot() throws {
+        let m = try Machine(memoryBytes: 64 << 20, seed: 4)
+        let k = try m.kernel
+        try k.setTransparentHugePages(.always)
+        let p = try k.spawn("huge")
+        let huge: UInt64 = 2 << 20
+        var r = MmapRequest(length: 4 * huge)
+        r.fixed = true
+        r.address = 0x4000_0000
+        let base = try k.mmap(p, r)
+        for i in stride(from: 0, to: 4 * huge, by: Int(Self.page * 7)) { try k.write(p, base + i, i) }
+        let snapshot = try m.snapshot()
+        func run(_ m: Machine, _ k: Kernel, _ p: Process) throws -> [String] {
+            try k.madvise(p, base + huge + 5 * Self.page, Self.page, .dontneed)  // splits the second huge page
+            #expect(p.vmas.filter { $0.start >= base && $0.end <= base + 4 * huge }.count == 1, "dontneed leaves the area whole")
+            for i in stride(from: 0, to: 4 * huge, by: Int(Self.page * 3)) {
+                try k.write(p, base + i, i &* 3)
+            }
+            _ = try k.khugepaged()
+            _ = try k.compact()
+            var sum: UInt64 = 0
+            for i in stride(from: 0, to: 4 * huge, by: Int(Self.page)) { sum &+= try k.read(p, base + i) }
+            return Self.fingerprint(m, k) + ["\(k.hugePages.counters)", "sum \(sum)"]
+        }
+        let first = try run(m, k, p)
+        let c = k.hugePages.counters
+        #expect(c.thpFaultAlloc > 0 && c.thpSplitPage > 0 && c.thpCollapseAlloc > 0, "\(c)")
+        #expect(k.check().isEmpty, "\(k.check().prefix(3))")
+        try m.restore(snapshot)
+        #expect(k.check().isEmpty, "\(k.check().prefix(3))")
+        let second = try run(m, k, p)
+        #expect(first == second, "\(Self.difference(first, second))")
+        let fork = try snapshot.forkMachine()
+        let third = try run(fork, try fork.kernel, try #require(try fork.kernel.process(p.pid)))
+        #expect(first == third, "\(Self.difference(first, third))")
+    }
+
     @Test func memoryIsSharedUntilWritten() throws {
         let m = try Machine(memoryBytes: 64 << 20)
         let s = try m.makePageTable()
@@ -191,7 +230,7 @@ import Testing
             (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "attachment", "faultTrace",
-                 "lastAccess", "sharedObjects", "nextPID", "ownerIDs"]),
+                 "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
                  "catchSegv", "counters"]),
             (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads"]),

@@ -161,6 +161,17 @@ public final class FrameAllocator {
         markFree(block, order: current)
     }
 
+    /// Turns the allocated block of `order` at `frame` into 2^order allocated blocks of order 0
+    /// (Linux's `split_page`), so that its frames can be freed one at a time. Throws `badFree`
+    /// when no block of that order is allocated there.
+    public func splitAllocated(frame: UInt64, order: Int) throws(VMError) {
+        guard isAllocated(frame: frame, order: order) else {
+            throw .badFree(frame: frame, order: order, reason: "no block of this order is allocated there to split")
+        }
+        setBit(allocatedBits[order], frame >> UInt64(order), false)
+        for f in frame..<(frame + Self.blockFrames(order)) { setBit(allocatedBits[0], f, true) }
+    }
+
     /// True when the block of `order` at `frame` is currently allocated with exactly that order.
     public func isAllocated(frame: UInt64, order: Int) -> Bool {
         guard order >= 0, order <= maxOrder, frame < frameCount, frame & Self.blockMask(order) == 0 else { return false }

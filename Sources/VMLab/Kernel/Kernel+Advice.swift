@@ -5,9 +5,9 @@ extension Kernel {
         case dontneed
         /// MADV_WILLNEED: fault the pages in now.
         case willneed
-        /// MADV_HUGEPAGE: mark the range for huge pages (recorded only).
+        /// MADV_HUGEPAGE: the range may get transparent huge pages (with THP "madvise" or "always").
         case hugepage
-        /// MADV_NOHUGEPAGE.
+        /// MADV_NOHUGEPAGE: no transparent huge page in the range (huge pages already there stay).
         case nohugepage
     }
 }

@@ -29,6 +29,10 @@ extension Kernel {
         }
         for (frame, count) in maps { refs[frame, default: 0] += count }
         for (frame, count) in machine.dmaPins.references { refs[frame, default: 0] += count }
+        for frame in maps.keys where tails.contains(frame) {
+            problems.append("frame \(Units.hex(frame)): inside a huge page but also mapped as a base page")
+        }
+        poolReferences(&refs, &tails)
         checkFrames(maps: maps, refs: refs, tables: tables, tails: tails, &problems)
         checkSwap(&problems)
         if let processors = machine.processorStorage { problems += processors.checkTranslations() }
@@ -63,10 +67,16 @@ extension Kernel {
                 if frameInfo(frame).order != Int8(clamping: frames.trailingZeroBitCount) {
                     problems.append("pid \(p.pid): huge page \(Units.hex(va)) maps frame \(Units.hex(frame)), which heads no block of its size")
                 }
-                for tail in (frame + 1)..<(frame + frames) { tails.insert(tail) }
+                for tail in (frame + 1)..<(frame + frames) {
+                    tails.insert(tail)
+                    let t = frameInfo(tail)
+                    if t.refcount != 0 || t.mapcount != 0 || t.state != frameInfo(frame).state {
+                        problems.append("pid \(p.pid): huge page \(Units.hex(va)): tail frame \(Units.hex(tail)) has refcount \(t.refcount), mapcount \(t.mapcount), state \(t.state)")
+                    }
+                }
             }
-            if let v = p.vma(containing: va), frames > 1, !v.flags.contains(.huge) {
-                problems.append("pid \(p.pid): huge page \(Units.hex(va)) in a VMA without the huge flag")
+            if let v = p.vma(containing: va), frames > 1, !mayHoldHugePage(v, va, bytes: frames * pageBytes) {
+                problems.append("pid \(p.pid): huge page \(Units.hex(va)) in a VMA that cannot hold it (not hugetlb, not private anonymous over the whole page)")
             }
             guard let v = p.vma(containing: va) else {
                 problems.append("pid \(p.pid): PTE for \(Units.hex(va)) lies outside every VMA")

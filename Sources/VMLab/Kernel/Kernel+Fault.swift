@@ -97,15 +97,12 @@ extension Kernel {
             kind = try objectFault(p, v, page, access: access)
         } else if v.flags.contains(.huge), let huge = hugePageBytes {
             // A hugepage area: one zeroed, contiguous block of a huge page, mapped by one entry.
-            let head: UInt64
-            do {
-                head = try machine.allocateFrames(order: hugeOrder, state: .user, owner: p.space.owner,
-                                                  purpose: "a \(Units.size(huge)) huge page")
-            } catch {
-                throw try segv(p, va, access, .outOfMemory)
-            }
+            // From the hugetlb pool when one was reserved (empty pool: Linux's SIGBUS, here SIGSEGV "out of memory").
+            guard let head = takeHugetlbPage(p) else { throw try segv(p, va, access, .outOfMemory) }
             try installHugePage(p, va & ~(huge - 1), head: head, writable: v.protection.write, executable: v.protection.execute)
             machine.counters.cycles &+= machine.costs.zeroFill &* Int(huge / pageBytes)
+            kind = .demandZero
+        } else if try faultHugePage(p, v, va) {
             kind = .demandZero
         } else {
             let frame: UInt64
@@ -115,6 +112,7 @@ extension Kernel {
             try installPage(p, page, frame: frame, writable: v.protection.write, executable: v.protection.execute,
                             call: "demand-zero fault")
             machine.counters.cycles &+= machine.costs.zeroFill
+            promoteIfFull(p, v, page)
             kind = .demandZero
         }
         if grew && kind == .demandZero { kind = .stackGrowth }
@@ -184,7 +182,10 @@ extension Kernel {
             fresh = try machine.allocateFrames(order: size.trailingZeroBitCount - mode.pageBits, state: .user,
                                                owner: p.space.owner, purpose: "a page of COW fault")
         } catch {
-            throw try segv(p, page, .write, .outOfMemory)
+            // A transparent huge page with no free huge block: split it into private copies instead.
+            guard level == hugeLevel, !v.flags.contains(.huge) else { throw try segv(p, page, .write, .outOfMemory) }
+            do { try splitHugePage(p, base, call: "COW fault") } catch { throw try segv(p, page, .write, .outOfMemory) }
+            return .cowCopy
         }
         try? machine.memory.copy(from: machine.memory.address(frame: old), to: machine.memory.address(frame: fresh),
                                  length: size)

@@ -41,7 +41,8 @@ extension Kernel {
     }
 
     /// EINVAL when `start` or `end` falls inside a huge page of a hugepage area (such areas are
-    /// only split, unmapped or changed on huge-page boundaries, as with MAP_HUGETLB).
+    /// only split, unmapped or changed on huge-page boundaries, as with MAP_HUGETLB); a
+    /// transparent huge page there is split into base pages (Kernel+HugePages).
     func checkHugeBoundaries(_ p: Process, _ start: UInt64, _ end: UInt64, call: String) throws(KernelError) {
         guard let huge = hugePageBytes else { return }
         for x in [start, end] where x % huge != 0 {
@@ -49,6 +50,7 @@ extension Kernel {
                 throw .fail(.EINVAL, call, "\(Units.hex(x)) is inside a \(Units.size(huge)) page of the hugepage mapping at \(Units.hex(v.start))")
             }
         }
+        try splitHugePages(p, start, end, call: call)
     }
 
     /// The free gaps of user space (page 0 stays unmapped, as on Linux), lowest first.
@@ -84,6 +86,7 @@ extension Kernel {
                 throw .fail(.EINVAL, call, "hugepage mappings must be private anonymous memory")
             }
             alignment = huge
+            try checkPool(pageLength, call: call)
         }
         guard pageLength <= userTop - (alignment - 1) else {
             throw .fail(.ENOMEM, call, "length \(Units.size(r.length)) is larger than user space (\(Units.size(userTop)))")
@@ -334,6 +337,7 @@ extension Kernel {
             if clash { return p.brk }
             p.insert(VMA(start: oldTop, end: newTop, protection: .readWrite, flags: [.anonymous, .heap]))
         } else if newTop < oldTop {
+            do { try checkHugeBoundaries(p, newTop, oldTop, call: "brk") } catch { return p.brk }
             unmapRange(p, newTop, oldTop)
         }
         p.brk = address
@@ -385,14 +389,17 @@ extension Kernel {
             try eachVMA(p, addr, end, call: "madvise") { (i) throws(KernelError) in
                 if p.vmas[i].flags.contains(.locked) { locked = true }
             }
+            mergeVMAs(p)   // eachVMA split the areas at the range's ends; dontneed changes no attribute
             if locked { throw .fail(.EINVAL, "madvise", "dontneed on locked memory") }
             zapRange(p, addr, end)
         case .willneed:
             try eachVMA(p, addr, end, call: "madvise") { (_) throws(KernelError) in }
+            mergeVMAs(p)
             try populate(p, addr, end, call: "madvise")
         case .hugepage, .nohugepage:
             try eachVMA(p, addr, end, call: "madvise") { (i) throws(KernelError) in
-                if advice == .hugepage { p.vmas[i].flags.insert(.hugeAdvised) } else { p.vmas[i].flags.remove(.hugeAdvised) }
+                if advice == .hugepage { p.vmas[i].flags.insert(.hugeAdvised); p.vmas[i].flags.remove(.hugeRefused) }
+                else { p.vmas[i].flags.remove(.hugeAdvised); p.vmas[i].flags.insert(.hugeRefused) }
             }
             mergeVMAs(p)
         }

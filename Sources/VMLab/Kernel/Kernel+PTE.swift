@@ -31,6 +31,7 @@ extension Kernel {
         }
         if left <= 0 {
             forgetFrame(frame)
+            if returnToPool(frame) { return }
             try? machine.freeFrames(first: frame, order: order)
         }
     }

@@ -36,6 +36,7 @@ extension Kernel {
         try checkAlive(p, "unmap")
         let page = va & ~(pageBytes - 1)
         guard page < userTop else { throw .fail(.EINVAL, "unmap", "\(Units.hex(va)) is not a user address") }
+        try checkHugeBoundaries(p, page, page + pageBytes, call: "unmap")
         zapRange(p, page, page + pageBytes)
     }
 

@@ -18,6 +18,7 @@ extension Kernel {
         let lastAccess: MMUResult
         let nextPID: Int
         let ownerIDs: Set<Int32>
+        let hugePages: HugePageState
         let swap: SwapDevice.Image?
         let reclaimer: Reclaimer.Image?
     }
@@ -38,7 +39,7 @@ extension Kernel {
         return Image(owner: owner, kernelFrame: kernelFrame, kernelImageBase: kernelImageBase, aslr: aslr,
                      layoutRNG: layoutRNG, processes: live.map { ($0, $0.capture()) }, files: files,
                      sharedObjects: sharedObjects, objects: objects, counters: counters, faultTrace: faultTrace,
-                     lastAccess: lastAccess, nextPID: nextPID, ownerIDs: ownerIDs, swap: swap?.capture(),
+                     lastAccess: lastAccess, nextPID: nextPID, ownerIDs: ownerIDs, hugePages: hugePages, swap: swap?.capture(),
                      reclaimer: try reclaimer?.capture())
     }
 
@@ -76,6 +77,7 @@ extension Kernel {
         lastAccess = image.lastAccess
         nextPID = image.nextPID
         ownerIDs = image.ownerIDs
+        hugePages = image.hugePages
         swap = image.swap.map(SwapDevice.init)
         if swap != nil { installSwapHooks() } else { swapDuplicateHook = nil; swapFreeHook = nil }
         if let saved = image.reclaimer {

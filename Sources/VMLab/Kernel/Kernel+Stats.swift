@@ -18,7 +18,10 @@ extension Kernel {
                 s.pss += Double(size) / Double(maps)
                 if maps > 1 { s.shared += size } else { s.privateBytes += size }
                 if v.flags.contains(.locked) { s.locked += size }
-                if tables.count - 1 < mode.levels - 1 { s.huge += size }
+                if tables.count - 1 < mode.levels - 1 {
+                    s.huge += size
+                    if !v.flags.contains(.huge) { s.anonHuge += size }
+                }
             }
         }
         return s

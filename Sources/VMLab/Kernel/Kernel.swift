@@ -75,6 +75,8 @@ public final class Kernel {
     public var faultTrace: [FaultKind]?
     /// The MMU result of the last access that succeeded (for tracing).
     public internal(set) var lastAccess = MMUResult()
+    /// Transparent huge pages, khugepaged, the hugetlb pool and their counters (Kernel+HugePages).
+    public internal(set) var hugePages = HugePageState()
     /// Shared anonymous objects still alive (they die with their last mapping).
     var sharedObjects: [MemoryObject] = []
     var nextPID = 1

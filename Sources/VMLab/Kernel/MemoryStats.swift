@@ -18,6 +18,8 @@ public struct MemoryStats: Sendable, Equatable {
     public var locked: UInt64 = 0
     /// Resident bytes mapped by huge pages.
     public var huge: UInt64 = 0
+    /// Of those, bytes in transparent huge pages (smaps' AnonHugePages; the rest is hugetlb).
+    public var anonHuge: UInt64 = 0
 
     /// All zero.
     public init() {}

@@ -16,8 +16,10 @@ public struct VMAFlags: OptionSet, Sendable, Hashable {
     /// Backed by huge pages (mmap flag `hugepage`, like MAP_HUGETLB): a fault maps a whole huge
     /// page; the area and every range a system call names in it are huge-page aligned.
     public static let huge = VMAFlags(rawValue: 1 << 5)
-    /// madvise(MADV_HUGEPAGE) was given (recorded; faults still map base pages).
+    /// madvise(MADV_HUGEPAGE) was given: with THP "madvise" the area gets transparent huge pages.
     public static let hugeAdvised = VMAFlags(rawValue: 1 << 8)
+    /// madvise(MADV_NOHUGEPAGE) was given: no transparent huge page here, even with THP "always".
+    public static let hugeRefused = VMAFlags(rawValue: 1 << 9)
     /// Windows-style reserved (not committed) range: every access is SIGSEGV "reserved, not committed".
     public static let reserved = VMAFlags(rawValue: 1 << 6)
     /// The heap (`brk`).

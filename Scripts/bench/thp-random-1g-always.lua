@@ -1,0 +1,7 @@
+-- Issue 11: the effect of transparent huge pages on the TLB miss rate — uniform random accesses
+-- over 1 GiB of a process's memory with thp = "always" (compare thp-random-1g-never).
+return {
+  name = "thp-random-1g-always", unit = "accesses",
+  description = "m:run of 4 M uniform random accesses over 1 GiB of a process, thp = \"always\"",
+  setup = function() return dofile(BENCH_ROOT .. "/Scripts/bench/lib/thp-random.lua")("thp-random-1g-always", "always") end,
+}
