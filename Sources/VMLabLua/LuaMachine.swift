@@ -4,7 +4,7 @@ import VMLab
 /// `vm.machine{…}`: a simulated computer (physical memory, paging mode,
 /// costs, counters) and its methods.
 enum LuaMachine {
-    static let options = ["memory", "paging", "seed", "costs", "aslr"] + LuaProcessorOptions.names + reclaimOptions
+    static let options = ["memory", "paging", "seed", "costs", "aslr", "page_table"] + LuaProcessorOptions.names + reclaimOptions
 
     static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
         let cls = LuaClass<Machine>("vm.machine", doc: """
@@ -36,6 +36,7 @@ enum LuaMachine {
                 var r = stats(m)
                 translationStats(m, into: &r)
                 if let swap = swapStats(m) { r.set("swap", swap) }
+                if let table = m.hashedPageTable { r.set("page_table", LuaHashedPageTable.record(table.stats)) }
                 return call.push(r)
             })
         cls.property("costs", doc: "The cost model in cycles (a table; assign a table to change some costs).",
@@ -103,9 +104,10 @@ enum LuaMachine {
         installReclaim(on: cls)
         installTranslation(on: cls, cpus: cpus, tlbs: tlbs, spaces: spaces, traces: traces, processes: processes)
         installGuest(on: cls, spaces: spaces, in: state)
+        LuaHashedPageTable.install(on: cls)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=, page_table=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -125,6 +127,11 @@ enum LuaMachine {
             aslr: true (Linux x86_64 bits: mmap 28, stack 22, brk 13, code 28, kernel 9 slots of 2 MiB; i386's 8, 11,
             13, 8, 9 in 32-bit modes; clamped to what the mode allows) or {stack=, mmap=, brk=, code=, kernel=} bits:
             each process's bases are randomized from the seed (see p:layout()); default false.
+            page_table: "radix" (default), "inverted" or "hashed", or {kind=, buckets=, groups=, aliases=}: one table for
+            the whole machine, allocated at boot from the lowest frames (inverted: 24-byte entries, one per frame plus
+            aliases (default frames/64, at least 16) and a hash anchor table of buckets (default: frames rounded up to a
+            power of two); hashed: groups of 8 16-byte entries (default frames/4 rounded up)); base pages only, no
+            processes (m:spawn refuses), no KPTI.
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -139,6 +146,7 @@ enum LuaMachine {
                 costs = try LuaCosts.read(LuaTableView(call.state, at: -1), base: costs, function: "vm.machine: costs")
             }
             let machine = try Machine(memoryBytes: UInt64(memory), mode: mode, seed: UInt64(bitPattern: Int64(seed)), costs: costs)
+            if let t { try LuaHashedPageTable.configure(machine, t, call) }
             if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
                 try machine.configureProcessors(configuration)
             }

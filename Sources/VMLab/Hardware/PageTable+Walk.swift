@@ -3,9 +3,14 @@ extension PageTable {
     /// level name, index, entry address (table + index × PTE size), raw and decoded entry.
     /// Sets Accessed (and Dirty on a write) like hardware; returns the steps and the result.
     public func walk(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Walk {
+        counterStorage.pointee.accesses &+= 1
+        if let hashed {
+            var search = HashSearch()
+            let result = withUnsafeMutablePointer(to: &search) { hashed.resolve(self, va, access, privilege, scratch: nil, pkru: 0, search: $0) }
+            return Walk(steps: [], result: result, search: search)
+        }
         var steps: [WalkStep] = []
         steps.reserveCapacity(levelCount)
-        counterStorage.pointee.accesses &+= 1
         let result = withUnsafeMutablePointer(to: &steps) { resolve(va, access, privilege, steps: $0) }
         return Walk(steps: steps, result: result)
     }
@@ -15,6 +20,7 @@ extension PageTable {
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
         counterStorage.pointee.accesses &+= 1
+        if let hashed { return hashed.resolve(self, va, access, privilege, scratch: nil, pkru: 0, search: nil) }
         return resolve(va, access, privilege, steps: nil)
     }
 
@@ -139,12 +145,8 @@ extension PageTable {
                 if let steps { steps.pointee[steps.pointee.count - 1].updated = updated }
             }
             if let scratch {
-                // A format without a dirty bit (textbook PTEs) never needs the walker to set one.
-                let dirty = l.dirty == 0 || updated & l.dirty != 0
-                scratch.leafFlags.pointee = (readable ? TLBMeta.readable : 0) | (writable ? TLBMeta.writable : 0)
-                    | (executable ? TLBMeta.executable : 0) | (user ? TLBMeta.user : 0)
-                    | (dirty ? TLBMeta.dirty : 0) | (raw & l.global != 0 ? TLBMeta.global : 0)
-                    | (UInt32(key) << TLBMeta.keyShift)
+                scratch.leafFlags.pointee = TLBMeta.leaf(updated, layout: l, readable: readable, writable: writable,
+                                                         executable: executable, user: user, key: key)
             }
             result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
             result.pageBytes = pageMask &+ 1
