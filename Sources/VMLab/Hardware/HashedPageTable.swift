@@ -130,7 +130,7 @@ public final class HashedPageTable {
         let totalBytes = entriesBytes + anchorBytes
         frameCount = (totalBytes + mode.pageBytes - 1) >> pageBits
         guard frameCount < UInt64(frames) else {
-            throw .outOfMemory(purpose: "the \(c.kind.rawValue) page table (\(Units.size(totalBytes)))", bytes: totalBytes)
+            throw .outOfMemory(purpose: "the \(c.kind.rawValue) page table", bytes: totalBytes)
         }
         firstFrame = try HashedPageTable.allocateContiguous(machine, frames: frameCount)
         base = machine.memory.address(frame: firstFrame)
