@@ -5,15 +5,9 @@ import Testing
 /// address-space API, searches reported as probes, sizes, sharing, errors. Scripts end with
 /// m:check() returning no violation.
 @Suite struct HashedPageTableBindingTests {
-    static let prelude = """
-        local function consistent(m)
-          local v = m:check()
-          assert(#v == 0, "check: " .. table.concat(v, "; "))
-        end
-        """
-
+    /// Scripts get KernelBindingTests' `consistent(m)` (fails with m:check()'s violations).
     func run(_ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try runLua(Self.prelude + "\n" + code, sourceLocation: sourceLocation)
+        try KernelBindingTests().run(code, sourceLocation: sourceLocation)
     }
 
     @Test func sameAPIOnEveryKind() throws {
