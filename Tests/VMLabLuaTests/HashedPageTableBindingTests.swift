@@ -123,6 +123,7 @@ import Testing
             ("vm.machine{ page_table = 'inverted', paging = { va_bits = 15, page_bits = 5, levels = {5, 5}, pte_bytes = 1 } }", "4 KiB pages"),
             ("vm.machine{ page_table = 'inverted' }:address_space():map(0x200000, 'alloc', { size = '2M' })", "inverted page table"),
             ("vm.machine{ page_table = 'inverted' }:address_space(0x1000)", "no per-space root"),
+            ("vm.machine{ page_table = 'hashed' }:guest{ memory = '4 MiB' }", "radix EPT"),
             ("vm.machine{ memory = '64 KiB', page_table = { kind = 'inverted', aliases = 100000 } }", "out of physical memory"),
         ] {
             let error = try luaError(code)

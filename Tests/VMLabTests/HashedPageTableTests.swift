@@ -68,9 +68,9 @@ import Testing
                 #expect(table.check() == [], "step \(step)")
             }
         }
-        if kind == .hashed { #expect(table.evictions > 0 && table.overflowReloads > 0, "4 groups for up to 144 pages must overflow") }
-        if kind == .inverted { #expect(table.aliasesUsed > 0, "24 frames shared by three spaces need aliases") }
-        #expect(table.collisions > 0)
+        if kind == .hashed { #expect(table.stats.evictions > 0 && table.stats.overflowReloads > 0, "4 groups for up to 144 pages must overflow") }
+        if kind == .inverted { #expect(table.stats.aliasesUsed > 0, "24 frames shared by three spaces need aliases") }
+        #expect(table.stats.collisions > 0)
     }
 
     /// The table takes frames × entry size (+ anchors) whatever the VA use: a sparse space (one
@@ -108,25 +108,25 @@ import Testing
         let table = try #require(m.hashedPageTable)
         let a = try m.makePageTable(), b = try m.makePageTable(), c = try m.makePageTable()
         let pa = try a.mapFresh(0x40_0000, pageBytes: Self.pageBytes, flags: Self.user)
-        #expect(table.aliasesUsed == 0)
+        #expect(table.stats.aliasesUsed == 0)
         try b.map(0x80_0000, to: pa, pageBytes: Self.pageBytes, flags: Self.user)
-        #expect(table.aliasesUsed == 1)
+        #expect(table.stats.aliasesUsed == 1)
         #expect(try b.lookup(0x80_0000)?.pagePA == pa)
         #expect(try b.lookup(0x80_0000)?.pteAddress ?? 0 >= table.base + UInt64(m.memory.frameCount) * 24, "b's entry is an alias")
         #expect(throws: VMError.self) { try c.map(0x40_0000, to: pa, pageBytes: Self.pageBytes, flags: Self.user) }
-        #expect(table.aliasRefusals == 1)
+        #expect(table.stats.aliasRefusals == 1)
         // Unmapping the frame's own entry leaves the alias working; the frame entry is free again.
         try a.unmap(0x40_0000, length: Self.pageBytes)
         #expect(b.translate(0x80_0000, access: .read).physicalAddress == pa)
         try c.map(0x40_0000, to: pa, pageBytes: Self.pageBytes, flags: Self.user)
-        #expect(table.aliasesUsed == 1)
+        #expect(table.stats.aliasesUsed == 1)
         #expect(table.check() == [])
 
         let h = try Self.machine(.hashed)
         let x = try h.makePageTable(), y = try h.makePageTable()
         let shared = try x.mapFresh(0x40_0000, pageBytes: Self.pageBytes, flags: Self.user)
         try y.map(0x40_0000, to: shared, pageBytes: Self.pageBytes, flags: Self.user)
-        #expect(h.hashedPageTable?.used == 2)
+        #expect(h.hashedPageTable?.stats.used == 2)
     }
 
     /// Known answers on one chain: with 1 bucket, pages chain newest first, so the first page
@@ -155,7 +155,7 @@ import Testing
         let s = try m.makePageTable()
         var pas: [UInt64] = []
         for i in 0..<UInt64(9) { pas.append(try s.mapFresh(0x1000 * (i + 1), pageBytes: Self.pageBytes, flags: Self.user)) }
-        #expect(table.evictions == 1 && table.overflow.count == 1 && table.used == 8)
+        #expect(table.stats.evictions == 1 && table.overflow.count == 1 && table.stats.used == 8)
         for i in 0..<9 { #expect(try s.lookup(0x1000 * UInt64(i + 1))?.pagePA == pas[i]) }
         var reloaded = 0
         for i in 0..<9 {
@@ -163,7 +163,7 @@ import Testing
             #expect(walk.result.physicalAddress == pas[i])
             if walk.search?.reloaded == true { reloaded += 1 }
         }
-        #expect(reloaded >= 1 && table.overflowReloads == reloaded)
+        #expect(reloaded >= 1 && table.stats.overflowReloads == reloaded)
         #expect(table.check() == [])
         // The same seed evicts the same entries; the victim is one of the first eight.
         func victims(seed: UInt64) throws -> [UInt64] {
@@ -237,7 +237,7 @@ import Testing
         let a = try m.makePageTable()
         for i in 0..<UInt64(5) { _ = try a.mapFresh(0x1000 * (i + 1), pageBytes: Self.pageBytes, flags: Self.user) }
         try a.release()
-        #expect(table.used == 0 && table.check() == [])
+        #expect(table.stats.used == 0 && table.check() == [])
         let b = try m.makePageTable()
         #expect(b.spaceID == a.spaceID)
         let pa = try b.mapFresh(0x1000, pageBytes: Self.pageBytes, flags: Self.user)

@@ -523,7 +523,7 @@ public final class CPU {
             return
         }
         // Page-walk caches, deepest level first (none for an inverted or hashed table: no levels).
-        let radix = space.hashed == nil
+        let radix = space.hashedTable == nil
         var startAt = 0
         var table = root
         var inherited = WalkPermissions.root

@@ -54,7 +54,7 @@ extension HashedPageTable {
         for key in overflow.keys where keys.contains(key) {
             problems.append("hashed table: space \(key >> HashedPageTable.idShift) VPN \(Units.hex(key & HashedPageTable.vpnMask)) is both in a group and in the overflow table")
         }
-        if valid != used { problems.append("\(kind.rawValue) table: \(valid) valid entries, but \(used) counted") }
+        if valid != counts.pointee.used { problems.append("\(kind.rawValue) table: \(valid) valid entries, but \(counts.pointee.used) counted") }
         if kind == .inverted { checkChains(valid: valid, &problems) }
         return problems
     }
@@ -88,8 +88,8 @@ extension HashedPageTable {
             }
         }
         if reached.count != valid { problems.append("inverted table: the chains reach \(reached.count) entries, \(valid) are valid") }
-        if freeAliases.count + aliasesUsed != aliasCount {
-            problems.append("inverted table: \(freeAliases.count) free + \(aliasesUsed) used alias entries, the pool has \(aliasCount)")
+        if freeAliases.count + counts.pointee.aliasesUsed != aliasCount {
+            problems.append("inverted table: \(freeAliases.count) free + \(counts.pointee.aliasesUsed) used alias entries, the pool has \(aliasCount)")
         }
     }
 }

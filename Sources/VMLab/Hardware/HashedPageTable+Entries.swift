@@ -10,6 +10,14 @@ extension HashedPageTable {
     @inline(__always)
     func next(_ index: Int) -> UInt64 { memory.load64(entryAddress(index) &+ 16) }
 
+    /// Hashed: the first entry index of the primary (`pass` 0) or secondary (`pass` 1) group of
+    /// `hash`, and the H bit its entries carry.
+    @inline(__always)
+    func group(_ pass: Int, hash h: UInt64) -> (first: Int, flag: UInt64) {
+        pass == 0 ? (Int(h & bucketMask) &* HashedPageTable.groupEntries, 0)
+                  : (Int(~h & bucketMask) &* HashedPageTable.groupEntries, HashedPageTable.secondary)
+    }
+
     /// The entry index holding (id, vpn), or nil (the overflow table is not searched).
     func find(id: UInt64, vpn: UInt64) -> Int? {
         let key = key(id: id, vpn: vpn)
@@ -25,8 +33,8 @@ extension HashedPageTable {
             }
             return nil
         }
-        for (group, flag) in [(h & bucketMask, UInt64(0)), (~h & bucketMask, HashedPageTable.secondary)] {
-            let first = Int(group) * HashedPageTable.groupEntries
+        for pass in 0..<2 {
+            let (first, flag) = group(pass, hash: h)
             for index in first..<(first + HashedPageTable.groupEntries) where tag(index) == HashedPageTable.valid | flag | key {
                 return index
             }
@@ -47,7 +55,7 @@ extension HashedPageTable {
             var index = Int(frame)
             if frame >= UInt64(frameEntries) || tag(index) & HashedPageTable.valid != 0 {
                 guard let alias = freeAliases.popLast() else {
-                    aliasRefusals += 1
+                    counts.pointee.aliasRefusals += 1
                     let holder = frame < UInt64(frameEntries) ? tag(Int(frame)) : 0
                     throw .invalidConfiguration(what: "inverted page table", reason: "frame \(frame) is already mapped (space "
                         + "\((holder >> HashedPageTable.idShift) & UInt64(HashedPageTable.maxSpaceID)), VPN "
@@ -55,20 +63,20 @@ extension HashedPageTable {
                         + "an inverted table has one entry per frame")
                 }
                 index = alias
-                aliasesUsed += 1
+                counts.pointee.aliasesUsed += 1
             }
             let anchor = anchorAddress(h & bucketMask)
             writeEntry(index, tag: HashedPageTable.valid | key, pte: pte)
             memory.storeAligned(entryAddress(index) &+ 16, memory.load64(anchor), width: 8)
             memory.storeAligned(anchor, UInt64(index + 1), width: 8)
-            used += 1
+            counts.pointee.used += 1
             return index
         }
-        for (group, flag) in [(h & bucketMask, UInt64(0)), (~h & bucketMask, HashedPageTable.secondary)] {
-            let first = Int(group) * HashedPageTable.groupEntries
+        for pass in 0..<2 {
+            let (first, flag) = group(pass, hash: h)
             for index in first..<(first + HashedPageTable.groupEntries) where tag(index) & HashedPageTable.valid == 0 {
                 writeEntry(index, tag: HashedPageTable.valid | flag | key, pte: pte)
-                used += 1
+                counts.pointee.used += 1
                 return index
             }
         }
@@ -76,7 +84,7 @@ extension HashedPageTable {
         let index = Int(h & bucketMask) * HashedPageTable.groupEntries + Int(random.next() % UInt64(HashedPageTable.groupEntries))
         let victim = tag(index)
         overflow[victim & ~(HashedPageTable.valid | HashedPageTable.secondary)] = self.pte(index)
-        evictions += 1
+        counts.pointee.evictions += 1
         writeEntry(index, tag: HashedPageTable.valid | key, pte: pte)
         return index
     }
@@ -103,10 +111,10 @@ extension HashedPageTable {
                 steps += 1
             }
             memory.storeAligned(entryAddress(index) &+ 16, 0, width: 8)
-            if index >= frameEntries { freeAliases.append(index); aliasesUsed -= 1 }
+            if index >= frameEntries { freeAliases.append(index); counts.pointee.aliasesUsed -= 1 }
         }
         writeEntry(index, tag: 0, pte: 0)
-        used -= 1
+        counts.pointee.used -= 1
     }
 
     /// Every translation of space `id` as (VPN, entry index or nil for the overflow table, PTE).

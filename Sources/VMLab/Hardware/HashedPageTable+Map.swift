@@ -3,7 +3,7 @@
 extension HashedPageTable {
     /// The VPN of `va` (the bits above the page offset, below the mode's VA width).
     @inline(__always)
-    func vpn(_ va: UInt64) -> UInt64 { (va >> pageBits) & PTELayout.lowMask(mode.vaBits - mode.pageBits) }
+    func vpn(_ va: UInt64) -> UInt64 { (va >> pageBits) & vpnFieldMask }
 
     /// The VA of page `vpn` as the space sees it (sign-extended where the mode is).
     func pageVA(_ space: PageTable, vpn: UInt64) -> UInt64 { space.visibleVA(vpn << pageBits) }

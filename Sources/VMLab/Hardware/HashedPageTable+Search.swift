@@ -12,9 +12,8 @@ extension HashedPageTable {
                  scratch: MMUWalkScratch?, pkru: UInt32, search: UnsafeMutablePointer<HashSearch>?) -> Translation {
         let counters = space.counterStorage
         counters.pointee.walks &+= 1
-        searches &+= 1
+        counts.pointee.searches &+= 1
         var result = Translation()
-        let leafLevel = mode.levels - 1
         guard space.isCanonical(va) else {
             return space.fail(&result, va, access, privilege, .nonCanonical, level: leafLevel)
         }
@@ -22,7 +21,7 @@ extension HashedPageTable {
         var index = probe(id: id, vpn: page, references: &result.references, search: search)
         if index < 0, kind == .hashed, let raw = overflow.removeValue(forKey: key(id: id, vpn: page)) {
             // A hash miss the operating system serves: reload from the overflow table, retry.
-            overflowReloads &+= 1
+            counts.pointee.overflowReloads &+= 1
             counters.pointee.cycles &+= space.costStorage.pointee.minorFault
             if let search {
                 search.pointee.reloaded = true
@@ -36,8 +35,8 @@ extension HashedPageTable {
             return space.fail(&result, va, access, privilege, .notPresent, level: leafLevel)
         }
         let slot = entryAddress(index) &+ 8
-        let raw = memory.loadAligned(slot, width: pteWidth)
-        let l = mode.layout
+        let raw = pteWidth == 8 ? memory.load64(slot) : memory.loadAligned(slot, width: pteWidth)
+        let l = layout
         let writable = raw & l.writable != 0
         let user = raw & l.user != 0
         let readable = l.readable == 0 || raw & l.readable != 0
@@ -62,8 +61,8 @@ extension HashedPageTable {
             scratch.leafFlags.pointee = TLBMeta.leaf(updated, layout: l, readable: readable, writable: writable,
                                                      executable: executable, user: user, key: key)
         }
-        result.physicalAddress = memory.address(frame: frameOf(raw)) | (va & (mode.pageBytes - 1))
-        result.pageBytes = mode.pageBytes
+        result.physicalAddress = memory.address(frame: frameOf(raw)) | (va & (pageBytes &- 1))
+        result.pageBytes = pageBytes
         result.level = leafLevel
         counters.pointee.memoryReferences &+= result.references
         counters.pointee.cycles &+= result.references &* space.costStorage.pointee.memoryReference
@@ -81,8 +80,8 @@ extension HashedPageTable {
         var reads = 0, misses = 0
         defer {
             references &+= reads
-            probes &+= reads
-            collisions &+= misses
+            counts.pointee.probes &+= reads
+            counts.pointee.collisions &+= misses
             if let search { search.pointee.collisions &+= misses }
         }
         if kind == .inverted {

@@ -55,6 +55,13 @@ public final class HashedPageTable {
     let bucketMask: UInt64
     let pageBits: UInt64
     let pteWidth: Int
+    // Hot-path constants (no PagingMode access, whose arrays would be retained per search).
+    let layout: PTELayout
+    let leafLevel: Int
+    let pageBytes: UInt64
+    let vpnFieldMask: UInt64
+    let frameFieldMask: UInt64
+    let frameShift: UInt64
     /// Free alias entries (indices), lowest last so that `popLast` takes the lowest.
     var freeAliases: [Int]
     /// Hashed: translations evicted from full groups, by tag (without V/H) → PTE.
@@ -62,9 +69,8 @@ public final class HashedPageTable {
     /// Space ids in use (index = id; id 0 is never used).
     var spaceIDsInUse: [Bool] = [true]
     var random: SeededGenerator
-    /// Counters (see `HashedPageTableStats`).
-    var used = 0, aliasesUsed = 0, aliasRefusals = 0, evictions = 0, overflowReloads = 0
-    var searches = 0, probes = 0, collisions = 0
+    /// Counters (see `HashedPageTableStats`), in raw memory: no exclusivity check per search.
+    let counts: UnsafeMutablePointer<HashedPageTableCounts>
 
     static let valid: UInt64 = 1 << 63
     static let secondary: UInt64 = 1 << 62
@@ -102,6 +108,14 @@ public final class HashedPageTable {
         self.mode = mode
         self.pageBits = UInt64(mode.pageBits)
         self.pteWidth = mode.pteBytes
+        self.layout = mode.layout
+        self.leafLevel = mode.levels - 1
+        self.pageBytes = mode.pageBytes
+        self.vpnFieldMask = PTELayout.lowMask(mode.vaBits - mode.pageBits)
+        self.frameFieldMask = PTELayout.lowMask(mode.layout.frameBits)
+        self.frameShift = UInt64(mode.layout.frameShift)
+        self.counts = .allocate(capacity: 1)
+        self.counts.initialize(to: HashedPageTableCounts())
         switch c.kind {
         case .inverted:
             if c.groups != nil { throw .invalidConfiguration(what: what, reason: "groups is for hashed tables (inverted: buckets, aliases)") }
@@ -138,6 +152,8 @@ public final class HashedPageTable {
         freeAliases = Array((frames..<(frames + aliasCount)).reversed())
         random = SeededGenerator(seed: machine.seed ^ 0x4854_4142)   // "HTAB"
     }
+
+    deinit { counts.deallocate() }
 
     /// Takes `frames` contiguous frames from a fresh allocator, in power-of-two blocks,
     /// largest first (the buddy allocator hands them out lowest first, so they follow each other).
@@ -192,9 +208,7 @@ public final class HashedPageTable {
 
     /// Physical frame a PTE word names.
     @inline(__always)
-    func frameOf(_ raw: UInt64) -> UInt64 {
-        (raw >> UInt64(mode.layout.frameShift)) & PTELayout.lowMask(mode.layout.frameBits)
-    }
+    func frameOf(_ raw: UInt64) -> UInt64 { (raw >> frameShift) & frameFieldMask }
 
     // MARK: spaces
 
@@ -222,15 +236,19 @@ public final class HashedPageTable {
 
     /// Sizes and counters.
     public var stats: HashedPageTableStats {
-        HashedPageTableStats(kind: kind, entries: entryCount, entryBytes: Int(entryBytes), buckets: bucketCount,
-                             anchorBytes: kind == .inverted ? bucketCount * 8 : 0, tableBytes: Int(tableBytes), used: used,
-                             aliasesUsed: aliasesUsed, aliases: aliasCount, aliasRefusals: aliasRefusals,
-                             evictions: evictions, overflow: overflow.count, overflowReloads: overflowReloads,
-                             searches: searches, probes: probes, collisions: collisions)
+        let c = counts.pointee
+        return HashedPageTableStats(kind: kind, entries: entryCount, entryBytes: Int(entryBytes), buckets: bucketCount,
+                                    anchorBytes: kind == .inverted ? bucketCount * 8 : 0, tableBytes: Int(tableBytes), used: c.used,
+                                    aliasesUsed: c.aliasesUsed, aliases: aliasCount, aliasRefusals: c.aliasRefusals,
+                                    evictions: c.evictions, overflow: overflow.count, overflowReloads: c.overflowReloads,
+                                    searches: c.searches, probes: c.probes, collisions: c.collisions)
     }
 
-    /// Zeroes the search, eviction and refusal counters.
+    /// Zeroes the search, eviction and refusal counters (not the entries in use).
     public func resetCounters() {
-        aliasRefusals = 0; evictions = 0; overflowReloads = 0; searches = 0; probes = 0; collisions = 0
+        let c = counts.pointee
+        counts.pointee = HashedPageTableCounts()
+        counts.pointee.used = c.used
+        counts.pointee.aliasesUsed = c.aliasesUsed
     }
 }

@@ -32,7 +32,9 @@ extension PageTable {
     @inline(__always)
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
-        if let hashed { return hashed.resolve(self, va, access, privilege, scratch: scratch, pkru: pkru, search: nil) }
+        if let table = hashedTable {
+            return table._withUnsafeGuaranteedRef { $0.resolve(self, va, access, privilege, scratch: scratch, pkru: pkru, search: nil) }
+        }
         return resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
                        scratch: scratch, pkru: pkru, steps: nil)
     }

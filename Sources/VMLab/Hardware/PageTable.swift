@@ -30,7 +30,10 @@ public final class PageTable {
     /// With KPTI, the root loaded in user mode (see `enableKPTI`); nil otherwise.
     public internal(set) var userRoot: UInt64?
     /// The machine-wide inverted or hashed table this space lives in (nil: a radix tree of its own).
-    public let hashed: HashedPageTable?
+    public var hashed: HashedPageTable? { hashedTable?.takeUnretainedValue() }
+    /// `hashed`, owned by `machine` (which this space keeps alive), held without reference
+    /// counting: a retain and release per translation cost more than the search.
+    let hashedTable: Unmanaged<HashedPageTable>?
     /// This space's id in the tags of `hashed` (0 for radix spaces).
     public let spaceID: UInt64
 
@@ -61,8 +64,8 @@ public final class PageTable {
         self.memory = machine.memory
         self.counterStorage = machine.counters.storage
         self.costStorage = machine.costStorage
-        hashed = machine.hashedPageTable
-        if let hashed {
+        hashedTable = machine.hashedPageTable.map { Unmanaged.passUnretained($0) }
+        if let hashed = machine.hashedPageTable {
             guard existingRoot == nil else {
                 throw .invalidConfiguration(what: "address space", reason: "a machine with a\(hashed.kind == .inverted ? "n" : "") "
                                             + "\(hashed.kind.rawValue) page table has no per-space root to adopt")
@@ -84,7 +87,7 @@ public final class PageTable {
         }
         levelCount = mode.levels
         tablePages = Array(repeating: 0, count: mode.levels)
-        tablePages[0] = hashed == nil ? 1 : 0
+        tablePages[0] = hashedTable == nil ? 1 : 0
         pteBytes = UInt64(mode.pteBytes)
         pageBits = UInt64(mode.pageBits)
         layout = mode.layout
