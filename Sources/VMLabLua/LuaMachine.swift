@@ -31,7 +31,9 @@ enum LuaMachine {
             CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers; with
             reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
             file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
-            accesses: thrashing), policy=, read_latency=, write_latency=}.
+            accesses: thrashing), policy=, read_latency=, write_latency=}; with an inverted or hashed table,
+            page_table = {kind=, entries=, entry_bytes=, buckets=, anchor_bytes=, table_bytes=, used=, aliases=, aliases_used=,
+            alias_refusals=, evictions=, overflow=, overflow_reloads=, searches=, probes=, collisions=}.
             """, get: { m, call in
                 var r = stats(m)
                 translationStats(m, into: &r)
@@ -98,6 +100,7 @@ enum LuaMachine {
         cls.method("reset_stats", signature: "m:reset_stats()", doc: "Sets every counter back to zero.") { m, _ in
             m.counters.reset()
             m.existingKernel?.reclaimer?.resetCounters()
+            m.hashedPageTable?.resetCounters()
             return 0
         }
         let processes = installKernel(on: cls, in: state)

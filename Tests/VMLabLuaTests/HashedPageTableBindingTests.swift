@@ -70,6 +70,9 @@ import Testing
             end
             assert(reloaded >= 1 and h.stats.page_table.overflow_reloads == reloaded)
             consistent(h)
+            h:reset_stats()
+            st = h.stats.page_table
+            assert(st.searches == 0 and st.overflow_reloads == 0 and st.evictions == 0 and st.used == 8 and st.overflow == 1)
             """)
     }
 

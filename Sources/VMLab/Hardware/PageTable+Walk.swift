@@ -20,9 +20,7 @@ extension PageTable {
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
         counterStorage.pointee.accesses &+= 1
-        if let table = hashedTable {
-            return table._withUnsafeGuaranteedRef { $0.resolve(self, va, access, privilege, scratch: nil, pkru: 0, search: nil) }
-        }
+        if hashedTable != nil { return searchHashed(va, access, privilege, scratch: nil, pkru: 0) }
         return resolve(va, access, privilege, steps: nil)
     }
 
