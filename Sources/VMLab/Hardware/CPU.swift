@@ -522,12 +522,15 @@ public final class CPU {
             refill(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, cycles: cycles, into: &r)
             return
         }
-        // Page-walk caches, deepest level first (none for an inverted or hashed table: no levels).
-        let radix = space.hashedTable == nil
+        if space.hashedTable != nil {
+            searchTable(va, kind, privilege, space, tag: tag, pkru: pkru, cycles: cycles, into: &r)
+            return
+        }
+        // Page-walk caches, deepest level first.
         var startAt = 0
         var table = root
         var inherited = WalkPermissions.root
-        var q = radix ? pwcCount &- 1 : -1
+        var q = pwcCount &- 1
         while q >= 0 {
             let found: Bool = pwcTLB[q]._withUnsafeGuaranteedRef { cache in
                 let i = cache.lookup(va, tag: tag, need: 0)
@@ -567,7 +570,7 @@ public final class CPU {
                 $0.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
             }
         }
-        for k in 0..<(radix ? pwcCount : 0) {
+        for k in 0..<pwcCount {
             let level = pwcLevel[k]
             if level >= startAt && level < t.level {
                 let perms = scratch.permissions[level]

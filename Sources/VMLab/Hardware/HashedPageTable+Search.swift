@@ -58,8 +58,9 @@ extension HashedPageTable {
             if let search, !search.pointee.probes.isEmpty { search.pointee.probes[search.pointee.probes.count - 1].updated = updated }
         }
         if let scratch {
-            scratch.leafFlags.pointee = TLBMeta.leaf(updated, layout: l, readable: readable, writable: writable,
-                                                     executable: executable, user: user, key: key)
+            scratch.leafFlags.pointee = TLBMeta.leaf(raw, globalBit: l.global, readable: readable, writable: writable,
+                                                     executable: executable, user: user,
+                                                     dirty: l.dirty == 0 || updated & l.dirty != 0, key: key)
         }
         result.physicalAddress = memory.address(frame: frameOf(raw)) | (va & (pageBytes &- 1))
         result.pageBytes = pageBytes

@@ -32,7 +32,6 @@ extension PageTable {
     @inline(__always)
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
-        if hashedTable != nil { return searchHashed(va, access, privilege, scratch: scratch, pkru: pkru) }
         return resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
                        scratch: scratch, pkru: pkru, steps: nil)
     }

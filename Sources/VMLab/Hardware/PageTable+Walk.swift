@@ -20,7 +20,7 @@ extension PageTable {
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
         counterStorage.pointee.accesses &+= 1
-        if hashedTable != nil { return searchHashed(va, access, privilege, scratch: nil, pkru: 0) }
+        if _slowPath(hashedTable != nil) { return searchHashed(va, access, privilege, scratch: nil, pkru: 0) }
         return resolve(va, access, privilege, steps: nil)
     }
 
@@ -145,8 +145,12 @@ extension PageTable {
                 if let steps { steps.pointee[steps.pointee.count - 1].updated = updated }
             }
             if let scratch {
-                scratch.leafFlags.pointee = TLBMeta.leaf(updated, layout: l, readable: readable, writable: writable,
-                                                         executable: executable, user: user, key: key)
+                // A format without a dirty bit (textbook PTEs) never needs the walker to set one.
+                let dirty = l.dirty == 0 || updated & l.dirty != 0
+                scratch.leafFlags.pointee = (readable ? TLBMeta.readable : 0) | (writable ? TLBMeta.writable : 0)
+                    | (executable ? TLBMeta.executable : 0) | (user ? TLBMeta.user : 0)
+                    | (dirty ? TLBMeta.dirty : 0) | (raw & l.global != 0 ? TLBMeta.global : 0)
+                    | (UInt32(key) << TLBMeta.keyShift)
             }
             result.physicalAddress = (frameBase & ~pageMask) | (va & pageMask)
             result.pageBytes = pageMask &+ 1
