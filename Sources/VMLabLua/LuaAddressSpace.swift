@@ -67,6 +67,13 @@ enum LuaAddressSpace {
             the A/D update), flags= (of updated), leaf= }; on a fault,
             pa is nil and fault = { reason=, code=, error_code=, va=, access=, privilege=, level= } (x86 error-code bits
             P=1 W=2 U=4 RSVD=8 I/D=16; RISC-V: the exception cause).
+            On a machine with an inverted or hashed table the steps are the search's reads instead of levels:
+            { what = "anchor" | "entry" | "primary" | "secondary" | "overflow", index=, slot=, addr=, tag=, pte=, updated=,
+            flags=, match= } (an anchor: entry = the first entry of its chain, -1 for none), and the result has probes=
+            (entries read), collisions= (other pages' entries read), chain_length=, bucket=, secondary_bucket= (hashed),
+            reloaded= (hashed: brought back from the overflow table).
+            local m = vm.machine{ page_table = "inverted" }; local s = m:address_space(); s:map(0x1000, "alloc")
+            print(s:translate(0x1000, "r", "kernel").probes)   -- 2: the anchor, then the entry
             """) { s, call in
             let va = try call.address(2)
             let walk = s.walk(va, access: try call.accessKind(3), privilege: try call.privilege(4))
@@ -74,6 +81,7 @@ enum LuaAddressSpace {
         }
         cls.method("walk", signature: "s:walk(va [, access [, privilege]]) -> {steps…}", doc: "The steps of s:translate only (a list).") { s, call in
             let walk = s.walk(try call.address(2), access: try call.accessKind(3), privilege: try call.privilege(4))
+            if let search = walk.search { return call.push(LuaHashedPageTable.steps(search, mode: s.mode)) }
             return call.push(walk.steps.map { step(s.mode, $0) })
         }
         cls.method("run", signature: "s:run(trace [, {limit=, privilege=, progress=, every=}]) -> {accesses=, faults=, refs=, cycles=}", doc: """
@@ -103,7 +111,7 @@ enum LuaAddressSpace {
             }
             return call.push(s.dot(entriesPerTable: entries, maxTables: tables))
         }
-        cls.method("stats", signature: "s:stats() -> table", doc: "Table pages per level (by level name), bytes of page tables, mapped bytes.") { s, call in
+        cls.method("stats", signature: "s:stats() -> table", doc: "Table pages per level (by level name), bytes of page tables, mapped bytes, kind (radix, inverted, hashed); with an inverted or hashed table, table_bytes is the machine's whole table (shared), page_table its counters (as m.stats.page_table) and space_id this space's id in its tags.") { s, call in
             let st = s.stats
             var r = LuaRecord()
             var pages = LuaRecord()
@@ -112,6 +120,8 @@ enum LuaAddressSpace {
             r.set("total_table_pages", st.tablePages.reduce(0, +))
             r.set("table_bytes", Int(st.tableBytes))
             r.set("mapped_bytes", Int(st.mappedBytes))
+            r.set("kind", s.machine.pageTableKind.rawValue)
+            if let table = s.hashed { r.set("page_table", LuaHashedPageTable.record(table.stats)); r.set("space_id", Int(s.spaceID)) }
             return call.push(r)
         }
         cls.method("release", signature: "s:release()", doc: "Frees every table page of the space (not the data frames); the space is unusable afterwards.") { s, _ in
@@ -178,7 +188,12 @@ enum LuaAddressSpace {
         r.set("va", va.lua)
         r.set("refs", t.references)
         r.set("cycles", t.references * s.machine.costs.memoryReference)
-        r.set("steps", walk.steps.map { step(s.mode, $0) })
+        if let search = walk.search {
+            r.set("steps", LuaHashedPageTable.steps(search, mode: s.mode))
+            LuaHashedPageTable.summary(search, into: &r)
+        } else {
+            r.set("steps", walk.steps.map { step(s.mode, $0) })
+        }
         if let f = t.fault {
             r.set("fault", fault(f, mode: s.mode))
         } else {

@@ -122,9 +122,11 @@ extension LuaMachine {
             frame's refcount/mapcount equals the PTEs and page-cache references pointing at it, no PTE points at a
             free frame or outside a VMA, COW pages are read-only, table pages are counted and reachable, VMAs are
             sorted and disjoint, nothing leaked; every TLB and page-walk-cache entry of a running space agrees with
-            the page tables.
+            the page tables. With an inverted or hashed table (no kernel): the table's invariants (entries agree with
+            the frames they map, chains well formed and in their buckets, groups right, counts) and the TLBs.
             """) { m, call in
-            call.push(try m.kernel.check())
+            if let table = m.hashedPageTable { return call.push(table.check() + m.processors.checkTranslations()) }
+            return call.push(try m.kernel.check())
         }
         cls.method("kernel_stats", signature: "m:kernel_stats() -> table", doc: "Kernel counters: processes, spawns, forks, exits, segvs, cow_copies, cow_reuses, fork_table_pages, files.") { m, call in
             let k = try m.kernel

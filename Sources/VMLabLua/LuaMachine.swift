@@ -4,7 +4,7 @@ import VMLab
 /// `vm.machine{…}`: a simulated computer (physical memory, paging mode,
 /// costs, counters) and its methods.
 enum LuaMachine {
-    static let options = ["memory", "paging", "seed", "costs", "aslr"] + LuaProcessorOptions.names + reclaimOptions
+    static let options = ["memory", "paging", "seed", "costs", "aslr", "page_table"] + LuaProcessorOptions.names + reclaimOptions
         + LuaHugePages.options
 
     static func install(in state: LuaState, spaces: LuaClass<PageTable>, traces: LuaClass<TraceHandle>) -> LuaClass<Machine> {
@@ -34,12 +34,15 @@ enum LuaMachine {
             file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
             accesses: thrashing), policy=, read_latency=, write_latency=}; huge pages (/proc/vmstat names): thp_fault_alloc,
             thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, khugepaged_scanned,
-            compact_migrated, compact_blocks, compact_success, compact_fail, free_huge_blocks, hugetlb = {total=, free=, page_size=}.
+            compact_migrated, compact_blocks, compact_success, compact_fail, free_huge_blocks, hugetlb = {total=, free=, page_size=}; with an inverted or hashed table,
+            page_table = {kind=, entries=, entry_bytes=, buckets=, anchor_bytes=, table_bytes=, used=, aliases=, aliases_used=,
+            alias_refusals=, evictions=, overflow=, overflow_reloads=, searches=, probes=, collisions=}.
             """, get: { m, call in
                 var r = stats(m)
                 translationStats(m, into: &r)
                 if let swap = swapStats(m) { r.set("swap", swap) }
                 LuaHugePages.addStats(m, into: &r)
+                if let table = m.hashedPageTable { r.set("page_table", LuaHashedPageTable.record(table.stats)) }
                 return call.push(r)
             })
         cls.property("costs", doc: "The cost model in cycles (a table; assign a table to change some costs).",
@@ -101,6 +104,7 @@ enum LuaMachine {
         cls.method("reset_stats", signature: "m:reset_stats()", doc: "Sets every counter back to zero.") { m, _ in
             m.counters.reset()
             m.existingKernel?.reclaimer?.resetCounters()
+            m.hashedPageTable?.resetCounters()
             return 0
         }
         let processes = installKernel(on: cls, in: state)
@@ -109,9 +113,10 @@ enum LuaMachine {
         installGuest(on: cls, spaces: spaces, processes: processes, in: state)
         installSnapshot(on: cls, in: state)
         LuaHugePages.install(machines: cls)
+        LuaHashedPageTable.install(on: cls)
         state.register(cls)
 
-        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=, thp=, hugetlb_pages=} -> vm.machine", doc: """
+        state.register("vm.machine", signature: "vm.machine{memory=, paging=, seed=, costs=, cpus=, tlb=, pwc=, pcid=, asid_bits=, flush_ceiling=, kpti=, software_tlb=, swap=, policy=, watermarks=, aslr=, thp=, hugetlb_pages=, page_table=} -> vm.machine", doc: """
             Creates a machine. memory: a size (default "64 MiB", a multiple of the page size, up to 1 TiB; untouched
             memory costs the host nothing). paging: a mode name (vm.modes: x86_64, x86_64_la57, x86_32, x86_pae, sv32,
             sv39, sv48, sv57) or a custom table {va_bits=15, page_bits=5, levels={5,5}, pte_bytes=1}; default x86_64.
@@ -134,6 +139,11 @@ enum LuaMachine {
             Huge pages: thp = "always" | "madvise" | "never" (transparent huge pages, default "never"; see m.thp);
             hugetlb_pages = N reserves N huge pages at boot for p:mmap{flags={"hugepage"}} (see m.hugetlb; more than memory
             holds is an error).
+            page_table: "radix" (default), "inverted" or "hashed", or {kind=, buckets=, groups=, aliases=}: one table for
+            the whole machine, allocated at boot from the lowest frames (inverted: 24-byte entries, one per frame plus
+            aliases (default frames/64, at least 16) and a hash anchor table of buckets (default: frames rounded up to a
+            power of two); hashed: groups of 8 16-byte entries (default frames/4 rounded up)); base pages only, no
+            processes (m:spawn refuses), no KPTI.
             """) { call in
             let t = call.isNoneOrNil(1) ? nil : try call.table(1)
             try t?.checkOptions(options, function: "vm.machine")
@@ -148,6 +158,7 @@ enum LuaMachine {
                 costs = try LuaCosts.read(LuaTableView(call.state, at: -1), base: costs, function: "vm.machine: costs")
             }
             let machine = try Machine(memoryBytes: UInt64(memory), mode: mode, seed: UInt64(bitPattern: Int64(seed)), costs: costs)
+            if let t { try LuaHashedPageTable.configure(machine, t, call) }
             if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
                 try machine.configureProcessors(configuration)
             }

@@ -41,12 +41,18 @@ import VMLabLua
 
     static let pool = """
         local released = M:address_space(); released:release()
+        -- Machines with an inverted and a hashed page table, and a space of each (receivers too).
+        local inverted = vm.machine{ memory = '4 MiB', page_table = { kind = 'inverted', buckets = 4, aliases = 2 } }
+        local hashed = vm.machine{ memory = '4 MiB', page_table = { kind = 'hashed', groups = 2 } }
+        local inverted_space, hashed_space = inverted:address_space(), hashed:address_space()
+        inverted_space:map(0x400000, 'alloc', { u = true, w = true }); hashed_space:map(0x400000, 'alloc', { u = true })
         return {
           nil, true, false, 0, 1, -1, 2, 7, 4096, 0x400000, math.maxinteger, math.mininteger, 2^53, 1.5, -0.5,
           0/0, 1/0, -1/0, "", "x", "4 KiB", "2M", "r", "w", "user", "kernel", "lru", "x86_64", "-1", "0x1000",
           string.rep("a", 300), {}, {1, 2, 3}, {x = 1}, {name = "a", entries = 0}, {{1, 2}}, {size = "2M", w = true},
           function() end, function() error("boom") end, function() return false end,
           coroutine.create(function() end), released, M, S, C, T, TR,
+          inverted, hashed, inverted_space, hashed_space,
         }
         """
 
@@ -73,7 +79,7 @@ import VMLabLua
                 \(sampleCode)
                 C, T, TR = SAMPLES["vm.cpu"], SAMPLES["vm.tlb"], SAMPLES["vm.trace"]
                 POOL = (function() \(Self.pool) end)()
-                POOL_SIZE = 46
+                POOL_SIZE = 50
                 """, name: "=fuzz")
             for (n, entry) in entries.enumerated() {
                 let target: String

@@ -207,14 +207,16 @@ import Testing
         let file = try k.createFile("f", size: Self.page)
         let expected: [(Any, Set<String>)] = [
             (m, ["mode", "memory", "frames", "costStorage", "costsVersion", "counters", "seed", "nextOwner",
-                 "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices"]),
+                 "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices",
+                 "hashedPageTable"]),   // refused: snapshots of inverted/hashed machines are an error
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
                         "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared"]),
             (m.frames, ["frameCount", "maxOrder", "freeFrames", "freeBlocks", "freeBits", "allocatedBits", "wordCounts", "hints"]),
             (p.space, ["machine", "mode", "root", "owner", "tablePages", "mappedBytes", "isLive", "cpuMask", "asid",
                        "asidGeneration", "userRoot", "levelCount", "pteBytes", "pageBits", "shifts", "indexMasks",
                        "reservedInTable", "reservedInLeaf", "leafAllowed", "layout", "frameFieldMask", "isRISCV", "memory",
-                       "counterStorage", "costStorage", "signExtended", "vaTopShift"]),
+                       "counterStorage", "costStorage", "signExtended", "vaTopShift",
+                       "hashedTable", "spaceID"]),   // only on inverted/hashed machines, which are refused
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
                             "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator"]),
             (m.cpus[0], ["index", "processors", "space", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",

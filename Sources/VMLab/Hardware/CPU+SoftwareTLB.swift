@@ -18,19 +18,10 @@ extension CPU {
         var cycles = startCycles &+ costs.pointee.tlbRefill
         r.refilled = true
         guard let handler = processors.refillHandler else {
-            let t = space.resolveForMMU(va, kind, privilege, start: 0, table: root, inherited: WalkPermissions.root, scratch: scratch, pkru: pkru)
-            r.references = t.references
-            r.cycles = cycles &+ t.references &* costs.pointee.memoryReference
-            if t.fault != nil { r.fault = t.fault; return }
-            r.physicalAddress = t.physicalAddress
-            r.pageBytes = t.pageBytes
-            let sizeIndex = sizeIndexOf[t.level]
-            let key = (kind == .execute ? 8 : 0) &+ sizeIndex
-            for k in 0..<fillCount[key] {
-                fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
-                    $0.fill(va, sizeIndex: sizeIndex, base: t.physicalAddress & ~(t.pageBytes &- 1), flags: scratch.leafFlags.pointee, tag: tag)
-                }
-            }
+            let t = space.hashedTable == nil
+                ? space.resolveForMMU(va, kind, privilege, start: 0, table: root, inherited: WalkPermissions.root, scratch: scratch, pkru: pkru)
+                : space.searchHashed(va, kind, privilege, scratch: scratch, pkru: pkru)
+            finishMiss(va, kind, t, tag: tag, cycles: cycles, into: &r)
             return
         }
         r.cycles = cycles

@@ -522,6 +522,10 @@ public final class CPU {
             refill(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, cycles: cycles, into: &r)
             return
         }
+        if space.hashedTable != nil {
+            searchTable(va, kind, privilege, space, tag: tag, pkru: pkru, cycles: cycles, into: &r)
+            return
+        }
         // Page-walk caches, deepest level first.
         var startAt = 0
         var table = root

@@ -37,6 +37,9 @@ public final class Machine {
     public let dmaPins = DMAPins()
     /// Devices made on this machine and not closed (a snapshot cannot hold their mappings).
     public internal(set) var openDevices = 0
+    /// The machine-wide inverted or hashed page table, when the machine has one (see
+    /// `useHashedPageTable` in Machine+HashedPageTable.swift); nil: radix tables per space.
+    public internal(set) var hashedPageTable: HashedPageTable?
 
     /// A machine with `memoryBytes` of RAM (a multiple of the mode's page size, at most 1 TiB).
     /// The allocator's largest block is 1 GiB (order 18 for 4 KiB pages) or the memory size.

@@ -11,6 +11,7 @@ extension PageTable {
     /// ```
     /// At most `limit` entry lines are printed; the rest is summarized in a last line.
     public func dump(limit: Int = 10_000) -> String {
+        if let hashed { return hashed.dump(self, limit: limit) }
         var lines: [String] = ["\(mode.levelNames[0]) @ \(Units.hex(root))"]
         var printed = 0, skipped = 0
         let arch = mode.architecture

@@ -14,6 +14,7 @@ extension PageTable {
     public func enableKPTI() throws(VMError) {
         guard userRoot == nil else { return }
         guard isLive else { throw .released }
+        if hashed != nil { throw .invalidConfiguration(what: "kpti", reason: "an inverted or hashed page table has no root to split") }
         let frame = try machine.allocateFrames(order: 0, state: .pageTable, owner: owner, tableLevel: 0,
                                                purpose: "KPTI user root table")
         let copy = machine.memory.address(frame: frame)

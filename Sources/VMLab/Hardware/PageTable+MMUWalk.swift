@@ -32,7 +32,17 @@ extension PageTable {
     @inline(__always)
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
-        resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
+        return resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
                        scratch: scratch, pkru: pkru, steps: nil)
+    }
+}
+
+extension PageTable {
+    /// The search of the machine's inverted or hashed table in place of the walker (kept out of
+    /// line, so that the radix walk inlined into its callers stays as it was).
+    @inline(never)
+    func searchHashed(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, scratch: MMUWalkScratch?, pkru: UInt32) -> Translation {
+        guard let table = hashedTable else { return Translation() }
+        return table._withUnsafeGuaranteedRef { $0.resolve(self, va, access, privilege, scratch: scratch, pkru: pkru, search: nil) }
     }
 }

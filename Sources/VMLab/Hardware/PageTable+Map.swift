@@ -33,6 +33,7 @@ extension PageTable {
     /// Throws `overlap` when a huge-page leaf already covers `va` above `level`.
     public func walk(_ va: UInt64, level target: Int, create: Bool) throws(VMError) -> UInt64? {
         guard isLive else { throw .released }
+        if let hashed { throw .invalidConfiguration(what: "walk", reason: "a\(hashed.kind == .inverted ? "n" : "") \(hashed.kind.rawValue) page table has no levels") }
         try mode.checkCanonical(va)
         guard target >= 0, target < levelCount else {
             throw .invalidMode(reason: "level \(target) is outside 0...\(levelCount - 1)")
@@ -65,6 +66,7 @@ extension PageTable {
     /// x86_64); `va` and `pa` must be aligned to it. Throws on a non-canonical VA, unsupported or
     /// unaligned size, PA beyond memory, or overlap with an existing mapping.
     public func map(_ va: UInt64, to pa: UInt64, pageBytes: UInt64, flags: MapFlags) throws(VMError) {
+        if let hashed { return try hashed.map(self, va, to: pa, pageBytes: pageBytes, flags: flags) }
         try checkFlags(flags)
         let level = try checkMapArguments(va, pa: pa, pageBytes: pageBytes)
         guard let slot = try walk(va, level: level, create: true) else { return }
@@ -171,6 +173,7 @@ extension PageTable {
     @discardableResult
     public func unmap(_ va: UInt64, length: UInt64, freeFrames: Bool = false) throws(VMError) -> UInt64 {
         guard isLive else { throw .released }
+        if let hashed { return try hashed.unmap(self, va, length: length, freeFrames: freeFrames) }
         var unmapped: UInt64 = 0
         var candidates: [[(table: UInt64, parentSlot: UInt64)]] = Array(repeating: [], count: levelCount)
         try forEachLeaf(va, length: length) { (pageVA, slot, raw, level, tables) throws(VMError) in
@@ -218,6 +221,7 @@ extension PageTable {
     @discardableResult
     public func protect(_ va: UInt64, length: UInt64, flags: MapFlags) throws(VMError) -> UInt64 {
         guard isLive else { throw .released }
+        if let hashed { return try hashed.protect(self, va, length: length, flags: flags) }
         try checkFlags(flags)
         var changed: UInt64 = 0
         try forEachLeaf(va, length: length) { (_, slot, raw, level, _) throws(VMError) in
@@ -232,6 +236,7 @@ extension PageTable {
     /// The mapping containing `va`, or nil when it is unmapped. Reads entries without setting
     /// Accessed/Dirty and without counting references (a software lookup, not a hardware walk).
     public func lookup(_ va: UInt64) throws(VMError) -> Mapping? {
+        if let hashed { return try hashed.lookup(self, va) }
         try mode.checkCanonical(va)
         let d = try descend(va)
         guard isPresent(d.raw) else { return nil }
@@ -264,6 +269,13 @@ extension PageTable {
     /// The space is unusable afterwards (`isLive` is false).
     public func release() throws(VMError) {
         guard isLive else { return }
+        if let hashed {
+            machine.processorStorage?.released(self)
+            hashed.release(self)
+            mappedBytes = 0
+            isLive = false
+            return
+        }
         func free(_ table: UInt64, _ level: Int) throws(VMError) {
             if level < levelCount - 1 {
                 for i in 0..<UInt64(mode.entries(level: level)) {

@@ -3,9 +3,14 @@ extension PageTable {
     /// level name, index, entry address (table + index × PTE size), raw and decoded entry.
     /// Sets Accessed (and Dirty on a write) like hardware; returns the steps and the result.
     public func walk(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Walk {
+        counterStorage.pointee.accesses &+= 1
+        if let hashed {
+            var search = HashSearch()
+            let result = withUnsafeMutablePointer(to: &search) { hashed.resolve(self, va, access, privilege, scratch: nil, pkru: 0, search: $0) }
+            return Walk(steps: [], result: result, search: search)
+        }
         var steps: [WalkStep] = []
         steps.reserveCapacity(levelCount)
-        counterStorage.pointee.accesses &+= 1
         let result = withUnsafeMutablePointer(to: &steps) { resolve(va, access, privilege, steps: $0) }
         return Walk(steps: steps, result: result)
     }
@@ -15,6 +20,7 @@ extension PageTable {
     @inline(__always)
     public func translate(_ va: UInt64, access: AccessKind = .read, privilege: Privilege = .user) -> Translation {
         counterStorage.pointee.accesses &+= 1
+        if _slowPath(hashedTable != nil) { return searchHashed(va, access, privilege, scratch: nil, pkru: 0) }
         return resolve(va, access, privilege, steps: nil)
     }
 

@@ -29,6 +29,13 @@ public final class PageTable {
     var asidGeneration: UInt64 = 0
     /// With KPTI, the root loaded in user mode (see `enableKPTI`); nil otherwise.
     public internal(set) var userRoot: UInt64?
+    /// The machine-wide inverted or hashed table this space lives in (nil: a radix tree of its own).
+    public var hashed: HashedPageTable? { hashedTable?.takeUnretainedValue() }
+    /// `hashed`, owned by `machine` (which this space keeps alive), held without reference
+    /// counting: a retain and release per translation cost more than the search.
+    let hashedTable: Unmanaged<HashedPageTable>?
+    /// This space's id in the tags of `hashed` (0 for radix spaces).
+    public let spaceID: UInt64
 
     // Hot-path constants, one slot per level, in raw memory (no array bounds checks or retains).
     let levelCount: Int
@@ -57,20 +64,30 @@ public final class PageTable {
         self.memory = machine.memory
         self.counterStorage = machine.counters.storage
         self.costStorage = machine.costStorage
-        if let existingRoot {
+        hashedTable = machine.hashedPageTable.map { Unmanaged.passUnretained($0) }
+        if let hashed = machine.hashedPageTable {
+            guard existingRoot == nil else {
+                throw .invalidConfiguration(what: "address space", reason: "a machine with a\(hashed.kind == .inverted ? "n" : "") "
+                                            + "\(hashed.kind.rawValue) page table has no per-space root to adopt")
+            }
+            spaceID = try hashed.takeSpaceID()
+            root = hashed.base
+        } else if let existingRoot {
+            spaceID = 0
             guard existingRoot & (machine.mode.pageBytes - 1) == 0 else {
                 throw .unaligned(what: "page-table root", address: existingRoot, alignment: machine.mode.pageBytes)
             }
             try machine.memory.checkRange(existingRoot, width: machine.mode.pageBytes)
             root = existingRoot
         } else {
+            spaceID = 0
             let frame = try machine.allocateFrames(order: 0, state: .pageTable, owner: owner, tableLevel: 0,
                                                    purpose: "a page table")
             root = machine.memory.address(frame: frame)
         }
         levelCount = mode.levels
         tablePages = Array(repeating: 0, count: mode.levels)
-        tablePages[0] = 1
+        tablePages[0] = hashedTable == nil ? 1 : 0
         pteBytes = UInt64(mode.pteBytes)
         pageBits = UInt64(mode.pageBits)
         layout = mode.layout
@@ -106,6 +123,7 @@ public final class PageTable {
     deinit {
         machine.pageTables.remove(self)
         machine.processorStorage?.forget(self)
+        if isLive { hashed?.release(self) }
         shifts.deallocate(); indexMasks.deallocate(); reservedInTable.deallocate()
         reservedInLeaf.deallocate(); leafAllowed.deallocate()
     }
@@ -116,7 +134,8 @@ public final class PageTable {
     }
 
     /// Total bytes of page-table pages (all levels, root included).
-    public var tableBytes: UInt64 { UInt64(tablePages.reduce(0, +)) * mode.pageBytes }
+    /// With an inverted or hashed table: the machine's whole table, shared by every space.
+    public var tableBytes: UInt64 { hashed?.tableBytes ?? UInt64(tablePages.reduce(0, +)) * mode.pageBytes }
 
     /// The x86 CR3 / RISC-V satp value for this space (RISC-V: MODE field | PPN; ASID 0).
     public var rootRegister: UInt64 {

@@ -4,4 +4,6 @@ public struct Walk: Sendable, Equatable {
     public var steps: [WalkStep]
     /// The translation or fault.
     public var result: Translation
+    /// With an inverted or hashed table: the search (probes, collisions) instead of `steps`.
+    public var search: HashSearch? = nil
 }

@@ -50,8 +50,13 @@ extension Machine {
         }
     }
 
-    /// Throws while devices are open: their I/O tables, IOTLBs and pins are not part of a snapshot.
+    /// Throws while devices are open (their I/O tables, IOTLBs and pins are not part of a
+    /// snapshot) and for a machine with an inverted or hashed page table.
     func checkNoDevices() throws(VMError) {
+        guard hashedPageTable == nil else {
+            throw .invalidConfiguration(what: "snapshot", reason:
+                "this machine has an inverted or hashed page table, whose software state (overflow table, aliases) is not part of a snapshot")
+        }
         guard openDevices == 0 else {
             throw .invalidConfiguration(what: "snapshot", reason:
                 "\(openDevices) device(s) are open (m:device): their mappings are not part of a snapshot; close them first (dev:close())")

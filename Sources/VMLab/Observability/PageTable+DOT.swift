@@ -8,6 +8,7 @@ extension PageTable {
     /// print(space.dot())        // dot -Tsvg tables.dot > tables.svg
     /// ```
     public func dot(entriesPerTable: Int = 12, maxTables: Int = 64) -> String {
+        if let hashed { return hashed.dot(self, limit: entriesPerTable * maxTables) }
         var lines = [
             "digraph page_tables {",
             "  graph [rankdir=LR, fontname=\"Helvetica\", label=\"\(mode.name) page tables, root \(Units.hex(root))\", labelloc=t];",

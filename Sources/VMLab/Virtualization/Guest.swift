@@ -34,6 +34,9 @@ public final class Guest {
     /// page size differs from the host's, or when its guest-physical space does not fit the
     /// host's address width; `outOfMemory` when the host has no frame for the EPT root.
     public init(host: Machine, memoryBytes: UInt64, mode: PagingMode) throws(VMError) {
+        if let table = host.hashedPageTable {
+            throw .invalidConfiguration(what: "guest", reason: "the nested walk reads a radix EPT level by level; this host has a\(table.kind == .inverted ? "n" : "") \(table.kind.rawValue) page table")
+        }
         guard memoryBytes <= host.memory.bytes else {
             throw .invalidConfiguration(what: "guest memory", reason:
                 "\(Units.size(memoryBytes)) is more than the host's \(Units.size(host.memory.bytes))")
