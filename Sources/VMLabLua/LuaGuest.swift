@@ -28,7 +28,11 @@ enum LuaGuest {
             host evicted it), host_frames (host frames backing guest pages now), ept_table_pages (EPT table pages, root
             included), nested_walks, references, host_swap_outs / host_swap_ins (guest pages the hypervisor evicted to
             the guest's swap / read back), swap_used (slots in use), balloon_pages (guest pages in the balloon),
-            balloon_freed (host frames freed by inflating it).
+            balloon_freed (host frames freed by inflating it); the nested MMU of the guest's CPUs: tlb_hits,
+            tlb_misses (their walks), ept_references (EPT entries read by nested walks, part of references),
+            nested_pwc_hits (guest table pages whose EPT walk the nested page-walk cache skipped), invept_flushes
+            (the hypervisor dropped the guest's cached translations after removing an EPT mapping); vm_exits =
+            { ept_violation = n } (VM exits by reason) and exits (their total).
             local g = m:guest{ memory = "4 MiB", swap = "4 MiB" }; print(g.stats.host_swap_outs) --> 0
             """, get: { g, call in
                 let s = g.stats
@@ -37,7 +41,11 @@ enum LuaGuest {
                     ("ept_table_pages", g.ept.tablePages.reduce(0, +)), ("nested_walks", s.nestedWalks),
                     ("references", s.references), ("host_swap_outs", s.hostSwapOuts), ("host_swap_ins", s.hostSwapIns),
                     ("swap_used", g.backing.swap?.usedCount ?? 0), ("balloon_pages", s.balloonPages),
-                    ("balloon_freed", s.balloonFreed),
+                    ("balloon_freed", s.balloonFreed), ("ept_references", s.eptReferences),
+                    ("nested_pwc_hits", s.nestedPWCHits), ("invept_flushes", s.inveptFlushes),
+                    ("tlb_hits", g.machine.cpus.reduce(0) { $0 + $1.statistics.tlbHits }),
+                    ("tlb_misses", g.machine.cpus.reduce(0) { $0 + $1.statistics.walks }),
+                    ("vm_exits", LuaRecord([("ept_violation", s.eptViolations)])), ("exits", s.eptViolations),
                 ]))
             })
         cls.method("translate", signature: "g:translate(space, va [, access [, privilege]]) -> table", doc: """

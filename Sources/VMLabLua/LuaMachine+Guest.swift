@@ -4,20 +4,21 @@ import VMLab
 /// Virtual machines on `vm.machine`: `m:guest{…}` and the `vm.guest` class (nested paging).
 extension LuaMachine {
     /// Options of m:guest{…}.
-    static let guestOptions = ["memory", "paging", "mode", "cpus", "swap", "limit"]
+    static let guestOptions = ["memory", "paging", "mode", "swap", "limit", "nested_pwc"] + LuaProcessorOptions.names
 
     /// Installs m:guest and registers the vm.guest class.
     static func installGuest(on machines: LuaClass<Machine>, spaces: LuaClass<PageTable>, in state: LuaState) {
         let guests = LuaGuest.makeClass(machines: machines, spaces: spaces)
         state.register(guests)
-        machines.method("guest", signature: "m:guest{memory=, paging=, mode=, cpus=, swap=, limit=} -> vm.guest", doc: """
+        machines.method("guest", signature: "m:guest{memory=, paging=, mode=, swap=, limit=, nested_pwc=, cpus=, tlb=, pwc=…} -> vm.guest", doc: """
             Creates a virtual machine hosted by m. memory: the guest-physical memory (a size, default half the host's;
             at most the host's, since untouched guest memory costs the host nothing); paging: the guest's mode (a name
             or custom table as in vm.machine, default the host's; same page size as the host, at least 4 KiB);
-            mode: "nested" (EPT/NPT/G-stage, the default; "shadow" is not built yet and is refused); cpus: the guest's
-            CPUs (default 1); swap: host swap for the guest's pages (a size, default none: its pages cannot be evicted);
+            mode: "nested" (EPT/NPT/G-stage, the default; "shadow" is not built yet and is refused); cpus, tlb, pwc,
+            pcid…: the guest's virtual CPUs and their translation hardware, as in vm.machine; swap: host swap for the guest's pages (a size, default none: its pages cannot be evicted);
             limit: most host memory the guest may hold at once (a size, default all of the host's): past it the
-            hypervisor evicts guest pages to swap (double paging). The guest is a vm.machine of its own (g.machine,
+            hypervisor evicts guest pages to swap (double paging); nested_pwc: entries of the nested page-walk cache
+            (0 or a power of two up to 4096, default 16), which holds the host frames of guest table pages. The guest is a vm.machine of its own (g.machine,
             with processes, mmap, read, write…); its bytes live only in host frames, which guest-physical pages get
             lazily through the EPT (g.ept) on their first access (an EPT violation).
             local g = m:guest{ memory = "32 MiB", paging = "x86_64" }
@@ -36,13 +37,16 @@ extension LuaMachine {
                 }
                 guestMode = known
             }
-            let cpus = try t?.integer("cpus") ?? 1
-            guard (1...64).contains(cpus) else { throw LuaScriptError("m:guest: cpus must be 1 to 64, got \(cpus)") }
             let swap = try t.map { t in t.has("swap") ? try LuaProcess.sizeField(call, t, "swap") : 0 } ?? 0
             let limit = try t.map { t in t.has("limit") ? try LuaProcess.sizeField(call, t, "limit") : nil } ?? nil
             let limitFrames = limit.map { Int(UInt64($0) / m.mode.pageBytes) }
-            return call.push(try Guest(host: m, memoryBytes: UInt64(memory), mode: mode, guestMode: guestMode, cpus: cpus,
-                                       swapBytes: UInt64(swap), limitFrames: limitFrames), as: guests)
+            let nestedPWC = try t?.integer("nested_pwc") ?? 16
+            let guest = try Guest(host: m, memoryBytes: UInt64(memory), mode: mode, guestMode: guestMode,
+                                  swapBytes: UInt64(swap), limitFrames: limitFrames, nestedPWCEntries: nestedPWC)
+            if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
+                try guest.machine.configureProcessors(configuration)
+            }
+            return call.push(guest, as: guests)
         }
     }
 }

@@ -18,9 +18,11 @@ import Testing
             for i = 0, 127 do assert(p:read(buf + i * 4096) == i * 7 + 1, "page " .. i) end
             assert(g.stats.host_swap_ins > 0, "and read them back")
             -- Force every page out: the guest thinks them resident, the host has them on swap.
+            local gpa = p:translate(buf).pa   -- (an access: p:translate goes through the guest's MMU)
+            local flushes = g.stats.invept_flushes
             local evicted = g:reclaim()
             assert(evicted > 0 and g.stats.host_frames == 0, "all evicted")
-            local gpa = p:translate(buf).pa
+            assert(g.stats.invept_flushes - flushes == evicted, "each eviction flushed the guest's cached translations")
             assert(g:page_state(gpa) == "swapped" and g:host_pa(gpa) == nil, "swapped behind the guest's back")
             assert(g.ept:lookup(gpa) == nil, "its EPT entry is not present")
             local violations = g.stats.ept_violations
@@ -28,6 +30,10 @@ import Testing
             assert(g.stats.ept_violations > violations and g:page_state(gpa) == "resident", "through an EPT violation")
             for i = 0, 127 do assert(p:read(buf + i * 4096) == i * 7 + 1, "page " .. i) end
             assert(#g.machine:check() == 0, "guest kernel consistent")
+            -- The guest's accesses ran through its nested MMU.
+            local st = g.stats
+            assert(st.tlb_hits > 0 and st.tlb_misses > 0 and st.ept_references > 0, "nested MMU counters")
+            assert(st.vm_exits.ept_violation == st.ept_violations and st.exits == st.ept_violations, "exits by reason")
             """)
     }
 
@@ -52,7 +58,7 @@ import Testing
         try expectLuaErrors([
             ("vm.machine{ memory = '16 MiB' }:guest{ mode = 'paravirt' }", "unknown mode 'paravirt'"),
             ("vm.machine{ memory = '16 MiB' }:guest{ mode = 'shadow' }", "shadow paging is not built yet"),
-            ("vm.machine{ memory = '16 MiB' }:guest{ cpus = 0 }", "cpus must be 1 to 64"),
+            ("vm.machine{ memory = '16 MiB' }:guest{ cpus = 0 }", "invalid CPU count"),
             ("vm.machine{ memory = '16 MiB' }:guest{ swap = 100 }", "whole number of pages"),
             ("vm.machine{ memory = '16 MiB' }:guest{ limit = 100 }", "at least one host frame"),
             ("vm.machine{ memory = '16 MiB' }:guest{ memory = '1 GiB' }", "more than the host"),

@@ -50,7 +50,7 @@ public final class Guest {
     /// not fit the host's address width, or for a negative limit; `outOfMemory` when the host
     /// has no frame for the EPT root.
     public init(host: Machine, memoryBytes: UInt64, mode: PagingMode, guestMode: GuestMode = .nested,
-                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil) throws(VMError) {
+                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16) throws(VMError) {
         guard memoryBytes <= host.memory.bytes else {
             throw .invalidConfiguration(what: "guest memory", reason:
                 "\(Units.size(memoryBytes)) is more than the host's \(Units.size(host.memory.bytes))")
@@ -66,6 +66,9 @@ public final class Guest {
         guard swapBytes % host.mode.pageBytes == 0, swapBytes <= UInt64(Kernel.maxDeviceSlots) * host.mode.pageBytes else {
             throw .invalidConfiguration(what: "guest swap", reason:
                 "\(Units.size(swapBytes)) is not a whole number of pages up to \(Kernel.maxDeviceSlots) pages")
+        }
+        guard nestedPWCEntries >= 0, nestedPWCEntries <= 4096, nestedPWCEntries & (nestedPWCEntries - 1) == 0 else {
+            throw .invalidConfiguration(what: "nested page-walk cache", reason: "\(nestedPWCEntries) entries: use 0 or a power of two up to 4096")
         }
         if let limitFrames, limitFrames < 1 {
             throw .invalidConfiguration(what: "guest limit", reason: "a guest needs at least one host frame, not \(limitFrames)")
@@ -86,7 +89,8 @@ public final class Guest {
         self.mode = guestMode
         self.balloonOwner = guestMachine.makeOwnerID()
         self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
-                                        limitFrames: limitFrames ?? Int.max)
+                                        limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries)
+        backing.guestMachine = guestMachine
         guestMachine.memory.guestBacking = backing
     }
 

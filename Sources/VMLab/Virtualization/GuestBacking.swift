@@ -56,13 +56,21 @@ public final class GuestBacking {
     var hand: UInt64 = 0
     /// A block that takes writes that had nowhere to go (after a failure).
     let scratch: UnsafeMutableRawPointer
+    /// The guest machine whose memory this backs (it owns this object, so it outlives it; not
+    /// retained, which would be a cycle). Set by `Guest.init`.
+    unowned(unsafe) var guestMachine: Machine?
+    /// The nested page-walk cache (GuestBacking+NestedMMU.swift): per slot, guest page number + 1
+    /// of a guest table page whose host frame is known, or 0.
+    let nestedPWC: UnsafeMutablePointer<UInt64>
+    /// Its number of slots (a power of two, or 0: none).
+    public let nestedPWCEntries: Int
 
     static let chunkShift: UInt64 = 12
     static let resident: UInt64 = 1
     static let swapped: UInt64 = 2
 
     /// The backing of `guestBytes` of guest memory on `host`, with a fresh EPT root.
-    init(host: Machine, guestBytes: UInt64, swapBytes: UInt64, limitFrames: Int) throws(VMError) {
+    init(host: Machine, guestBytes: UInt64, swapBytes: UInt64, limitFrames: Int, nestedPWCEntries: Int) throws(VMError) {
         self.host = host
         self.ept = try host.makePageTable()
         pageBits = UInt64(host.mode.pageBits)
@@ -75,12 +83,16 @@ public final class GuestBacking {
         chunks = .allocate(capacity: chunkCount)
         chunks.initialize(repeating: nil, count: chunkCount)
         scratch = .allocate(byteCount: Int(PhysicalMemory.blockBytes), alignment: 64)
+        self.nestedPWCEntries = nestedPWCEntries
+        nestedPWC = .allocate(capacity: max(1, nestedPWCEntries))
+        nestedPWC.initialize(repeating: 0, count: max(1, nestedPWCEntries))
     }
 
     deinit {
         for c in 0..<chunkCount { chunks[c]?.deallocate() }
         chunks.deallocate()
         scratch.deallocate()
+        nestedPWC.deallocate()
     }
 
     // MARK: the per-page table
@@ -252,6 +264,7 @@ public final class GuestBacking {
         try? ept.writeEntry(leaf, swapEntry(slot: UInt64(slot)))
         ept.mappedBytes -= pageBytes
         host.processorStorage?.mappingsChanged(ept, va: page << pageBits, length: pageBytes)
+        invalidateTranslations()
         try? host.freeFrames(first: frame, order: 0)
         setState(page, UInt64(slot) << 2 | Self.swapped)
         stats.hostFrames -= 1
@@ -274,6 +287,7 @@ public final class GuestBacking {
         try? host.freeFrames(first: word >> 2, order: 0)
         setState(page, 0)
         stats.hostFrames -= 1
+        invalidateTranslations()
         return true
     }
 

@@ -17,6 +17,13 @@ public struct GuestStats: Sendable, Equatable {
     public var balloonPages = 0
     /// Host frames freed by inflating the balloon.
     public var balloonFreed = 0
+    /// EPT references of nested walks (included in `references`).
+    public var eptReferences = 0
+    /// Nested page-walk-cache hits: guest table pages whose EPT walk was skipped.
+    public var nestedPWCHits = 0
+    /// INVEPT flushes: the hypervisor removed an EPT mapping and dropped the guest's cached
+    /// translations.
+    public var inveptFlushes = 0
 
     /// Counters with these values (all zero by default).
     public init(eptViolations: Int = 0, hostFrames: Int = 0, nestedWalks: Int = 0, references: Int = 0,
