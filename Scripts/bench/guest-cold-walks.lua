@@ -15,8 +15,9 @@ return {
     local trace = vm.trace.uniform{ pages = pages, page_size = 0x200000, n = 1000000, seed = 3 }
     return function()
       trace:rewind()
+      local before = g.stats.references
       local r = g.machine:run(cpu, trace)
-      assert(r.faults == 0)
+      assert(r.faults == 0 and g.stats.references - before == 24 * r.walks, "every walk reads 24 entries")
       return r.walks
     end
   end,

@@ -32,7 +32,8 @@ enum LuaGuest {
             tlb_misses (their walks), ept_references (EPT entries read by nested walks, part of references),
             nested_pwc_hits (guest table pages whose EPT walk the nested page-walk cache skipped), invept_flushes
             (the hypervisor dropped the guest's cached translations after removing an EPT mapping); vm_exits =
-            { ept_violation = n } (VM exits by reason) and exits (their total).
+            { ept_violation=, shadow_fault=, pte_write= } (VM exits by reason; the last two under shadow paging),
+            exits (their total) and exit_cycles (cycles of the shadow-paging exits, g.exit_cycles each).
             local g = m:guest{ memory = "4 MiB", swap = "4 MiB" }; print(g.stats.host_swap_outs) --> 0
             """, get: { g, call in
                 let s = g.stats
@@ -45,7 +46,9 @@ enum LuaGuest {
                     ("nested_pwc_hits", s.nestedPWCHits), ("invept_flushes", s.inveptFlushes),
                     ("tlb_hits", g.machine.cpus.reduce(0) { $0 + $1.statistics.tlbHits }),
                     ("tlb_misses", g.machine.cpus.reduce(0) { $0 + $1.statistics.walks }),
-                    ("vm_exits", LuaRecord([("ept_violation", s.eptViolations)])), ("exits", s.eptViolations),
+                    ("vm_exits", LuaRecord([("ept_violation", s.eptViolations), ("shadow_fault", s.shadowFaults),
+                                            ("pte_write", s.pteWriteExits)])),
+                    ("exits", s.eptViolations + s.shadowFaults + s.pteWriteExits), ("exit_cycles", s.exitCycles),
                 ]))
             })
         cls.method("translate", signature: "g:translate(space, va [, access [, privilege]]) -> table", doc: """
@@ -74,6 +77,24 @@ enum LuaGuest {
             """) { g, call in
             guard let pa = try g.hostAddress(gpa: try call.address(2)) else { return call.pushNil() }
             return call.push(pa.lua)
+        }
+        cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry under shadow paging (default 1000; settable, not negative).",
+                     get: { g, call in call.push(g.backing.exitCycles) },
+                     set: { g, call in
+                         let n = try call.integer(2)
+                         guard n >= 0 else { throw LuaArgumentError(2, "exit_cycles must not be negative, got \(n)") }
+                         g.backing.exitCycles = n
+                     })
+        cls.method("shadow_table", signature: "g:shadow_table(space) -> vm.address_space | nil", doc: """
+            Under shadow paging, the hypervisor's shadow of space (an address space of g.machine): a vm.address_space of
+            the host mapping guest virtual pages straight to host-physical addresses (:lookup(va), :dump()); nil before
+            the guest's first TLB miss in space, or in nested mode. Look only.
+            local g = m:guest{ mode = "shadow" }; local s = g.machine:address_space(); print(g:shadow_table(s)) --> nil
+            """) { g, call in
+            let space = try call.object(2, spaces)
+            guard space.machine === g.machine else { throw LuaArgumentError(2, "the address space belongs to another machine, not to this guest") }
+            guard let table = g.backing.shadow?.table(of: space) else { return call.pushNil() }
+            return call.push(table, as: spaces)
         }
         cls.method("page_state", signature: "g:page_state(gpa) -> string", doc: """
             Where the guest-physical page holding gpa lives: "resident" (a host frame), "swapped" (the host evicted it

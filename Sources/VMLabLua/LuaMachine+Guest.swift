@@ -14,7 +14,8 @@ extension LuaMachine {
             Creates a virtual machine hosted by m. memory: the guest-physical memory (a size, default half the host's;
             at most the host's, since untouched guest memory costs the host nothing); paging: the guest's mode (a name
             or custom table as in vm.machine, default the host's; same page size as the host, at least 4 KiB);
-            mode: "nested" (EPT/NPT/G-stage, the default; "shadow" is not built yet and is refused); cpus, tlb, pwc,
+            mode: "nested" (EPT/NPT/G-stage, the default) or "shadow" (the hypervisor's shadow tables map guest virtual
+            to host physical; guest PTE writes trap: see g:shadow_table and g.stats.vm_exits); cpus, tlb, pwc,
             pcid…: the guest's virtual CPUs and their translation hardware, as in vm.machine; swap: host swap for the guest's pages (a size, default none: its pages cannot be evicted);
             limit: most host memory the guest may hold at once (a size, default all of the host's): past it the
             hypervisor evicts guest pages to swap (double paging); nested_pwc: entries of the nested page-walk cache

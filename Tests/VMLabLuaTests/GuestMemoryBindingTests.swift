@@ -57,7 +57,9 @@ import Testing
     @Test func badGuestOptionsAreErrors() throws {
         try expectLuaErrors([
             ("vm.machine{ memory = '16 MiB' }:guest{ mode = 'paravirt' }", "unknown mode 'paravirt'"),
-            ("vm.machine{ memory = '16 MiB' }:guest{ mode = 'shadow' }", "shadow paging is not built yet"),
+            ("vm.machine{ memory = '16 MiB' }:guest{ nested_pwc = 3 }", "power of two"),
+            ("vm.machine{ memory = '16 MiB' }:guest().exit_cycles = -1", "negative"),
+            ("local m = vm.machine{ memory = '16 MiB' }; m:guest{ mode = 'shadow' }:shadow_table(m:address_space())", "another machine"),
             ("vm.machine{ memory = '16 MiB' }:guest{ cpus = 0 }", "invalid CPU count"),
             ("vm.machine{ memory = '16 MiB' }:guest{ swap = 100 }", "whole number of pages"),
             ("vm.machine{ memory = '16 MiB' }:guest{ limit = 100 }", "at least one host frame"),

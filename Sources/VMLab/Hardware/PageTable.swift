@@ -174,6 +174,9 @@ public final class PageTable {
         if let userRoot, slot >= root, slot - root < userHalfBytes {
             machine.memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
         }
+        if let guest = machine.memory.guestBacking, let shadow = guest.shadow {   // shadow paging traps (ShadowPaging.swift)
+            guest.trapTableWrite(shadow, slot: slot, raw: raw, guestMode: mode)
+        }
     }
 
     /// Bytes of root entries that map the user half of the address space (the lower half of

@@ -73,9 +73,6 @@ public final class Guest {
         if let limitFrames, limitFrames < 1 {
             throw .invalidConfiguration(what: "guest limit", reason: "a guest needs at least one host frame, not \(limitFrames)")
         }
-        guard guestMode == .nested else {
-            throw .invalidConfiguration(what: "guest mode", reason: "shadow paging is not built yet: use mode = \"nested\"")
-        }
         let guestMachine = try Machine(memoryBytes: memoryBytes, mode: mode, seed: host.seed, costs: host.costs)
         do {
             try host.mode.checkCanonical(memoryBytes - 1)
@@ -89,7 +86,8 @@ public final class Guest {
         self.mode = guestMode
         self.balloonOwner = guestMachine.makeOwnerID()
         self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
-                                        limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries)
+                                        limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries,
+                                        shadowPaging: guestMode == .shadow)
         backing.guestMachine = guestMachine
         guestMachine.memory.guestBacking = backing
     }

@@ -31,8 +31,12 @@ extension GuestBacking {
     /// backed on the way (an EPT violation). Adds the references and cycles to `references` and
     /// `cycles` (and the cycles to the guest machine's counters). No allocation.
     @inline(never)
-    func walkSecondDimension(_ t: Translation, _ kind: AccessKind, start: Int, table: UInt64, scratch: MMUWalkScratch,
-                             guestCounters: Counters, references: inout Int, cycles: inout Int) {
+    func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
+                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int) {
+        if let shadow {
+            walkShadow(shadow, t, va, kind, space, scratch: scratch, guestCounters: guestCounters, cycles: &cycles)
+            return
+        }
         let costs = host.costStorage.pointee
         var refs = 0
         var hits = 0
@@ -98,6 +102,7 @@ extension GuestBacking {
     /// every TLB and page-walk-cache entry of the guest's CPUs and the nested page-walk cache.
     func invalidateTranslations() {
         stats.inveptFlushes += 1
+        shadow?.dropAll()
         if nestedPWCEntries > 0 { nestedPWC.update(repeating: 0, count: nestedPWCEntries) }
         guard let cpus = guestMachine?.processorStorage?.cpus else { return }
         for cpu in cpus { cpu.flushAll() }

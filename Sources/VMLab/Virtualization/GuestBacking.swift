@@ -64,13 +64,19 @@ public final class GuestBacking {
     let nestedPWC: UnsafeMutablePointer<UInt64>
     /// Its number of slots (a power of two, or 0: none).
     public let nestedPWCEntries: Int
+    /// The shadow tables when the guest runs under shadow paging (ShadowPaging.swift), else nil.
+    public let shadow: ShadowPaging?
+    /// Cycles of one VM exit and re-entry (shadow faults, trapped PTE writes).
+    public var exitCycles = 1_000
 
     static let chunkShift: UInt64 = 12
     static let resident: UInt64 = 1
     static let swapped: UInt64 = 2
 
     /// The backing of `guestBytes` of guest memory on `host`, with a fresh EPT root.
-    init(host: Machine, guestBytes: UInt64, swapBytes: UInt64, limitFrames: Int, nestedPWCEntries: Int) throws(VMError) {
+    init(host: Machine, guestBytes: UInt64, swapBytes: UInt64, limitFrames: Int, nestedPWCEntries: Int,
+         shadowPaging: Bool) throws(VMError) {
+        shadow = shadowPaging ? ShadowPaging() : nil
         self.host = host
         self.ept = try host.makePageTable()
         pageBits = UInt64(host.mode.pageBits)

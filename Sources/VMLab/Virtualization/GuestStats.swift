@@ -21,6 +21,12 @@ public struct GuestStats: Sendable, Equatable {
     public var eptReferences = 0
     /// Nested page-walk-cache hits: guest table pages whose EPT walk was skipped.
     public var nestedPWCHits = 0
+    /// Shadow paging: hidden page faults (VM exits that filled a shadow entry).
+    public var shadowFaults = 0
+    /// Shadow paging: guest PTE writes that trapped (VM exits).
+    public var pteWriteExits = 0
+    /// Cycles of shadow-paging VM exits.
+    public var exitCycles = 0
     /// INVEPT flushes: the hypervisor removed an EPT mapping and dropped the guest's cached
     /// translations.
     public var inveptFlushes = 0
