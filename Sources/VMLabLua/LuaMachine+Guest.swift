@@ -4,13 +4,13 @@ import VMLab
 /// Virtual machines on `vm.machine`: `m:guest{…}` and the `vm.guest` class (nested paging).
 extension LuaMachine {
     /// Options of m:guest{…}.
-    static let guestOptions = ["memory", "paging", "mode", "swap", "limit", "nested_pwc"] + LuaProcessorOptions.names
+    static let guestOptions = ["memory", "paging", "mode", "swap", "limit", "nested_pwc", "ept_page"] + LuaProcessorOptions.names
 
     /// Installs m:guest and registers the vm.guest class.
     static func installGuest(on machines: LuaClass<Machine>, spaces: LuaClass<PageTable>, in state: LuaState) {
         let guests = LuaGuest.makeClass(machines: machines, spaces: spaces)
         state.register(guests)
-        machines.method("guest", signature: "m:guest{memory=, paging=, mode=, swap=, limit=, nested_pwc=, cpus=, tlb=, pwc=…} -> vm.guest", doc: """
+        machines.method("guest", signature: "m:guest{memory=, paging=, mode=, swap=, limit=, nested_pwc=, ept_page=, cpus=, tlb=, pwc=…} -> vm.guest", doc: """
             Creates a virtual machine hosted by m. memory: the guest-physical memory (a size, default half the host's;
             at most the host's, since untouched guest memory costs the host nothing); paging: the guest's mode (a name
             or custom table as in vm.machine, default the host's; same page size as the host, at least 4 KiB);
@@ -19,7 +19,9 @@ extension LuaMachine {
             pcid…: the guest's virtual CPUs and their translation hardware, as in vm.machine; swap: host swap for the guest's pages (a size, default none: its pages cannot be evicted);
             limit: most host memory the guest may hold at once (a size, default all of the host's): past it the
             hypervisor evicts guest pages to swap (double paging); nested_pwc: entries of the nested page-walk cache
-            (0 or a power of two up to 4096, default 16), which holds the host frames of guest table pages. The guest is a vm.machine of its own (g.machine,
+            (0 or a power of two up to 4096, default 16), which holds the host frames of guest table pages; ept_page:
+            the EPT's page size (default the base page; "2 MiB" or "1 GiB" on x86_64: a whole block is backed at the first
+            touch, EPT walks are 1 or 2 levels shorter, and such pages are never evicted or ballooned). The guest is a vm.machine of its own (g.machine,
             with processes, mmap, read, write…); its bytes live only in host frames, which guest-physical pages get
             lazily through the EPT (g.ept) on their first access (an EPT violation).
             local g = m:guest{ memory = "32 MiB", paging = "x86_64" }
@@ -42,8 +44,10 @@ extension LuaMachine {
             let limit = try t.map { t in t.has("limit") ? try LuaProcess.sizeField(call, t, "limit") : nil } ?? nil
             let limitFrames = limit.map { Int(UInt64($0) / m.mode.pageBytes) }
             let nestedPWC = try t?.integer("nested_pwc") ?? 16
+            let eptPage = try t.map { t in t.has("ept_page") ? UInt64(try LuaProcess.sizeField(call, t, "ept_page")) : nil } ?? nil
             let guest = try Guest(host: m, memoryBytes: UInt64(memory), mode: mode, guestMode: guestMode,
-                                  swapBytes: UInt64(swap), limitFrames: limitFrames, nestedPWCEntries: nestedPWC)
+                                  swapBytes: UInt64(swap), limitFrames: limitFrames, nestedPWCEntries: nestedPWC,
+                                  eptPageBytes: eptPage)
             if let t, let configuration = try LuaProcessorOptions.read(t, mode: mode) {
                 try guest.machine.configureProcessors(configuration)
             }

@@ -50,7 +50,8 @@ public final class Guest {
     /// not fit the host's address width, or for a negative limit; `outOfMemory` when the host
     /// has no frame for the EPT root.
     public init(host: Machine, memoryBytes: UInt64, mode: PagingMode, guestMode: GuestMode = .nested,
-                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16) throws(VMError) {
+                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16,
+                eptPageBytes: UInt64? = nil) throws(VMError) {
         guard memoryBytes <= host.memory.bytes else {
             throw .invalidConfiguration(what: "guest memory", reason:
                 "\(Units.size(memoryBytes)) is more than the host's \(Units.size(host.memory.bytes))")
@@ -70,6 +71,15 @@ public final class Guest {
         guard nestedPWCEntries >= 0, nestedPWCEntries <= 4096, nestedPWCEntries & (nestedPWCEntries - 1) == 0 else {
             throw .invalidConfiguration(what: "nested page-walk cache", reason: "\(nestedPWCEntries) entries: use 0 or a power of two up to 4096")
         }
+        let eptPage = eptPageBytes ?? host.mode.pageBytes
+        guard host.mode.leafLevel(pageBytes: eptPage) != nil else {
+            throw .invalidConfiguration(what: "EPT page size", reason:
+                "\(Units.size(eptPage)) is not a page size of the host's \(host.mode.name) (\(host.mode.supportedPageSizes.map(Units.size).joined(separator: ", ")))")
+        }
+        guard memoryBytes % eptPage == 0 else {
+            throw .invalidConfiguration(what: "guest memory", reason:
+                "\(Units.size(memoryBytes)) is not a whole number of \(Units.size(eptPage)) EPT pages")
+        }
         if let limitFrames, limitFrames < 1 {
             throw .invalidConfiguration(what: "guest limit", reason: "a guest needs at least one host frame, not \(limitFrames)")
         }
@@ -87,7 +97,7 @@ public final class Guest {
         self.balloonOwner = guestMachine.makeOwnerID()
         self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
                                         limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries,
-                                        shadowPaging: guestMode == .shadow)
+                                        shadowPaging: guestMode == .shadow, eptPageBytes: eptPage)
         backing.guestMachine = guestMachine
         guestMachine.memory.guestBacking = backing
     }

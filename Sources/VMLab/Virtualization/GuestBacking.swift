@@ -68,6 +68,10 @@ public final class GuestBacking {
     public let shadow: ShadowPaging?
     /// Cycles of one VM exit and re-entry (shadow faults, trapped PTE writes).
     public var exitCycles = 1_000
+    /// Size of the EPT's pages: the base page size, or a huge page size of the host (2 MiB,
+    /// 1 GiB on x86_64), in which case a whole aligned block is backed at the first touch of any
+    /// of its pages, and never evicted or ballooned (the hypervisor does not split EPT huge pages).
+    public let eptPageBytes: UInt64
 
     static let chunkShift: UInt64 = 12
     static let resident: UInt64 = 1
@@ -75,7 +79,8 @@ public final class GuestBacking {
 
     /// The backing of `guestBytes` of guest memory on `host`, with a fresh EPT root.
     init(host: Machine, guestBytes: UInt64, swapBytes: UInt64, limitFrames: Int, nestedPWCEntries: Int,
-         shadowPaging: Bool) throws(VMError) {
+         shadowPaging: Bool, eptPageBytes: UInt64) throws(VMError) {
+        self.eptPageBytes = eptPageBytes
         shadow = shadowPaging ? ShadowPaging() : nil
         self.host = host
         self.ept = try host.makePageTable()
@@ -207,6 +212,7 @@ public final class GuestBacking {
         let page = gpa >> pageBits
         let word = state(page)
         if word & 3 == Self.resident { return hostAddress(word, gpa) }
+        if eptPageBytes > pageBytes { return try backHugePage(gpa) }
         let frame = try allocateBackingFrame()
         let framePA = host.memory.address(frame: frame)
         if word & 3 == Self.swapped, let swap {
@@ -230,6 +236,29 @@ public final class GuestBacking {
         stats.eptViolations += 1
         stats.hostFrames += 1
         return framePA | (gpa & (pageBytes - 1))
+    }
+
+    /// `back` with EPT huge pages: allocates the host block of `eptPageBytes` for the aligned
+    /// guest block holding `gpa`, maps it with one EPT leaf, and records every page of it.
+    func backHugePage(_ gpa: UInt64) throws(VMError) -> UInt64 {
+        let count = Int(eptPageBytes >> pageBits)
+        let region = gpa & ~(eptPageBytes - 1)
+        guard stats.hostFrames + count <= limitFrames else {
+            throw .outOfMemory(purpose: "a guest page: the guest holds its limit of \(limitFrames) host frames and \(Units.size(eptPageBytes)) EPT pages are never evicted", bytes: eptPageBytes)
+        }
+        let order = try host.order(bytes: eptPageBytes)
+        let first = try host.allocateFrames(order: order, state: .user, owner: ept.owner, purpose: "a \(Units.size(eptPageBytes)) guest block")
+        let blockPA = host.memory.address(frame: first)
+        do {
+            try ept.map(region, to: blockPA, pageBytes: eptPageBytes, flags: MapFlags(writable: true, user: true, executable: true))
+        } catch {
+            try? host.freeFrames(first: first, order: order)
+            throw error
+        }
+        for i in 0..<UInt64(count) { setState((region >> pageBits) + i, (first + i) << 2 | Self.resident) }
+        stats.eptViolations += 1
+        stats.hostFrames += count
+        return blockPA | (gpa & (eptPageBytes - 1))
     }
 
     /// A host frame for a guest page: reclaims one of the guest's own pages when the guest is at
@@ -257,7 +286,7 @@ public final class GuestBacking {
     @discardableResult
     public func evict(page: UInt64) -> Bool {
         let word = state(page)
-        guard page < guestPages, word & 3 == Self.resident, let swap else { return false }
+        guard page < guestPages, word & 3 == Self.resident, eptPageBytes == pageBytes, let swap else { return false }
         let frame = word >> 2
         guard let info = try? host.memory.info(frame: frame), !info.pinned, let slot = swap.allocateSlot() else { return false }
         let framePA = host.memory.address(frame: frame)
@@ -288,7 +317,7 @@ public final class GuestBacking {
             try? dropSwapped(page)
             return false
         }
-        guard word & 3 == Self.resident, let info = try? host.memory.info(frame: word >> 2), !info.pinned,
+        guard word & 3 == Self.resident, eptPageBytes == pageBytes, let info = try? host.memory.info(frame: word >> 2), !info.pinned,
               (try? ept.unmap(page << pageBits, length: pageBytes)) != nil else { return false }
         try? host.freeFrames(first: word >> 2, order: 0)
         setState(page, 0)
@@ -321,7 +350,7 @@ public final class GuestBacking {
     /// One clock step: sweeps resident pages from the hand, clearing set Accessed bits, and
     /// evicts the first page found with it clear (at most two sweeps). False when none could go.
     func reclaimOne() -> Bool {
-        guard swap != nil, stats.hostFrames > 0, guestPages > 0 else { return false }
+        guard swap != nil, eptPageBytes == pageBytes, stats.hostFrames > 0, guestPages > 0 else { return false }
         let accessed = host.mode.layout.accessed
         for _ in 0..<(2 * guestPages) {
             let page = hand
