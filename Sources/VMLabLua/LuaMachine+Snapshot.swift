@@ -12,7 +12,8 @@ extension LuaMachine {
             cheap), frames, address spaces, CPUs with their TLBs and page-walk caches, the kernel's processes, files,
             swap and replacement policy, counters and costs. m:restore(s) goes back to it; s:fork_machine() branches a
             new machine from it. Not part of it: event handlers, a Lua fault handler or refill handler (they stay as
-            they are). An error inside m:batch, while devices are open (m:device: close them first), or when the
+            they are). An error inside m:batch, while devices are open (m:device: close them first), for a
+            host of guests or a guest's machine, for an inverted or hashed table, or when the
             replacement policy is written in Lua (its state is Lua's: snapshot under a built-in policy and set yours
             after restoring).
             local warm = m:snapshot()

@@ -56,7 +56,9 @@ import Testing
         #expect(lastGroup.allSatisfy { $0.guestPhysicalAddress == gpa })
         #expect(lastGroup.map(\.physicalAddress) == guest.ept.walk(gpa, privilege: .supervisor).steps.map(\.pteAddress))
         // Root, PDPT, PD, PT and the data page are five distinct guest pages: five EPT violations.
-        #expect(walk.eptViolations == 5)
+        // The guest's writes of its own tables (mapFresh) backed the four table pages; the walk
+        // itself backs the data page, which nobody wrote.
+        #expect(walk.eptViolations == 1)
         #expect(guest.stats == GuestStats(eptViolations: 5, hostFrames: 5, nestedWalks: 1, references: 24))
         // The write set Dirty in the guest's leaf.
         #expect(try #require(try space.lookup(0x40_0000)).pte.dirty)

@@ -194,6 +194,12 @@ import Testing
         #expect(throws: VMError.self) { try m.restore(before) }
         device.close()
         try m.restore(before)
+        do {
+            let guest = try Guest(host: m, memoryBytes: 4 << 20, mode: .x86_64)
+            #expect(throws: VMError.self) { try m.snapshot() }
+            #expect(throws: VMError.self) { try guest.machine.snapshot() }
+        }
+        #expect(m.hostedGuests == 0, "a guest that is gone no longer counts")
     }
 
     /// Every stored property of the classes a snapshot copies, each either in the snapshot or
@@ -208,9 +214,10 @@ import Testing
         let expected: [(Any, Set<String>)] = [
             (m, ["mode", "memory", "frames", "costStorage", "costsVersion", "counters", "seed", "nextOwner",
                  "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices",
-                 "hashedPageTable"]),   // refused: snapshots of inverted/hashed machines are an error
+                 "hashedPageTable", "hostedGuests"]),   // refused: inverted/hashed machines, hosts of guests
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
-                        "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared"]),
+                        "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared",
+                        "guestBacking"]),   // refused: a guest's memory lives in its host
             (m.frames, ["frameCount", "maxOrder", "freeFrames", "freeBlocks", "freeBits", "allocatedBits", "wordCounts", "hints"]),
             (p.space, ["machine", "mode", "root", "owner", "tablePages", "mappedBytes", "isLive", "cpuMask", "asid",
                        "asidGeneration", "userRoot", "levelCount", "pteBytes", "pageBits", "shifts", "indexMasks",

@@ -554,6 +554,10 @@ public final class CPU {
         let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
+        if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
+            guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch,
+                                      guestCounters: machine.counters, references: &r.references, cycles: &cycles)
+        }
         r.cycles = cycles
         if t.fault != nil {
             r.fault = t.fault

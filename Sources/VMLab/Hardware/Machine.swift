@@ -37,6 +37,8 @@ public final class Machine {
     public let dmaPins = DMAPins()
     /// Devices made on this machine and not closed (a snapshot cannot hold their mappings).
     public internal(set) var openDevices = 0
+    /// Guests hosted by this machine that still exist (a snapshot cannot hold their state).
+    public internal(set) var hostedGuests = 0
     /// The machine-wide inverted or hashed page table, when the machine has one (see
     /// `useHashedPageTable` in Machine+HashedPageTable.swift); nil: radix tables per space.
     public internal(set) var hashedPageTable: HashedPageTable?

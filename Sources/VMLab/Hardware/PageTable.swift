@@ -183,17 +183,20 @@ public final class PageTable {
 
     /// Reads the entry at physical address `slot` (checked against the end of memory).
     func readEntry(_ slot: UInt64) throws(VMError) -> UInt64 {
-        try machine.memory.checkRange(slot, width: pteBytes)
+        try machine.memory.checkAccess(slot, width: pteBytes)
         return machine.memory.loadAligned(slot, width: Int(pteBytes))
     }
 
     /// Writes the entry at physical address `slot` (checked against the end of memory). A
     /// user-half entry of the root is written to the user root too (KPTI).
     func writeEntry(_ slot: UInt64, _ raw: UInt64) throws(VMError) {
-        try machine.memory.checkRange(slot, width: pteBytes)
+        try machine.memory.checkAccess(slot, width: pteBytes)
         machine.memory.storeAligned(slot, raw, width: Int(pteBytes))
         if let userRoot, slot >= root, slot - root < userHalfBytes {
             machine.memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
+        }
+        if let guest = machine.memory.guestBacking, let shadow = guest.shadow {   // shadow paging traps (ShadowPaging.swift)
+            guest.trapTableWrite(shadow, slot: slot, raw: raw, guestMode: mode)
         }
     }
 

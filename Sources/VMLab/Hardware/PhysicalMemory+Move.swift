@@ -4,8 +4,8 @@ extension PhysicalMemory {
     /// untouched at the destination (they are zeroed there, costing no storage). Used to compact
     /// memory before paging existed.
     public func move(from source: UInt64, to destination: UInt64, length: UInt64) throws(VMError) {
-        try checkRange(source, width: length)
-        try checkRange(destination, width: length)
+        try checkAccess(source, width: length)
+        try checkAccess(destination, width: length)
         guard length > 0, source != destination else { return }
         let piece = Self.blockBytes
         let count = (length + piece - 1) / piece

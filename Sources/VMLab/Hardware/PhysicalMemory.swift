@@ -56,6 +56,11 @@ public final class PhysicalMemory {
     /// Number of metadata chunks allocated.
     public var allocatedInfoChunks: Int { usage.pointee.infoChunks }
 
+    /// Set for a guest's memory (Virtualization/GuestBacking.swift): its bytes then live in host
+    /// frames, found through the EPT, and this memory stores none; every storage access below
+    /// goes there. Set once, before any access.
+    @exclusivity(unchecked) var guestBacking: GuestBacking?
+
     /// Largest supported memory size: 1 TiB.
     public static let maximumBytes: UInt64 = 1 << 40
 
@@ -106,6 +111,7 @@ public final class PhysicalMemory {
     /// The block holding `pa`, or nil if never written. `pa` must be below `bytes`.
     @inline(__always)
     func existingBlock(_ pa: UInt64) -> Block? {
+        if let guestBacking { return guestBacking.existingBlock(pa) }
         guard let table = directory[Int(pa >> Self.chunkShift)] else { return nil }
         return table[Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))]
     }
@@ -113,6 +119,7 @@ public final class PhysicalMemory {
     /// The block holding `pa`, allocated (zero-filled) if needed. `pa` must be below `bytes`.
     @inline(__always)
     func block(_ pa: UInt64) -> Block {
+        if let guestBacking { return guestBacking.block(pa) }
         let chunk = Int(pa >> Self.chunkShift)
         let table = directory[chunk] ?? makeTable(chunk: chunk)
         let slot = Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))
@@ -139,6 +146,10 @@ public final class PhysicalMemory {
     /// Unchecked read of the 8-byte-aligned 64-bit value at `pa` inside memory (walker hot path).
     @inline(__always)
     func load64(_ pa: UInt64) -> UInt64 {
+        if let guestBacking {
+            guard let b = guestBacking.existingBlock(pa) else { return 0 }
+            return UInt64(littleEndian: (b + Int(pa & (Self.blockBytes - 1))).load(as: UInt64.self))
+        }
         guard let table = directory[Int(pa >> Self.chunkShift)],
               let b = table[Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))] else { return 0 }
         return UInt64(littleEndian: (b + Int(pa & (Self.blockBytes - 1))).load(as: UInt64.self))
@@ -178,10 +189,17 @@ public final class PhysicalMemory {
         }
     }
 
+    /// `checkRange` before an access of `[pa, pa + width)`; in a guest's memory it also backs
+    /// those pages with host frames (EPT violations) and reports an earlier unchecked failure.
+    public func checkAccess(_ pa: UInt64, width: UInt64) throws(VMError) {
+        try checkRange(pa, width: width)
+        if let guestBacking { try guestBacking.prepare(pa, width: width) }
+    }
+
     /// Reads a little-endian value of `width` bytes (1, 2, 4 or 8) at `pa`.
     public func read(_ pa: UInt64, width: Int = 8) throws(VMError) -> UInt64 {
         guard [1, 2, 4, 8].contains(width) else { throw .invalidWidth(width) }
-        try checkRange(pa, width: UInt64(width))
+        try checkAccess(pa, width: UInt64(width))
         if pa & UInt64(width - 1) == 0 { return loadAligned(pa, width: width) }
         var value: UInt64 = 0
         for i in 0..<width { value |= loadAligned(pa + UInt64(i), width: 1) << UInt64(8 * i) }
@@ -191,7 +209,7 @@ public final class PhysicalMemory {
     /// Writes the low `width` bytes (1, 2, 4 or 8) of `value` at `pa`, little-endian.
     public func write(_ pa: UInt64, _ value: UInt64, width: Int = 8) throws(VMError) {
         guard [1, 2, 4, 8].contains(width) else { throw .invalidWidth(width) }
-        try checkRange(pa, width: UInt64(width))
+        try checkAccess(pa, width: UInt64(width))
         if pa & UInt64(width - 1) == 0 { storeAligned(pa, value, width: width); return }
         for i in 0..<width { storeAligned(pa + UInt64(i), value >> UInt64(8 * i), width: 1) }
     }
@@ -199,7 +217,7 @@ public final class PhysicalMemory {
     /// Reads `count` bytes starting at `pa`.
     public func readBytes(_ pa: UInt64, count: Int) throws(VMError) -> [UInt8] {
         guard count >= 0 else { throw .invalidLength(what: "read", bytes: 0, multipleOf: 1) }
-        try checkRange(pa, width: UInt64(count))
+        try checkAccess(pa, width: UInt64(count))
         var result = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -219,7 +237,7 @@ public final class PhysicalMemory {
 
     /// Writes `data` starting at `pa`.
     public func writeBytes(_ pa: UInt64, _ data: [UInt8]) throws(VMError) {
-        try checkRange(pa, width: UInt64(data.count))
+        try checkAccess(pa, width: UInt64(data.count))
         var done = 0
         while done < data.count {
             let at = pa + UInt64(done)
@@ -236,6 +254,7 @@ public final class PhysicalMemory {
     /// Sets `[pa, pa + length)` to zero, releasing storage blocks that become wholly zero.
     public func zero(_ pa: UInt64, length: UInt64) throws(VMError) {
         try checkRange(pa, width: length)
+        if let guestBacking { return try guestBacking.zero(pa, length: length) }
         var at = pa
         let end = pa + length
         while at < end {

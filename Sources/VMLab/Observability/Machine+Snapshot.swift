@@ -51,11 +51,17 @@ extension Machine {
     }
 
     /// Throws while devices are open (their I/O tables, IOTLBs and pins are not part of a
-    /// snapshot) and for a machine with an inverted or hashed page table.
+    /// snapshot), for a machine that hosts guests or is one, and for a machine with an inverted
+    /// or hashed page table.
     func checkNoDevices() throws(VMError) {
         guard hashedPageTable == nil else {
             throw .invalidConfiguration(what: "snapshot", reason:
                 "this machine has an inverted or hashed page table, whose software state (overflow table, aliases) is not part of a snapshot")
+        }
+        guard hostedGuests == 0, memory.guestBacking == nil else {
+            throw .invalidConfiguration(what: "snapshot", reason: memory.guestBacking != nil
+                ? "this is a guest: its memory lives in its host's frames, which a snapshot of the guest cannot hold"
+                : "\(hostedGuests) guest(s) run on this machine: their machines and backing are not part of a snapshot")
         }
         guard openDevices == 0 else {
             throw .invalidConfiguration(what: "snapshot", reason:

@@ -15,8 +15,10 @@
 /// - RISC-V G-stage: the host mode itself (Sv39 → 3 levels over a 39-bit guest-physical space)
 ///   stands for Sv39x4/Sv48x4, whose root is 4 pages wide for 2 more guest-physical bits; the
 ///   number of levels, and so the reference count, is the same.
-/// - The guest contents of a guest-physical page are kept in the guest `Machine`'s memory; the
-///   host frame backing it is allocated and mapped but its bytes are not mirrored.
+/// - Guest bytes live only in the host frames the EPT maps (`backing`, GuestBacking.swift): the
+///   guest machine's memory redirects every access there, so host eviction is real (double
+///   paging) and the hypervisor, not the host kernel's policy, chooses which guest pages go.
+/// - Guests need pages of at least 4 KiB (the storage block of `PhysicalMemory`).
 /// - No TLB and no page-walk cache in the nested walk: every walk reads (n+1)(m+1)−1 entries.
 public final class Guest {
     /// The machine that hosts this guest (holds the EPT and the backing frames).
@@ -24,16 +26,32 @@ public final class Guest {
     /// The guest's own machine: its memory is guest-physical memory.
     public let machine: Machine
     /// The EPT/NPT/G-stage table in host memory: guest-physical → host-physical.
-    public let ept: PageTable
+    public var ept: PageTable { backing.ept }
+    /// Where guest pages live on the host (frames, swap, reclaim).
+    public let backing: GuestBacking
+    /// How the guest's translations are virtualized.
+    public let mode: GuestMode
+    /// Guest frames the balloon driver holds (Guest+Balloon.swift).
+    public internal(set) var balloonFrames: [UInt64] = []
+    /// The owner id of balloon frames in the guest's frame metadata.
+    let balloonOwner: Int32
     /// Counters of nested paging.
-    public internal(set) var stats = GuestStats()
+    public internal(set) var stats: GuestStats {
+        get { backing.stats }
+        set { backing.stats = newValue }
+    }
 
     /// A guest of `memoryBytes` of guest-physical memory using `mode` for its own page tables,
     /// on `host`. Allocates the EPT root in host memory (nothing else until pages are touched).
+    /// `swapBytes` of host swap for its pages (0: none, its pages cannot be evicted) and at most
+    /// `limitFrames` host frames at once (nil: no limit but the host's memory).
     /// Throws `invalidConfiguration` when the guest has more memory than the host, when its
-    /// page size differs from the host's, or when its guest-physical space does not fit the
-    /// host's address width; `outOfMemory` when the host has no frame for the EPT root.
-    public init(host: Machine, memoryBytes: UInt64, mode: PagingMode) throws(VMError) {
+    /// page size differs from the host's or is below 4 KiB, when its guest-physical space does
+    /// not fit the host's address width, or for a negative limit; `outOfMemory` when the host
+    /// has no frame for the EPT root.
+    public init(host: Machine, memoryBytes: UInt64, mode: PagingMode, guestMode: GuestMode = .nested,
+                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16,
+                eptPageBytes: UInt64? = nil) throws(VMError) {
         if let table = host.hashedPageTable {
             throw .invalidConfiguration(what: "guest", reason: "the nested walk reads a radix EPT level by level; this host has a\(table.kind == .inverted ? "n" : "") \(table.kind.rawValue) page table")
         }
@@ -45,6 +63,29 @@ public final class Guest {
             throw .invalidConfiguration(what: "guest paging", reason:
                 "\(mode.name) has \(Units.size(mode.pageBytes)) pages, the host's \(host.mode.name) \(Units.size(host.mode.pageBytes)): nested paging needs the same page size")
         }
+        guard mode.pageBytes >= PhysicalMemory.blockBytes else {
+            throw .invalidConfiguration(what: "guest paging", reason:
+                "\(mode.name) has \(Units.size(mode.pageBytes)) pages: guests need pages of at least 4 KiB")
+        }
+        guard swapBytes % host.mode.pageBytes == 0, swapBytes <= UInt64(Kernel.maxDeviceSlots) * host.mode.pageBytes else {
+            throw .invalidConfiguration(what: "guest swap", reason:
+                "\(Units.size(swapBytes)) is not a whole number of pages up to \(Kernel.maxDeviceSlots) pages")
+        }
+        guard nestedPWCEntries >= 0, nestedPWCEntries <= 4096, nestedPWCEntries & (nestedPWCEntries - 1) == 0 else {
+            throw .invalidConfiguration(what: "nested page-walk cache", reason: "\(nestedPWCEntries) entries: use 0 or a power of two up to 4096")
+        }
+        let eptPage = eptPageBytes ?? host.mode.pageBytes
+        guard host.mode.leafLevel(pageBytes: eptPage) != nil else {
+            throw .invalidConfiguration(what: "EPT page size", reason:
+                "\(Units.size(eptPage)) is not a page size of the host's \(host.mode.name) (\(host.mode.supportedPageSizes.map(Units.size).joined(separator: ", ")))")
+        }
+        guard memoryBytes % eptPage == 0 else {
+            throw .invalidConfiguration(what: "guest memory", reason:
+                "\(Units.size(memoryBytes)) is not a whole number of \(Units.size(eptPage)) EPT pages")
+        }
+        if let limitFrames, limitFrames < 1 {
+            throw .invalidConfiguration(what: "guest limit", reason: "a guest needs at least one host frame, not \(limitFrames)")
+        }
         let guestMachine = try Machine(memoryBytes: memoryBytes, mode: mode, seed: host.seed, costs: host.costs)
         do {
             try host.mode.checkCanonical(memoryBytes - 1)
@@ -52,10 +93,20 @@ public final class Guest {
             throw .invalidConfiguration(what: "guest memory", reason:
                 "guest-physical addresses up to \(Units.hex(memoryBytes - 1)) do not fit the host's \(host.mode.name) EPT")
         }
+        if cpus != 1 { try guestMachine.configureProcessors(ProcessorConfiguration(cpus: cpus)) }
         self.host = host
         self.machine = guestMachine
-        self.ept = try host.makePageTable()
+        self.mode = guestMode
+        self.balloonOwner = guestMachine.makeOwnerID()
+        self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
+                                        limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries,
+                                        shadowPaging: guestMode == .shadow, eptPageBytes: eptPage)
+        backing.guestMachine = guestMachine
+        guestMachine.memory.guestBacking = backing
+        host.hostedGuests += 1
     }
+
+    deinit { host.hostedGuests -= 1 }
 
     /// The host-physical address backing guest-physical `gpa`, without allocating (nil when the
     /// page has not been touched yet). Throws when `gpa` is outside guest memory.
@@ -69,13 +120,7 @@ public final class Guest {
     /// `gpa`. Throws when `gpa` is outside guest memory or the host is out of memory.
     @discardableResult
     public func touch(gpa: UInt64) throws(VMError) -> UInt64 {
-        if let existing = try hostAddress(gpa: gpa) { return existing }
-        let pageBytes = host.mode.pageBytes
-        let page = gpa & ~(pageBytes - 1)
-        let frame = try ept.mapFresh(page, pageBytes: pageBytes,
-                                     flags: MapFlags(writable: true, user: true, executable: true))
-        stats.eptViolations += 1
-        stats.hostFrames += 1
-        return frame | (gpa & (pageBytes - 1))
+        try machine.memory.checkRange(gpa, width: 1)
+        return try backing.back(gpa)
     }
 }
