@@ -53,6 +53,8 @@ enum LuaCPU {
             Context switch: makes space current (CR3/satp). Without PCIDs the CPU's non-global entries are flushed;
             with pcid = true the space keeps its ASID and its entries survive (ASIDs recycle with a rollover flush when
             asid_bits runs out). flush_global also drops global entries. Switching to a released space is an error.
+            The CPU does not keep the space alive: hold a reference to it while the CPU runs it (a space the script
+            dropped is collected and the CPU then runs none).
             """) { h, call in
             let space = try call.object(2, spaces)
             var flushGlobal = false

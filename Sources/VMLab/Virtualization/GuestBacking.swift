@@ -135,8 +135,10 @@ public final class GuestBacking {
     // MARK: storage for PhysicalMemory (the redirect)
 
     /// The host storage block holding guest-physical `gpa`, or nil when its page was never
-    /// backed (it reads as zeros). A swapped page is read back first.
-    @inline(__always)
+    /// backed (it reads as zeros). A swapped page is read back first. Not inlined: it calls the
+    /// host memory's own (inlined) storage functions, which call this one for a guest's memory —
+    /// inlining both ways made the optimizer spin for tens of minutes.
+    @inline(never)
     func existingBlock(_ gpa: UInt64) -> UnsafeMutableRawPointer? {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.existingBlock(hostAddress(word, gpa)) }
@@ -145,8 +147,9 @@ public final class GuestBacking {
         return host.memory.existingBlock(pa)
     }
 
-    /// The host storage block holding guest-physical `gpa`, backing its page first if needed.
-    @inline(__always)
+    /// The host storage block holding guest-physical `gpa`, backing its page first if needed
+    /// (not inlined, for the reason given at `existingBlock`).
+    @inline(never)
     func block(_ gpa: UInt64) -> UnsafeMutableRawPointer {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.block(hostAddress(word, gpa)) }
