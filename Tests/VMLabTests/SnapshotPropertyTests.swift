@@ -1,13 +1,15 @@
 import Testing
 @testable import VMLab
 
-/// Random sequences of system calls and accesses, with snapshots taken, restored and forked
-/// into new machines at random moments, under swap pressure, against a model of what every
-/// page must hold (DESIGN.md §9). `check()` finds nothing wrong after every step. On a failure
+/// Random sequences of system calls (mmap, munmap, mprotect, fork, exec, exit), accesses and
+/// policy switches, with snapshots taken, restored and forked into new machines at random
+/// moments, on machines of several sizes and CPU counts under swap pressure, against a model of
+/// what every page must hold and allow (DESIGN.md §9). `check()` finds nothing wrong after every step. On a failure
 /// the test prints the seed and the sequence shrunk to the steps that still fail.
 @Suite struct SnapshotPropertyTests {
-    /// Per process (by pid): the value of each mapped page of the arena (0 until written).
-    typealias Model = [Int: [UInt64: UInt64]]
+    /// Per process (by pid): the value of each mapped page of the arena (0 until written) and
+    /// whether it may be written.
+    typealias Model = [Int: [UInt64: (value: UInt64, writable: Bool)]]
 
     /// One step. Processes, pages and snapshots are chosen modulo what exists when the step
     /// runs, so any subsequence of a sequence is a sequence too (the minimizer needs that).
@@ -21,6 +23,9 @@ import Testing
         case mmap(Int, UInt64)
         case write(Int, UInt64, UInt64)
         case read(Int, UInt64)
+        case mprotect(Int, UInt64, writable: Bool)
+        case exec(Int)
+        case setPolicy(Int)
 
         var description: String {
             switch self {
@@ -33,6 +38,9 @@ import Testing
             case .mmap(let p, let page): "mmap fixed(process #\(p), page \(page))"
             case .write(let p, let page, let value): "write(process #\(p), page \(page), \(value))"
             case .read(let p, let page): "read(process #\(p), page \(page))"
+            case .mprotect(let p, let page, let writable): "mprotect(process #\(p), page \(page), \(writable ? "rw" : "r"))"
+            case .exec(let p): "exec(process #\(p))"
+            case .setPolicy(let i): "set_policy(\(KernelSwapTests.policies[i % KernelSwapTests.policies.count]))"
             }
         }
     }
@@ -58,23 +66,29 @@ import Testing
             case 15..<18: return .exit(p)
             case 18..<22: return .munmap(p, index)
             case 22..<26: return .mmap(p, index)
-            case 26..<60: return .write(p, index, UInt64.random(in: 1...UInt64.max, using: &rng))
+            case 26..<30: return .mprotect(p, index, writable: Bool.random(using: &rng))
+            case 30..<31: return .exec(p)
+            case 31..<32: return .setPolicy(p)
+            case 32..<60: return .write(p, index, UInt64.random(in: 1...UInt64.max, using: &rng))
             default: return .read(p, index)
             }
         }
     }
 
-    /// Runs `steps` on a fresh machine of `seed` (40 frames, swap, a policy chosen by the seed)
-    /// and returns the first disagreement with the model or with `check()`, or nil.
+    /// Runs `steps` on a fresh machine of `seed` (32, 40 or 64 frames, one or two CPUs, swap, a
+    /// policy chosen by the seed) and returns the first disagreement with the model or with `check()`, or nil.
     static func run(_ steps: [Step], seed: UInt64) -> String? {
         do {
-            var m = try Machine(memoryBytes: 40 * page, seed: seed)
+            var m = try Machine(memoryBytes: [40, 64, 48][Int(seed % 3)] * page, seed: seed)
+            if seed % 2 == 0 { try m.configureProcessors(ProcessorConfiguration(cpus: 2)) }
             var k = try m.kernel
             try k.enableSwap(bytes: 512 * page)
             try k.setPolicy(KernelSwapTests.policies[Int(seed) % KernelSwapTests.policies.count])
-            let arena = try k.mmap(try k.spawn("p0"), MmapRequest(length: pages * page))
+            let first = try k.spawn("p0")
+            first.catchSegv = true   // a refused write fails the access and the process goes on
+            let arena = try k.mmap(first, MmapRequest(length: pages * page))
             var model: Model = [1: [:]]
-            for i in 0..<pages { model[1]![i] = 0 }
+            for i in 0..<pages { model[1]![i] = (0, true) }
             var saved: [(MachineSnapshot, Model)] = []
             var machines = [m]   // the machines forked along the way stay alive until the end
             for (n, step) in steps.enumerated() {
@@ -121,19 +135,40 @@ import Testing
                     r.fixed = true
                     r.address = arena + index * page
                     _ = try k.mmap(p, r)
-                    model[pid]![index] = 0
+                    model[pid]![index] = (0, true)
                 case .write(let i, let index, let value):
                     let (pid, p) = try process(i)
-                    if model[pid]![index] != nil {
-                        try k.write(p, arena + index * page, value)
-                        model[pid]![index] = value
+                    if let page = model[pid]![index] {
+                        do {
+                            try k.write(p, arena + index * Self.page, value)
+                            if !page.writable { return "step \(n) \(step): a write to a read-only page succeeded" }
+                            model[pid]![index] = (value, true)
+                        } catch {
+                            if page.writable { return "step \(n) \(step): \(error)" }
+                        }
                     }
                 case .read(let i, let index):
                     let (pid, p) = try process(i)
-                    if let expected = model[pid]![index] {
+                    if let expected = model[pid]![index]?.value {
                         let got = try k.read(p, arena + index * page)
                         if got != expected { return "step \(n) \(step): pid \(pid) read \(got), the model says \(expected)" }
                     }
+                case .mprotect(let i, let index, let writable):
+                    let (pid, p) = try process(i)
+                    if let old = model[pid]![index] {
+                        try k.mprotect(p, arena + index * page, page, writable ? .readWrite : Protection(read: true))
+                        model[pid]![index] = (old.value, writable)
+                    }
+                case .exec(let i):
+                    let (pid, p) = try process(i)
+                    do {
+                        try k.exec(p, name: "exec")
+                        model[pid] = [:]   // a new, empty address space: the arena is gone
+                    } catch {   // ENOMEM allowed (page tables stay resident): the process keeps its memory
+                        if error.errnoValue != .ENOMEM { return "step \(n) \(step): \(error)" }
+                    }
+                case .setPolicy(let i):
+                    try k.setPolicy(KernelSwapTests.policies[i % KernelSwapTests.policies.count])
                 default:
                     break
                 }
@@ -143,7 +178,7 @@ import Testing
             // Every page of every process reads back as the model says.
             for (pid, pages) in model {
                 guard let p = k.process(pid) else { return "the end: pid \(pid) is gone" }
-                for (index, value) in pages where try k.read(p, arena + index * page) != value {
+                for (index, value) in pages.mapValues(\.value) where try k.read(p, arena + index * page) != value {
                     return "the end: pid \(pid) page \(index) is not \(value)"
                 }
             }
