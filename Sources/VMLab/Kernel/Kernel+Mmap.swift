@@ -242,7 +242,7 @@ extension Kernel {
 
     /// Calls `body(index)` for every VMA inside `[start, end)` after splitting at both ends.
     /// Throws ENOMEM (Linux's answer) when part of the range is not mapped.
-    func eachVMA(_ p: Process, _ start: UInt64, _ end: UInt64, call: String,
+    func eachVMA(_ p: Process, _ start: UInt64, _ end: UInt64, call: String, split: Bool = true,
                  _ body: (Int) throws(KernelError) -> Void) throws(KernelError) {
         try checkHugeBoundaries(p, start, end, call: call)
         var cursor = start
@@ -252,6 +252,10 @@ extension Kernel {
         }
         guard cursor >= end else {
             throw .fail(.ENOMEM, call, "\(Units.hex(cursor)) in [\(Units.hex(start)), \(Units.hex(end))) is not mapped")
+        }
+        guard split else {   // a call that changes no attribute looks at the areas as they are
+            for i in p.vmas.indices where p.vmas[i].end > start && p.vmas[i].start < end { try body(i) }
+            return
         }
         splitAt(p, start)
         splitAt(p, end)
@@ -386,15 +390,13 @@ extension Kernel {
         switch advice {
         case .dontneed:
             var locked = false
-            try eachVMA(p, addr, end, call: "madvise") { (i) throws(KernelError) in
+            try eachVMA(p, addr, end, call: "madvise", split: false) { (i) throws(KernelError) in
                 if p.vmas[i].flags.contains(.locked) { locked = true }
             }
-            mergeVMAs(p)   // eachVMA split the areas at the range's ends; dontneed changes no attribute
             if locked { throw .fail(.EINVAL, "madvise", "dontneed on locked memory") }
             zapRange(p, addr, end)
         case .willneed:
-            try eachVMA(p, addr, end, call: "madvise") { (_) throws(KernelError) in }
-            mergeVMAs(p)
+            try eachVMA(p, addr, end, call: "madvise", split: false) { (_) throws(KernelError) in }
             try populate(p, addr, end, call: "madvise")
         case .hugepage, .nohugepage:
             try eachVMA(p, addr, end, call: "madvise") { (i) throws(KernelError) in

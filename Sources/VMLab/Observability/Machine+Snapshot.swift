@@ -21,11 +21,7 @@ extension Machine {
             throw .invalidConfiguration(what: "snapshot", reason: "it was taken of another machine (fork a machine from it instead)")
         }
         try checkNoDevices()
-        try memory.restore(snapshot.memory)
-        frames.restore(snapshot.frames)
-        costs = snapshot.costs
-        counters.values = snapshot.counters
-        nextOwner = snapshot.nextOwner
+        try snapshot.restoreHardware(of: self)
         let kept = Set(snapshot.tables.map { ObjectIdentifier($0.table) })
         for table in pageTables.all where !kept.contains(ObjectIdentifier(table)) { table.retire() }
         for (table, image) in snapshot.tables { table.restore(image) }

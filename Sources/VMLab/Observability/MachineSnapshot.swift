@@ -62,14 +62,21 @@ public final class MachineSnapshot {
     /// Live processes in the snapshot.
     public var processes: Int { kernel?.processes.count ?? 0 }
 
+    /// Puts memory, frames, costs, counters and the owner-id counter of `machine` (the origin or a
+    /// new machine of the same size) back to the snapshot's: what `restore` and `forkMachine` share.
+    func restoreHardware(of machine: Machine) throws(VMError) {
+        try machine.memory.restore(memory)
+        machine.frames.restore(frames)
+        machine.costs = costs
+        machine.counters.values = counters
+        machine.nextOwner = nextOwner
+    }
+
     /// A new machine in the state of the snapshot, independent of the original from then on
     /// (they share memory blocks copy-on-write). Hooks and observers are not copied.
     public func forkMachine() throws(VMError) -> Machine {
         let made = try Machine(memoryBytes: memory.bytes, mode: origin.mode, seed: origin.seed, costs: costs)
-        try made.memory.restore(memory)
-        made.frames.restore(frames)
-        made.counters.values = counters
-        made.nextOwner = nextOwner
+        try restoreHardware(of: made)
         let remap = SnapshotRemap()
         for (table, image) in tables {
             let copy = try PageTable(machine: made, owner: image.owner, existingRoot: image.root)
