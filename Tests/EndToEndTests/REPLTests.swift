@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@Suite struct REPLTests {
+// One at a time: each types at its own pty with human pauses, and two at once halve the CPU each gets.
+@Suite(.serialized) struct REPLTests {
     func startREPL(history: URL) throws -> Terminal {
         var environment = ProcessInfo.processInfo.environment
         environment["VMLAB_HISTORY"] = history.path

@@ -17,8 +17,13 @@ final class Terminal {
     init(_ path: String, arguments: [String], environment: [String: String]) throws {
         var master: Int32 = -1, slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw Failure(description: "openpty failed") }
-        guard let name = ttyname(slave) else { throw Failure(description: "ttyname failed") }
-        let slaveName = String(cString: name)
+        // Tests run in parallel: ttyname's static buffer could hand this terminal another
+        // test's slave name, and fds without close-on-exec leak into the other tests' children.
+        _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
+        var nameBuffer = [CChar](repeating: 0, count: 256)
+        guard ttyname_r(slave, &nameBuffer, nameBuffer.count) == 0 else { throw Failure(description: "ttyname_r failed") }
+        let slaveName = String(cString: nameBuffer)
         // The slave stays open here until the end: reading the master while no
         // process holds the slave fails with EIO, and the child may not have opened it yet.
         self.slave = slave
