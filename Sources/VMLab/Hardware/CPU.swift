@@ -112,6 +112,12 @@ public final class CPU {
     /// The tag of its current entries: the space's ASID with PCIDs on (with `userTagBit` added
     /// in user mode under KPTI), else the CPU index.
     public internal(set) var currentTag = 0
+    /// The VMID of a guest's virtual CPU that shares its host CPU's structures, in a tag's bits
+    /// 16 and up (see `TLB`), added to every tag handed to a structure; 0 otherwise.
+    let vmidTag: Int
+    /// The VMID its entries carry in structures shared with guests (0: the host's or a guest
+    /// with structures of its own).
+    public var vmid: Int { vmidTag >> 16 }
     /// The privilege it runs at: the last access's, or what `enter` set. Under KPTI it decides
     /// which root is loaded. A CPU starts in the kernel.
     public var privilege: Privilege { privilegeStorage.pointee }
@@ -172,6 +178,7 @@ public final class CPU {
         self.index = index
         self.processors = processors
         self.machine = processors.machine
+        self.vmidTag = processors.sharesHostTLBs ? processors.vmid << 16 : 0
         self.tlbs = tlbs
         self.pageWalkCaches = pageWalkCaches.map(\.cache)
         self.pageWalkCacheLevels = pageWalkCaches.map(\.level)
@@ -399,32 +406,35 @@ public final class CPU {
 
     // MARK: invalidation
 
+    // Every operation below touches only this CPU's VMID's entries of a structure shared with
+    // guests (a guest's INVLPG or flush never reaches the host's entries, nor the host's a guest's).
+
     /// invlpg: drops the entries for `va` tagged `asid` (and global ones) from every structure
     /// of this CPU, and the page-walk-cache entries tagged `asid` (x86 INVLPG drops all of them).
     public func invlpg(_ va: UInt64, asid: Int) {
-        for tlb in tlbs { tlb.invalidate(va, tag: asid) }
-        for cache in pageWalkCaches { cache.flush(asid: asid) }
+        for tlb in tlbs { tlb.invalidate(va, tag: asid | vmidTag) }
+        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
     }
 
     /// Drops every entry (global ones too) of every structure and page-walk cache.
     public func flushAll() {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flushAll() }
-        for cache in pageWalkCaches { cache.flushAll() }
+        for tlb in tlbs { tlb.flush(vmid: vmid, global: true) }
+        for cache in pageWalkCaches { cache.flush(vmid: vmid, global: true) }
     }
 
     /// Drops the non-global entries tagged `asid`.
     public func flush(asid: Int) {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flush(asid: asid) }
-        for cache in pageWalkCaches { cache.flush(asid: asid) }
+        for tlb in tlbs { tlb.flush(asid: asid | vmidTag) }
+        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
     }
 
     /// Drops every non-global entry, whatever its tag.
     public func flushNonGlobal() {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flushNonGlobal() }
-        for cache in pageWalkCaches { cache.flushNonGlobal() }
+        for tlb in tlbs { tlb.flush(vmid: vmid, global: false) }
+        for cache in pageWalkCaches { cache.flush(vmid: vmid, global: false) }
     }
 
     /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
@@ -443,10 +453,10 @@ public final class CPU {
         }
         var address = va
         for _ in 0..<pages {
-            for tlb in tlbs { tlb.invalidate(address, tag: tag) }
+            for tlb in tlbs { tlb.invalidate(address, tag: tag | vmidTag) }
             address &+= pageBytes
         }
-        for cache in pageWalkCaches { cache.flush(asid: tag) }
+        for cache in pageWalkCaches { cache.flush(asid: tag | vmidTag) }
     }
 
     // MARK: the MMU pipeline
@@ -458,7 +468,7 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         var r = MMUResult()
-        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag),
+        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag | vmidTag),
                   pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
         try throwRefillFailure()
         let s = stats
@@ -598,7 +608,7 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         var summary = RunSummary()
-        let tag = UInt32(truncatingIfNeeded: currentTag)
+        let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
         let root = space.root(for: privilege)
         let pkru = pkruStorage.pointee
         // With a non-zero PKRU every TLB hit needs the key check of `translate`: no shortcut.

@@ -35,6 +35,9 @@ public struct TLBEntryInfo: Sendable, Equatable {
     public var pageBytes: UInt64
     /// ASID/PCID tag (the CPU number when PCIDs are off).
     public var asid: Int
+    /// VMID of the guest whose entry this is (0: the host's) in a structure shared with guests;
+    /// a guest's entries hold guest-physical bases (see `TLB.vmidShift`).
+    public var vmid = 0
     public var global: Bool
     public var readable: Bool
     public var writable: Bool
@@ -67,6 +70,10 @@ enum TLBMeta {
     /// Bits compared for a global match: valid, global, size.
     static let globalMatchMask: UInt32 = valid | global | sizeMask
 
+    /// A tag's VMID (above its 16 ASID bits) moved to where keys carry it (see `TLB.vmidShift`).
+    @inline(__always)
+    static func salt(_ tag: UInt32) -> UInt64 { UInt64(tag >> 16) << TLB.vmidShift }
+
     /// Bits an access needs in a cached entry: read → R; write → W and D (a clean entry goes to
     /// the walker, which sets D in the PTE); execute → X; user mode adds U.
     @inline(__always)
@@ -89,7 +96,27 @@ struct TLBState {
 ///
 /// The same class serves as one level of a page-walk cache (`isPageWalkCache`): the "page size"
 /// is the VA span of one entry and the physical base is the next table's address.
+///
+/// **VMIDs.** A structure a guest's virtual CPUs share with the host's CPU (`tagsVMID`) holds
+/// entries of several virtual machines. The VMID travels in a tag's bits 16 and up and is kept
+/// in the entry's key above the VPN:
+/// ```
+///   key   63        52 51                           0
+///        +------------+------------------------------+
+///        |    VMID    |   VPN (VA >> page-size bits)  |
+///        +------------+------------------------------+
+/// ```
+/// so a lookup matches only entries of its own VMID (global ones included), while the set
+/// index comes from the VPN alone: the host's and the guests' pages compete for the same sets.
+/// Guests have pages of at least 4 KiB, so their hosts' VPNs fit 52 bits.
 public final class TLB {
+    /// Where a key keeps the VMID; 12 bits of VMID (1 … 4095 for guests, 0 for the host).
+    public static let vmidShift: UInt64 = 52
+    /// The largest VMID.
+    public static let maxVMID = 4095
+    /// True once a guest's CPUs share this structure: CPU-wide flushes drop only their own
+    /// VMID's entries (`flush(vmid:global:)`).
+    public internal(set) var tagsVMID = false
     /// Name in stats and dumps (`"L1d"`, or `"PWC PD"` for a page-walk-cache level).
     public let name: String
     public let entries: Int
@@ -199,18 +226,20 @@ public final class TLB {
     /// updates the replacement state on a hit.
     @inline(__always)
     func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
+        let salt = TLBMeta.salt(tag)
         var h = 0
         while h < heldCount {
             if sizeCounts[h] == 0 { h &+= 1; continue }
             let vpn = va >> heldShifts[h]
             let set = setOf(vpn)
+            let key = vpn | salt
             let sizeTag = heldSizeTags[h]
             let want = tag | TLBMeta.valid | sizeTag
             let globalWant = TLBMeta.valid | TLBMeta.global | sizeTag
             var i = set &* ways
             let end = i &+ ways
             while i < end {
-                if keys[i] == vpn {
+                if keys[i] == key {
                     let m = metas[i]
                     if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
                         if m & need == need {
@@ -298,6 +327,7 @@ public final class TLB {
         if local < 0 { return }
         let vpn = va >> heldShifts[local]
         let set = setOf(vpn)
+        let key = vpn | TLBMeta.salt(tag)
         let sizeTag = heldSizeTags[local]
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
         let start = set &* ways
@@ -312,7 +342,7 @@ public final class TLB {
             let m = metas[i]
             if m & TLBMeta.valid == 0 {
                 if free < 0 { free = i }
-            } else if keys[i] == vpn && m & TLBMeta.sizeMask == sizeTag
+            } else if keys[i] == key && m & TLBMeta.sizeMask == sizeTag
                         && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
                 slot = i
                 break
@@ -342,7 +372,7 @@ public final class TLB {
         let old = metas[slot]
         if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
         sizeCounts[local] &+= 1
-        keys[slot] = vpn
+        keys[slot] = key
         bases[slot] = base
         metas[slot] = meta
         s.pointee.stats.fills &+= 1
@@ -357,7 +387,7 @@ public final class TLB {
         let old = metas[slot]
         if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1 }
         sizeCounts[local] += 1
-        keys[slot] = va >> heldShifts[local]
+        keys[slot] = (va >> heldShifts[local]) | TLBMeta.salt(tag)
         bases[slot] = base
         metas[slot] = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
         state.pointee.clock &+= 1
@@ -367,17 +397,18 @@ public final class TLB {
     }
 
     /// invlpg: removes the entries translating `va` (every held size) that carry `tag` or are
-    /// global. Returns how many were removed.
+    /// global (of the tag's VMID). Returns how many were removed.
     @discardableResult
     public func invalidate(_ va: UInt64, tag: Int) -> Int {
         var removed = 0
+        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         for h in 0..<heldCount {
             let vpn = va >> heldShifts[h]
             let start = setOf(vpn) * ways
-            for i in start..<(start + ways) where keys[i] == vpn {
+            for i in start..<(start + ways) where keys[i] == vpn | salt {
                 let m = metas[i]
                 if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
-                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) || m & TLBMeta.global != 0) {
+                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask || m & TLBMeta.global != 0) {
                     metas[i] = 0
                     sizeCounts[h] -= 1
                     removed += 1
@@ -395,16 +426,35 @@ public final class TLB {
         state.pointee.stats.flushes += 1
     }
 
-    /// Removes the non-global entries tagged `tag` (INVPCID single-context).
+    /// Removes the non-global entries tagged `tag` (INVPCID single-context; of the tag's VMID
+    /// when guests share the structure).
     public func flush(asid tag: Int) {
         let t = UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask
+        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         for i in 0..<entries {
             let m = metas[i]
-            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t { metas[i] = 0 }
+            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t
+                && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) { metas[i] = 0 }
         }
         recountSizes()
         state.pointee.stats.flushes += 1
     }
+
+    /// Removes the entries of virtual machine `vmid` (0: the host's) — every one, or with
+    /// `global` false only the non-global ones. On a structure no guest shares, every entry is
+    /// the host's.
+    public func flush(vmid: Int, global: Bool) {
+        let salt = UInt64(vmid) << Self.vmidShift
+        for i in 0..<entries where (global || metas[i] & TLBMeta.global == 0)
+                                    && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
+            metas[i] = 0
+        }
+        recountSizes()
+        state.pointee.stats.flushes += 1
+    }
+
+    /// The key bits that hold the VMID.
+    static let vmidKeyMask: UInt64 = ~0 << vmidShift
 
     /// Removes every non-global entry, whatever its tag.
     public func flushNonGlobal() {
@@ -435,9 +485,11 @@ public final class TLB {
             let m = metas[i]
             guard m & TLBMeta.valid != 0 else { continue }
             out.append(TLBEntryInfo(
-                set: i / ways, way: i % ways, vpn: keys[i], pfn: bases[i] >> frameBits, physicalBase: bases[i],
+                set: i / ways, way: i % ways, vpn: tagsVMID ? keys[i] & ~Self.vmidKeyMask : keys[i],
+                pfn: bases[i] >> frameBits, physicalBase: bases[i],
                 pageBytes: sizeBytes[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)],
-                asid: Int(m & TLBMeta.tagMask), global: m & TLBMeta.global != 0,
+                asid: Int(m & TLBMeta.tagMask), vmid: tagsVMID ? Int(keys[i] >> Self.vmidShift) : 0,
+                global: m & TLBMeta.global != 0,
                 readable: m & TLBMeta.readable != 0, writable: m & TLBMeta.writable != 0,
                 executable: m & TLBMeta.executable != 0, user: m & TLBMeta.user != 0,
                 dirty: m & TLBMeta.dirty != 0, protectionKey: Int((m & TLBMeta.keyMask) >> TLBMeta.keyShift)))
