@@ -138,6 +138,23 @@ import Testing
         #expect(try Self.sweep(third.machine.cpus[0], pages: 4) == 0)
     }
 
+    @Test func everyVMIDFindsItsOwnEntries() throws {
+        // VMIDs above 3 reach the tag bits that sit where an entry's flags are: each guest must
+        // still hit its own entry and never another's.
+        let (host, hostSpace) = try Self.host(pages: 0)
+        defer { withExtendedLifetime(hostSpace) {} }
+        var guests: [(Guest, PageTable)] = []
+        for _ in 0..<7 { guests.append(try Self.guest(of: host, pages: 1)) }
+        #expect(guests.map(\.0.vmid) == Array(1...7))
+        for (guest, _) in guests { #expect(try Self.sweep(guest.machine.cpus[0], pages: 1) == 0) }
+        for (guest, space) in guests {
+            let r = try guest.machine.cpus[0].access(0x40_0000)
+            #expect(r.tlbLevel > 0, "VMID \(guest.vmid) hits its entry")
+            #expect(r.physicalAddress == (try space.lookup(0x40_0000))?.physicalAddress)
+        }
+        #expect(host.cpus[0].tlbs[0].dump().map(\.vmid).sorted() == Array(1...7))
+    }
+
     @Test func sharingNeedsMatchingHardware() throws {
         let (host, hostSpace) = try Self.host(cpus: 1)
         defer { withExtendedLifetime(hostSpace) {} }

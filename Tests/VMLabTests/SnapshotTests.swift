@@ -237,7 +237,8 @@ import Testing
                                  "isPageWalkCache", "cpu", "keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
                                  "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "setMask", "pow2Sets",
                                  "frameBits", "sizeBytes",
-                                 "tagsVMID"]),   // set only on a host of guests (refused)
+                                 "tagsVMID",     // set only on a host of guests (refused)
+                                 "core"]),       // the same arrays, seen by the MMU pipeline
             (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "attachment", "faultTrace",
