@@ -234,11 +234,11 @@ import Testing
                          "pwcCount", "softwareTLB", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
                          "sizeOfIndex", "sizeIndexOf", "vmidTag"]),   // non-zero only on a guest (refused)
             (m.cpus[0].tlbs[0], ["name", "entries", "ways", "sets", "replacement", "kind", "pageSizes", "isShared",
-                                 "isPageWalkCache", "cpu", "keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
-                                 "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "setMask", "pow2Sets",
-                                 "frameBits", "sizeBytes",
-                                 "tagsVMID",     // set only on a host of guests (refused)
-                                 "core"]),       // the same arrays, seen by the MMU pipeline
+                                 "isPageWalkCache", "cpu", "core", "frameBits", "sizeBytes",
+                                 "tagsVMID"]),   // set only on a host of guests (refused)
+            (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
+                                              "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
+                                              "setMask", "pow2Sets", "replacement"]),
             (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "attachment", "faultTrace",

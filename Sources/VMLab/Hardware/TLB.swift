@@ -133,26 +133,20 @@ public final class TLB {
     /// The CPU owning a private structure (−1 when shared).
     public let cpu: Int
 
-    let keys: UnsafeMutablePointer<UInt64>
-    let bases: UnsafeMutablePointer<UInt64>
-    let metas: UnsafeMutablePointer<UInt32>
-    let stamps: UnsafeMutablePointer<UInt64>
-    let tree: UnsafeMutablePointer<UInt8>
-    let state: UnsafeMutablePointer<TLBState>
-    let heldCount: Int
-    /// Valid entries of each held size (local index): a lookup skips sizes with none, so a
-    /// structure holding 4K, 2M and 1G pages probes one set, not three, while only 4K pages
-    /// are cached.
-    let sizeCounts: UnsafeMutablePointer<Int>
-    let heldShifts: UnsafeMutablePointer<UInt64>
-    let heldSizeTags: UnsafeMutablePointer<UInt32>
-    /// Local slot of each mode size index (−1 when not held); 8 slots.
-    let localOfSize: UnsafeMutablePointer<Int>
-    let setMask: Int
-    let pow2Sets: Bool
-    /// The lookup and fill state in raw memory (the same arrays as above), so that the MMU
+    /// The entries' arrays and the lookup and fill state, in raw memory, so that the MMU
     /// pipeline calls lookups and fills directly, inlined, without reference counting.
     let core: UnsafeMutablePointer<TLBCore>
+    var keys: UnsafeMutablePointer<UInt64> { core.pointee.keys }
+    var bases: UnsafeMutablePointer<UInt64> { core.pointee.bases }
+    var metas: UnsafeMutablePointer<UInt32> { core.pointee.metas }
+    var stamps: UnsafeMutablePointer<UInt64> { core.pointee.stamps }
+    var tree: UnsafeMutablePointer<UInt8> { core.pointee.tree }
+    var state: UnsafeMutablePointer<TLBState> { core.pointee.state }
+    var heldCount: Int { core.pointee.heldCount }
+    var sizeCounts: UnsafeMutablePointer<Int> { core.pointee.sizeCounts }
+    var heldShifts: UnsafeMutablePointer<UInt64> { core.pointee.heldShifts }
+    var heldSizeTags: UnsafeMutablePointer<UInt32> { core.pointee.heldSizeTags }
+    var localOfSize: UnsafeMutablePointer<Int> { core.pointee.localOfSize }
     let frameBits: UInt64
     /// Bytes per mode size index (for dumps).
     let sizeBytes: [UInt64]
@@ -175,37 +169,12 @@ public final class TLB {
         var bytes = [UInt64](repeating: 0, count: 8)
         for h in held { bytes[h.sizeIndex] = UInt64(1) << UInt64(h.shift) }
         self.sizeBytes = bytes
-        keys = .allocate(capacity: entries); keys.initialize(repeating: ~0, count: entries)
-        bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
-        metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
-        stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
-        let treeCount = replacement == .plru ? entries : 1
-        tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
-        state = .allocate(capacity: 1)
-        state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
-        heldCount = held.count
-        sizeCounts = .allocate(capacity: max(1, held.count)); sizeCounts.initialize(repeating: 0, count: max(1, held.count))
-        heldShifts = .allocate(capacity: max(1, held.count))
-        heldSizeTags = .allocate(capacity: max(1, held.count))
-        localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
-        for (i, h) in held.enumerated() {
-            heldShifts[i] = UInt64(h.shift)
-            heldSizeTags[i] = UInt32(h.sizeIndex) << TLBMeta.sizeShift
-            localOfSize[h.sizeIndex] = i
-        }
-        setMask = sets - 1
-        pow2Sets = sets & (sets - 1) == 0
         core = .allocate(capacity: 1)
-        core.initialize(to: TLBCore(keys: keys, bases: bases, metas: metas, stamps: stamps, tree: tree, state: state,
-                                    sizeCounts: sizeCounts, heldShifts: heldShifts, heldSizeTags: heldSizeTags,
-                                    localOfSize: localOfSize, ways: self.ways, sets: sets, setMask: setMask,
-                                    pow2Sets: pow2Sets, heldCount: heldCount, replacement: replacement))
+        core.initialize(to: TLBCore(entries: entries, ways: self.ways, replacement: replacement, held: held, seed: seed))
     }
 
     deinit {
-        keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
-        state.deinitialize(count: 1); state.deallocate()
-        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
+        core.pointee.release()
         core.deinitialize(count: 1); core.deallocate()
     }
 

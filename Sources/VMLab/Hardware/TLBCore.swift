@@ -19,6 +19,41 @@ struct TLBCore {
     let heldCount: Int
     let replacement: TLBReplacement
 
+    /// Arrays for `entries` slots in sets of `ways`, every entry invalid, holding the sizes
+    /// `held` (mode size index and log2 of the size, smallest first).
+    init(entries: Int, ways: Int, replacement: TLBReplacement, held: [(sizeIndex: Int, shift: Int)], seed: UInt64) {
+        keys = .allocate(capacity: entries); keys.initialize(repeating: ~0, count: entries)
+        bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
+        metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
+        stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
+        let treeCount = replacement == .plru ? entries : 1
+        tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
+        state = .allocate(capacity: 1)
+        state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
+        heldCount = held.count
+        sizeCounts = .allocate(capacity: max(1, held.count)); sizeCounts.initialize(repeating: 0, count: max(1, held.count))
+        heldShifts = .allocate(capacity: max(1, held.count))
+        heldSizeTags = .allocate(capacity: max(1, held.count))
+        localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
+        for (i, h) in held.enumerated() {
+            heldShifts[i] = UInt64(h.shift)
+            heldSizeTags[i] = UInt32(h.sizeIndex) << TLBMeta.sizeShift
+            localOfSize[h.sizeIndex] = i
+        }
+        self.ways = ways
+        self.sets = entries / ways
+        setMask = sets - 1
+        pow2Sets = sets & (sets - 1) == 0
+        self.replacement = replacement
+    }
+
+    /// Frees the arrays (the owning `TLB` goes).
+    func release() {
+        keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
+        state.deinitialize(count: 1); state.deallocate()
+        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
+    }
+
     @inline(__always)
     func setOf(_ vpn: UInt64) -> Int {
         pow2Sets ? Int(truncatingIfNeeded: vpn) & setMask : Int(vpn % UInt64(sets))
