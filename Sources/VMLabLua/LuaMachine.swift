@@ -33,7 +33,7 @@ enum LuaMachine {
             reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
             file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
             accesses: thrashing), policy=, read_latency=, write_latency=}; huge pages (/proc/vmstat names): thp_fault_alloc,
-            thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, khugepaged_scanned,
+            thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, thp_split_reclaim, khugepaged_scanned,
             compact_migrated, compact_blocks, compact_success, compact_fail, free_huge_blocks, hugetlb = {total=, free=, page_size=}; with an inverted or hashed table,
             page_table = {kind=, entries=, entry_bytes=, buckets=, anchor_bytes=, table_bytes=, used=, aliases=, aliases_used=,
             alias_refusals=, evictions=, overflow=, overflow_reloads=, searches=, probes=, collisions=}.

@@ -242,7 +242,7 @@ import Testing
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
                  "catchSegv", "counters"]),
-            (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads"]),
+            (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads", "swapSlots"]),
             (try #require(k.swap), ["slotCount", "readLatency", "writeLatency", "users", "lastUse", "usedCount",
                                     "allocated", "data", "free"]),
             (try #require(k.reclaimer), ["frames", "policy", "policyName", "needsEveryAccess", "tickInterval", "low",

@@ -214,7 +214,8 @@ extension Kernel {
     }
 
     /// A fault on a page of a file or shared-memory area: find the page in the object's page
-    /// cache (minor) or read it in (major for a file, zero-fill for shared anonymous memory),
+    /// cache (minor) or read it in (major for a file or a swapped-out shared page, zero-fill for
+    /// shared anonymous memory never evicted),
     /// then map it: shared areas map the cache page itself; private areas map it read-only and
     /// copy it on a write.
     func objectFault(_ p: Process, _ v: VMA, _ page: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
@@ -224,6 +225,9 @@ extension Kernel {
         let cached: UInt64
         if let frame = object.cache[pageIndex] {
             cached = frame
+        } else if object.isAnonymous, let frame = try swapInSharedPage(p, object, pageIndex, page: page) {
+            cached = frame
+            kind = .swapIn
         } else {
             do { cached = try pageIn(object, pageIndex) } catch { throw try segv(p, page, access, .outOfMemory) }
             kind = object.isAnonymous ? .demandZero : .fileRead

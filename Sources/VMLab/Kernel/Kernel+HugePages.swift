@@ -24,8 +24,8 @@
 /// frames, so each can be freed alone); a huge page other processes still share (after fork) is
 /// split into private copies instead. A COW write to a huge page copies it whole; when no huge
 /// block is free it splits into copies (so the write costs 512 base-page copies, not a SIGSEGV).
-/// Reclaim never evicts a huge page (Linux splits before swap-out; vmlab leaves them resident),
-/// and base pages made by a split are not handed to the replacement policy.
+/// Under memory pressure reclaim splits a THP the policy picks and swaps its base pages out
+/// (`Kernel+HugeReclaim`); a split of a THP the policy tracks hands its base pages to the policy.
 extension Kernel {
     // MARK: settings
 
@@ -181,6 +181,7 @@ extension Kernel {
         for frame in old { adjustFrame(frame, refs: -1, maps: -1) }
         adjustFrame(head, refs: 1, maps: 1)
         machine.processorStorage?.mappingsChanged(space, va: base, length: huge)
+        trackHugePage(p, base)
         machine.counters.cycles &+= machine.costs.pageCopy &* old.count
         hugePages.counters.thpCollapseAlloc += 1
         emit("thp_collapse", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base))),
@@ -282,6 +283,7 @@ extension Kernel {
             for frame in frames {
                 try? machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.mapcount = 1; $0.pinned = info.pinned }
             }
+            trackSplitPages(p, base, frames, dirty: keep & mode.layout.dirty != 0)
         } else {
             for frame in frames { adjustFrame(frame, refs: 1, maps: 1) }
             adjustFrame(head, refs: -1, maps: -1)

@@ -23,6 +23,7 @@ extension Kernel {
                     if !v.flags.contains(.huge) { s.anonHuge += size }
                 }
             }
+            s.swapped += sharedSwappedBytes(v)
         }
         return s
     }

@@ -1,0 +1,73 @@
+/// Transparent huge pages under memory pressure, as Linux does it: a THP is one page for the
+/// replacement policy (its head frame, loaded when a fault maps it or a collapse makes it);
+/// when the policy picks it, reclaim splits it into base pages in place
+/// (`splitHugePage`: same frames, data and A/D bits, `thp_split_page`), hands those pages to the
+/// policy and evicts the head page at once; the other base pages are then evicted like any
+/// private anonymous page when the policy picks them (`thp_split_reclaim` counts these splits).
+///
+/// **What stays.** A THP still shared after fork (COW: mapped by more than one process) is not
+/// split by reclaim (splitting it would need copies, i.e. memory, when memory is short); it
+/// becomes evictable when the sharing ends. hugetlb pages (`hugepage` mappings, the hugetlb
+/// pool) are never evicted, as in Linux: they are reserved memory, not part of the LRU.
+/// The policy's R and D bits of a THP are those of its head frame: the kernel sets them when an
+/// access reaches the huge page's first base page (a policy sees less of a THP's use than of a
+/// base page's; after the split each base page has its own bits).
+extension Kernel {
+    /// After a fault of `p` at `page` that left a transparent huge page mapped there (a THP
+    /// fault or a promotion): loads its head frame into the policy's table. Nothing for hugetlb
+    /// pages, shared or already tracked ones.
+    func trackHugePage(_ p: Process, _ page: UInt64) {
+        guard let r = reclaimer, let huge = hugePageBytes, let leaf = leafOf(p.space, page), leaf.level == hugeLevel,
+              isPresent(leaf.raw), let v = p.vma(containing: page), !v.flags.contains(.huge) else { return }
+        let head = entryFrame(p.space, leaf.raw)
+        let slot = Int(truncatingIfNeeded: head)
+        guard slot >= 0, slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
+        let info = frameInfo(head)
+        guard info.state == .user, Int(info.order) == hugeOrder, info.mapcount == 1, info.refcount == 1,
+              ownerIDs.contains(info.owner) else { return }
+        let base = page & ~(huge - 1)
+        r.pageVA[slot] = base
+        r.frames.load(slot: slot, page: pageID(p, base))
+        if leaf.raw & mode.layout.dirty != 0 { r.frames.touch(slot, isWrite: true) }
+        do { try r.inserted(slot) } catch { r.policyError = r.policyError ?? error }
+    }
+
+    /// Reclaim picked the transparent huge page headed by `head`: splits it in place in the one
+    /// process that maps it and evicts its first base page. False (nothing changed) when it
+    /// cannot: no swap, shared, pinned or locked, a hugetlb page, or no frame for the new table.
+    func evictHugePage(_ head: UInt64) -> Bool {
+        guard let r = reclaimer, swap != nil, hugePageBytes != nil else { return false }
+        let info = frameInfo(head)
+        guard info.state == .user, Int(info.order) == hugeOrder, !info.pinned, info.mapcount == 1, info.refcount == 1 else {
+            return false
+        }
+        let base = r.pageVA[Int(head)]
+        var owner: Process?
+        for p in processList {
+            guard let leaf = leafOf(p.space, base), leaf.level == hugeLevel, isPresent(leaf.raw),
+                  entryFrame(p.space, leaf.raw) == head else { continue }
+            owner = p
+            break
+        }
+        guard let p = owner, let v = p.vma(containing: base), v.flags.isDisjoint(with: [.locked, .huge]) else { return false }
+        do { try splitHugePage(p, base, call: "reclaim") } catch { return false }
+        hugePages.counters.thpSplitReclaim += 1
+        return evictFrame(head)
+    }
+
+    /// `splitHugePage` just split the THP of `p` at `base` in place into `frames` (whose PTEs
+    /// carry the huge page's D bit in `dirty`): when the policy tracked the huge page (its head),
+    /// every base page becomes a page of the policy, at its own address.
+    func trackSplitPages(_ p: Process, _ base: UInt64, _ frames: [UInt64], dirty: Bool) {
+        guard let r = reclaimer, let head = frames.first, Int(head) < r.frames.capacity, r.frames.isResident(Int(head)) else { return }
+        for (i, frame) in frames.enumerated().dropFirst() {
+            let slot = Int(frame)
+            guard slot < r.frames.capacity, !r.frames.isResident(slot) else { continue }
+            let va = base + UInt64(i) * pageBytes
+            r.pageVA[slot] = va
+            r.frames.load(slot: slot, page: pageID(p, va))
+            if dirty { r.frames.touch(slot, isWrite: true) }
+            do { try r.inserted(slot) } catch { r.policyError = r.policyError ?? error }
+        }
+    }
+}
