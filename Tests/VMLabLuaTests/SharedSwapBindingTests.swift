@@ -44,4 +44,31 @@ import Testing
             consistent(m)
             """)
     }
+
+    @Test func pageTablesGoToSwapWhenAsked() throws {
+        try run("""
+            local function sparse(tables)
+              local m = vm.machine{ memory = 128 * 4096, swap = { size = "16 MiB", page_tables = tables }, policy = "fifo" }
+              local p = m:spawn("sparse")
+              local a = assert(p:mmap{ addr = 0x100000000000, size = 150 * 2 * 1024 * 1024, flags = {"fixed"} })
+              return m, p, a
+            end
+            local m, p, a = sparse(true)
+            for i = 0, 149 do p:write(a + i * 2097152, i + 1) end
+            assert(m.stats.swap.page_tables == true)
+            assert(m.stats.swap.table_swap_outs > 20, "tables out: " .. m.stats.swap.table_swap_outs)
+            assert(m.stats.swap.tables_out > 0)
+            consistent(m)
+            for i = 149, 0, -1 do assert(p:read(a + i * 2097152) == i + 1) end
+            assert(m.stats.swap.table_swap_ins > 20)
+            consistent(m)
+            local m2, p2, a2 = sparse(false)
+            for i = 0, 40 do p2:write(a2 + i * 2097152, i + 1) end
+            assert(m2.stats.swap.page_tables == false and m2.stats.swap.table_swap_outs == 0)
+            local ok, err = pcall(vm.machine, { swap = { size = "1 MiB", page_table = true } })
+            assert(not ok and err:find("page_table"), err)
+            ok, err = pcall(vm.machine, { swap = { size = "1 MiB", page_tables = "yes" } })
+            assert(not ok, "a string is not a boolean")
+            """)
+    }
 }

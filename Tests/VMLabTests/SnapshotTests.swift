@@ -248,7 +248,7 @@ import Testing
             (try #require(k.reclaimer), ["frames", "policy", "policyName", "needsEveryAccess", "tickInterval", "low",
                                          "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse", "faultLogs",
                                          "machineFaults", "filePages", "slotFrame", "incoming", "currentPID", "faultingFrame",
-                                         "policyError", "busy"]),
+                                         "policyError", "busy", "swapsPageTables", "swappedTables", "tableHold"]),
         ]
         for (object, names) in expected {
             let stored = Set(Mirror(reflecting: object).children.compactMap(\.label).map { $0.hasPrefix("$__lazy_storage_$_") ? String($0.dropFirst(18)) : $0 })

@@ -5,7 +5,10 @@ extension Kernel {
     /// Entry from the access path: a fault the MMU raised for `p`. Runs `faultHook` when set,
     /// the built-in handler otherwise. Throws `.segv` (killing `p` unless it catches SIGSEGV).
     func handleFault(_ p: Process, _ fault: PageFault) throws(KernelError) {
+        let hold = holdTable(p, fault.va)
+        defer { reclaimer?.tableHold = hold }
         prepareFault(p, fault.va)
+        if fault.reason != .nonCanonical { try faultInTable(p, fault.va, fault.access) }
         if let hook = faultHook {
             let page = fault.va & ~(pageBytes - 1)
             let context = FaultContext(process: p, fault: fault, vma: p.vma(containing: fault.va),
@@ -81,6 +84,7 @@ extension Kernel {
         if v.flags.contains(.reserved) || v.protection.isNone { throw try segv(p, va, access, .reservedNotCommitted) }
         if !v.protection.allows(access) { throw try segv(p, va, access, Self.protectionReason(access)) }
         let page = va & ~(pageBytes - 1)
+        try faultInTable(p, page, access)
         let raw = readPTE(p.space, page)
         var kind: FaultKind
         if isPresent(raw) {

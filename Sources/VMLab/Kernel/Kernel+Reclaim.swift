@@ -275,6 +275,7 @@ extension Kernel {
             machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
             adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
         }
+        if r.swapsPageTables { for (p, _) in found { swapOutTableIfUnused(p, va) } }
         // Observers (Lua) run only now, when the kernel is consistent again.
         guard observer != nil else { return true }
         if write {
@@ -331,6 +332,7 @@ extension Kernel {
                     if swapSlot(raw) != nil { swapped += 1 }
                 }
             }
+            swapped += swappedTableEntries(p.space, 0, userTop)
             let pages = p.space.mappedBytes / pageBytes + swapped
             if best == nil || pages >= best!.pages { best = (pages, p.pid) }
         }

@@ -155,6 +155,7 @@ extension Kernel {
             }
         }
         checkSharedSwap(&named, &problems)
+        checkSwappedTables(&named, &problems)
         var used = 0
         for slot in 0..<swap.slotCount where swap.isAllocated(slot) {
             used += 1

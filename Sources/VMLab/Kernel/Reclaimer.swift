@@ -61,6 +61,16 @@ public final class Reclaimer {
     var policyError: Error?
     /// True while reclaim runs (a Lua policy's callback that faults must not reclaim again).
     var busy = false
+    /// Whether reclaim may swap out last-level page tables with no present entry
+    /// (`Kernel.setSwapsPageTables`; default false, as in Linux).
+    public internal(set) var swapsPageTables = false
+    /// Last-level page tables now in swap (their parent entries carry the slot).
+    public internal(set) var swappedTables = 0
+    /// The table that must stay while a fault is handled (its address), `holdEveryTable`
+    /// while fork copies, or nil.
+    var tableHold: UInt64?
+    /// `tableHold` value that keeps every table resident.
+    static let holdEveryTable = UInt64.max
 
     /// Reclaim over `frameCount` frames with `policy` and watermarks `low`/`high`.
     init(frameCount: Int, spec: PolicySpec, low: Int, high: Int) throws {
