@@ -9,9 +9,11 @@
 /// split by reclaim (splitting it would need copies, i.e. memory, when memory is short); it
 /// becomes evictable when the sharing ends. hugetlb pages (`hugepage` mappings, the hugetlb
 /// pool) are never evicted, as in Linux: they are reserved memory, not part of the LRU.
-/// The policy's R and D bits of a THP are those of its head frame: the kernel sets them when an
-/// access reaches the huge page's first base page (a policy sees less of a THP's use than of a
-/// base page's; after the split each base page has its own bits).
+/// The policy's R and D bits of a THP are those of its head frame: they are set when an access
+/// reaches the huge page's first base page. So that a THP used elsewhere is not taken for cold,
+/// a victim THP whose huge leaf has its Accessed bit set (the walker sets it on every TLB fill)
+/// gets a second chance instead: A is cleared (with a shootdown of the page) and the policy
+/// loads it again as new (counted in `skipped`). After the split each base page has its own bits.
 extension Kernel {
     /// After a fault of `p` at `page` that left a transparent huge page mapped there (a THP
     /// fault or a promotion): loads its head frame into the policy's table. Nothing for hugetlb
@@ -42,14 +44,24 @@ extension Kernel {
             return false
         }
         let base = r.pageVA[Int(head)]
-        var owner: Process?
+        var owner: (process: Process, slot: UInt64, raw: UInt64)?
         for p in processList {
             guard let leaf = leafOf(p.space, base), leaf.level == hugeLevel, isPresent(leaf.raw),
                   entryFrame(p.space, leaf.raw) == head else { continue }
-            owner = p
+            owner = (p, leaf.slot, leaf.raw)
             break
         }
-        guard let p = owner, let v = p.vma(containing: base), v.flags.isDisjoint(with: [.locked, .huge]) else { return false }
+        guard let (p, slot, raw) = owner, let v = p.vma(containing: base), v.flags.isDisjoint(with: [.locked, .huge]) else {
+            return false
+        }
+        // Accessed since the kernel last looked (the walker set A in the huge leaf): a second
+        // chance, like Linux's folio_referenced. A is cleared and the TLBs forget the page, so
+        // that the next access sets it again.
+        let accessed = mode.layout.accessed
+        if accessed != 0 && raw & accessed != 0 {
+            rewritePTE(p, slot: slot, va: base, raw: raw & ~accessed, bytes: hugePageBytes)
+            return false
+        }
         do { try splitHugePage(p, base, call: "reclaim") } catch { return false }
         hugePages.counters.thpSplitReclaim += 1
         return evictFrame(head)
