@@ -112,6 +112,33 @@ import Testing
         KernelSwapTests.expectConsistent(k)
     }
 
+    /// A THP parent and child share after fork is split in place in both (no copies) and its
+    /// pages go to swap once; each reads every value back, the second reader from the swap cache.
+    @Test func aTHPSharedAfterForkIsSplitInBothAndSwappedOnce() throws {
+        let (m, k) = try Self.machine(memory: 8 << 20, policy: .fifo)
+        defer { withExtendedLifetime(m) {} }
+        let p = try k.spawn("thp")
+        let a = try Self.area(k, p, Self.huge)
+        for i in 0..<UInt64(512) { try k.write(p, a + i * Self.page, Self.value(i)) }
+        #expect(k.leafOf(p.space, a)?.level == 2)
+        let c = try k.fork(p)
+        try k.setTransparentHugePages(.never)
+        let other = try k.mmap(p, MmapRequest(length: 8 << 20))
+        for i in 0..<UInt64(3 * 2048) { try k.write(p, other + (i % 2048) * Self.page, i) }
+        #expect(k.hugePages.counters.thpSplitReclaim == 1)
+        #expect(k.leafOf(c.space, a)?.level == 3 && k.leafOf(p.space, a)?.level == 3, "split in both")
+        let r = try #require(k.reclaimer)
+        KernelSwapTests.expectConsistent(k)
+        let (ins, hits) = (r.counters.swapIns, r.counters.cacheHits)
+        for i in 0..<UInt64(512) { #expect(try k.read(c, a + i * Self.page) == Self.value(i)) }
+        for i in 0..<UInt64(512) { #expect(try k.read(p, a + i * Self.page) == Self.value(i)) }
+        #expect(r.counters.swapIns - ins > 0 && r.counters.cacheHits - hits > 0)
+        try k.write(c, a, 7)
+        #expect(try k.read(p, a) == Self.value(0), "still copy-on-write")
+        #expect(try k.read(c, a) == 7)
+        KernelSwapTests.expectConsistent(k)
+    }
+
     /// hugetlb pages (the pool) are never evicted: under pressure the process's base pages go to
     /// swap, its hugetlb page stays mapped with its data.
     @Test func hugetlbPagesStayResident() throws {

@@ -5,9 +5,10 @@
 /// policy and evicts the head page at once; the other base pages are then evicted like any
 /// private anonymous page when the policy picks them (`thp_split_reclaim` counts these splits).
 ///
-/// **What stays.** A THP still shared after fork (COW: mapped by more than one process) is not
-/// split by reclaim (splitting it would need copies, i.e. memory, when memory is short); it
-/// becomes evictable when the sharing ends. hugetlb pages (`hugepage` mappings, the hugetlb
+/// **Shared after fork.** A THP that parent and child both map (read-only, COW) is split in
+/// place in both (each gets a table naming the same 512 frames, each frame counted twice), so
+/// its base pages go to swap once, the PTEs of both naming one slot, as for any COW page — no
+/// copy is needed when memory is short. **What stays.** hugetlb pages (`hugepage` mappings, the hugetlb
 /// pool) are never evicted, as in Linux: they are reserved memory, not part of the LRU.
 /// The policy's R and D bits of a THP are those of its head frame: they are set when an access
 /// reaches the huge page's first base page. So that a THP used elsewhere is not taken for cold,
@@ -34,37 +35,70 @@ extension Kernel {
         do { try r.inserted(slot) } catch { r.policyError = r.policyError ?? error }
     }
 
-    /// Reclaim picked the transparent huge page headed by `head`: splits it in place in the one
-    /// process that maps it and evicts its first base page. False (nothing changed) when it
-    /// cannot: no swap, shared, pinned or locked, a hugetlb page, or no frame for the new table.
+    /// Reclaim picked the transparent huge page headed by `head`: splits it in place in every
+    /// process that maps it (after fork several map it read-only; each gets a table of 512 PTEs
+    /// naming the same frames) and evicts its first base page. False (nothing changed) when it
+    /// cannot: no swap, pinned, locked, a hugetlb page, mapped where the reverse map cannot see,
+    /// no frame for the new tables — or accessed since reclaim last looked (a second chance).
     func evictHugePage(_ head: UInt64) -> Bool {
         guard let r = reclaimer, swap != nil, hugePageBytes != nil else { return false }
         let info = frameInfo(head)
-        guard info.state == .user, Int(info.order) == hugeOrder, !info.pinned, info.mapcount == 1, info.refcount == 1 else {
-            return false
-        }
+        guard info.state == .user, Int(info.order) == hugeOrder, !info.pinned, info.mapcount > 0,
+              info.refcount == info.mapcount else { return false }
         let base = r.pageVA[Int(head)]
-        var owner: (process: Process, slot: UInt64, raw: UInt64)?
+        var mappers: [(process: Process, slot: UInt64, raw: UInt64)] = []
         for p in processList {
             guard let leaf = leafOf(p.space, base), leaf.level == hugeLevel, isPresent(leaf.raw),
                   entryFrame(p.space, leaf.raw) == head else { continue }
-            owner = (p, leaf.slot, leaf.raw)
-            break
+            guard let v = p.vma(containing: base), v.flags.isDisjoint(with: [.locked, .huge]) else { return false }
+            mappers.append((p, leaf.slot, leaf.raw))
         }
-        guard let (p, slot, raw) = owner, let v = p.vma(containing: base), v.flags.isDisjoint(with: [.locked, .huge]) else {
-            return false
-        }
-        // Accessed since the kernel last looked (the walker set A in the huge leaf): a second
+        guard mappers.count == Int(info.mapcount) else { return false }
+        // Accessed since the kernel last looked (the walker set A in a huge leaf): a second
         // chance, like Linux's folio_referenced. A is cleared and the TLBs forget the page, so
         // that the next access sets it again.
         let accessed = mode.layout.accessed
-        if accessed != 0 && raw & accessed != 0 {
-            rewritePTE(p, slot: slot, va: base, raw: raw & ~accessed, bytes: hugePageBytes)
+        if accessed != 0 && mappers.contains(where: { $0.raw & accessed != 0 }) {
+            for (p, slot, raw) in mappers where raw & accessed != 0 {
+                rewritePTE(p, slot: slot, va: base, raw: raw & ~accessed, bytes: hugePageBytes)
+            }
             return false
         }
-        do { try splitHugePage(p, base, call: "reclaim") } catch { return false }
+        guard splitMappedHugePage(head, base, mappers, pinned: info.pinned) else { return false }
         hugePages.counters.thpSplitReclaim += 1
         return evictFrame(head)
+    }
+
+    /// Splits the huge page headed by `head` at `base` in place in every one of `mappers` (all
+    /// of its mappings): one fresh table each, every base frame counted once per mapper, the
+    /// policy given the base pages. False (nothing changed) when a table frame is missing.
+    func splitMappedHugePage(_ head: UInt64, _ base: UInt64, _ mappers: [(process: Process, slot: UInt64, raw: UInt64)],
+                             pinned: Bool) -> Bool {
+        var tables: [UInt64] = []
+        for (p, _, _) in mappers {
+            guard let frame = try? machine.allocateFrames(order: 0, state: .pageTable, owner: p.space.owner,
+                                                          tableLevel: hugeLevel + 1, purpose: "a page table") else {
+                for t in tables { try? machine.freeFrames(first: t, order: 0) }
+                return false
+            }
+            tables.append(frame)
+        }
+        do { try machine.splitFrames(first: head, order: hugeOrder) } catch {
+            for t in tables { try? machine.freeFrames(first: t, order: 0) }
+            return false
+        }
+        let frames = (0..<hugeFrames).map { head + $0 }
+        let count = Int32(mappers.count)
+        for frame in frames {
+            try? machine.memory.updateInfo(frame: frame) { $0.refcount = count; $0.mapcount = count; $0.pinned = pinned }
+        }
+        trackSplitPages(mappers[0].process, base, frames, dirty: mappers.contains { $0.raw & mode.layout.dirty != 0 })
+        for ((p, slot, raw), table) in zip(mappers, tables) {
+            linkSplitTable(p.space, slot: slot, raw: raw, base: base, tableFrame: table, frames: frames, writable: isWritable(raw))
+            emit("thp_split", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base)))])
+        }
+        hugePages.counters.thpSplitPage += 1
+        return true
     }
 
     /// `splitHugePage` just split the THP of `p` at `base` in place into `frames` (whose PTEs
