@@ -14,7 +14,6 @@ return {
     cpu:switch(s)
     local trace = vm.trace.uniform{ pages = pages, page_size = 0x200000, n = 1000000, seed = 3 }
     return function()
-      local _ = s  -- a CPU does not keep its space alive (cpu.space): this closure does
       trace:rewind()
       local before = g.stats.references
       local r = g.machine:run(cpu, trace)

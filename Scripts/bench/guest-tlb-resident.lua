@@ -11,7 +11,6 @@ return {
     cpu:switch(s)
     local trace = vm.trace.loop{ pages = 32, working_set = 32, n = 20000000, writes = 0.2, seed = 1 }
     return function()
-      local _ = s  -- a CPU does not keep its space alive (cpu.space): this closure does
       trace:rewind()
       local r = g.machine:run(cpu, trace)
       assert(r.faults == 0 and r.walks <= 64)

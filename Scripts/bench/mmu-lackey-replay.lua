@@ -19,7 +19,6 @@ return {
     local cpu = m.cpus[1]
     cpu:switch(s)
     return function()
-      local _ = s  -- a CPU does not keep its space alive (cpu.space): this closure does
       local r = m:run(cpu, vm.trace.lackey(text))
       assert(r.faults == 0)
       return r.accesses

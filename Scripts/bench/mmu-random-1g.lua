@@ -11,7 +11,6 @@ return {
     cpu:switch(s)
     local trace = vm.trace.uniform{ pages = 262144, n = 4000000, seed = 1 }
     return function()
-      local _ = s  -- a CPU does not keep its space alive (cpu.space): this closure does
       trace:rewind()
       local r = m:run(cpu, trace)
       assert(r.faults == 0)

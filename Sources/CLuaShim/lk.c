@@ -16,6 +16,7 @@ static lk_Releaser lk_release = NULL;
 #define LK_FUNCTIONMETA "lk.function"
 #define LK_OBJECTCACHE  "lk.objects"
 #define LK_TRACEBACK    "lk.traceback"
+#define LK_TIES         "lk.ties"
 
 
 /* {======================================================
@@ -440,6 +441,45 @@ int lk_pgettable(lua_State *L, int idx) {
   lua_pushvalue(L, idx);
   lua_rotate(L, -3, -1);  /* f t k */
   return lk_pcall(L, 2, 1);
+}
+
+static int lk_tieraw(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LK_TIES) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LK_TIES);
+  }
+  lua_pushvalue(L, 1);
+  if (lua_rawget(L, -2) != LUA_TTABLE) {  /* ties[owner] = {} */
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushvalue(L, 3);
+  lua_rawseti(L, -2, lua_tointeger(L, 2));
+  return 0;
+}
+
+/* Keeps the value at 'vidx' alive as long as the value at 'oidx' is, in
+** slot 'slot' of the owner (replacing what was tied there; nil unties).
+** The ties table has weak keys (an ephemeron), so a tie never keeps its
+** owner alive. Never raises: returns the pcall status, message on top
+** when not LUA_OK. */
+int lk_tie(lua_State *L, int oidx, lua_Integer slot, int vidx) {
+  oidx = lua_absindex(L, oidx);
+  vidx = lua_absindex(L, vidx);
+  lua_pushcfunction(L, lk_tieraw);
+  lua_pushvalue(L, oidx);
+  lua_pushinteger(L, slot);
+  lua_pushvalue(L, vidx);
+  return lk_pcall(L, 3, 0);
 }
 
 int lk_loadbuffer(lua_State *L, const char *buf, size_t len, const char *name, const char *mode) {

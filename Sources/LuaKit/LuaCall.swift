@@ -137,6 +137,19 @@ public struct LuaCall {
         return 1
     }
 
+    /// Keeps argument `value` alive for as long as `owner` (a Swift object pushed as `cls`) has a
+    /// Lua value, in the owner's `slot` (what was tied there before is let go): for a Swift
+    /// object that uses another without owning it, e.g. a CPU and the address space it runs.
+    /// The owner is not kept alive by the tie. Throws only when Lua runs out of memory.
+    public func tie<Object>(_ value: Int32, to owner: Object, as cls: LuaClass<Object>, slot: Int) throws {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        cls.push(owner, to: L)
+        guard lk_tie(L, -1, lua_Integer(slot), value) == LUA_OK else {
+            throw LuaScriptError(LuaState.string(L, -1) ?? "out of memory")
+        }
+    }
+
     /// Pushes the `nil, "message"` pair Lua functions use for expected failures.
     public func fail(_ message: String) -> Int32 {
         lua_pushnil(L)

@@ -6,7 +6,7 @@ import VMLab
 enum LuaCPU {
     static let switchOptions = ["flush_global"]
 
-    static func makeClass(spaces: LuaClass<PageTable>, tlbs: LuaClass<TLBHandle>, traces: LuaClass<TraceHandle>) -> LuaClass<CPUHandle> {
+    static func makeClass(machines: LuaClass<Machine>, spaces: LuaClass<PageTable>, tlbs: LuaClass<TLBHandle>, traces: LuaClass<TraceHandle>) -> LuaClass<CPUHandle> {
         let cls = LuaClass<CPUHandle>("vm.cpu", doc: """
             A CPU: its TLB structures, page-walk caches, current address space and ASID. m.cpus[1] is CPU 0.
             local cpu = m.cpus[1]
@@ -19,7 +19,7 @@ enum LuaCPU {
             return "vm.cpu(\(h.cpu.index), \(space), ASID \(h.cpu.currentTag))"
         }
         cls.property("id", doc: "The CPU number (0-based, as the hardware counts; m.cpus[id + 1]).", get: { h, call in call.push(h.cpu.index) })
-        cls.property("space", doc: "The address space it runs (vm.address_space), or nil. The CPU does not keep the space alive: hold a reference to it.", get: { h, call in
+        cls.property("space", doc: "The address space it runs (vm.address_space), or nil. It stays alive while the CPU runs it and the script holds the machine (see cpu:switch).", get: { h, call in
             guard let space = h.cpu.space else { return call.pushNil() }
             return call.push(space, as: spaces)
         })
@@ -53,8 +53,9 @@ enum LuaCPU {
             Context switch: makes space current (CR3/satp). Without PCIDs the CPU's non-global entries are flushed;
             with pcid = true the space keeps its ASID and its entries survive (ASIDs recycle with a rollover flush when
             asid_bits runs out). flush_global also drops global entries. Switching to a released space is an error.
-            The CPU does not keep the space alive: hold a reference to it while the CPU runs it (a space the script
-            dropped is collected and the CPU then runs none).
+            The space stays alive while the CPU runs it, as long as the script holds the machine (m); a space the CPU
+            switched away from is collected once the script drops it.
+            m.cpus[1]:switch(m:address_space())   -- no local needed: the CPU runs it until the next switch
             """) { h, call in
             let space = try call.object(2, spaces)
             var flushGlobal = false
@@ -64,6 +65,9 @@ enum LuaCPU {
                 flushGlobal = try t.boolean("flush_global") ?? false
             }
             try h.cpu.switchTo(space, flushGlobal: flushGlobal)
+            // The CPU does not own its space (that would be a cycle through the machine): the machine's
+            // Lua value keeps it, in the CPU's slot, until the next switch.
+            try call.tie(2, to: h.machine, as: machines, slot: h.cpu.index)
             return 0
         }
         cls.method("access", signature: "cpu:access(va [, op [, privilege]]) -> table", doc: """

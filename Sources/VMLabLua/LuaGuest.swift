@@ -15,8 +15,14 @@ enum LuaGuest {
             yet).
             """)
         cls.tostring { g in "vm.guest(\(Units.size(g.machine.memory.bytes)), \(g.machine.mode.name) on \(g.host.mode.name))" }
-        cls.property("machine", doc: "The guest as a vm.machine: its memory is guest-physical memory (g.machine:address_space(), m:read…).",
-                     get: { g, call in call.push(g.machine, as: machines) })
+        cls.property("machine", doc: "The guest as a vm.machine: its memory is guest-physical memory (g.machine:address_space(), m:read…). The same value each time while g lives.",
+                     get: { g, call in
+                         call.push(g.machine, as: machines)
+                         // One Lua value for the guest's machine while g lives, so that what is tied to it
+                         // (the spaces its CPUs run, see cpu:switch) lasts as long as the guest.
+                         try call.tie(call.count, to: g, as: cls, slot: 0)
+                         return 1
+                     })
         cls.property("host", doc: "The host vm.machine.", get: { g, call in call.push(g.host, as: machines) })
         cls.property("mode", doc: "\"nested\" (EPT/NPT) or \"shadow\".", get: { g, call in call.push(g.mode.rawValue) })
         cls.property("ept", doc: """

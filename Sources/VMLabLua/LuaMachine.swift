@@ -14,7 +14,7 @@ enum LuaMachine {
             local m = vm.machine{ memory = "64 MiB", paging = "x86_64", seed = 42, costs = { memory_reference = 100 } }
             """)
         let tlbs = LuaTLB.makeClass()
-        let cpus = LuaCPU.makeClass(spaces: spaces, tlbs: tlbs, traces: traces)
+        let cpus = LuaCPU.makeClass(machines: cls, spaces: spaces, tlbs: tlbs, traces: traces)
         state.register(tlbs)
         state.register(cpus)
         cls.tostring { m in "vm.machine(\(Units.size(m.memory.bytes)), \(m.mode.name))" }

@@ -3,6 +3,28 @@ import Testing
 
 /// The hardware Lua API against known answers (issue 3).
 @Suite struct MachineBindingTests {
+    @Test func aCPUKeepsTheSpaceItRunsWhileTheMachineLives() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "16 MiB" }
+            local seen = setmetatable({}, { __mode = "v" })   -- sees spaces without keeping them
+            seen[1] = m:address_space()
+            m.cpus[1]:switch(seen[1])                -- the script keeps no reference of its own
+            collectgarbage(); collectgarbage()
+            assert(seen[1] ~= nil and m.cpus[1].space == seen[1], "the CPU still runs its space")
+            assert(m.cpus[1]:access(0x1000).source == "fault", "and translates through it")
+            seen[2] = m:address_space()
+            m.cpus[1]:switch(seen[2])                -- the first space is now unused
+            collectgarbage(); collectgarbage()
+            assert(seen[1] == nil and seen[2] ~= nil, "the space switched away from was collected")
+            -- A guest's CPUs the same way, through g.machine (one Lua value while g lives).
+            local g = m:guest{ memory = "8 MiB" }
+            seen[3] = g.machine:address_space()
+            g.machine.cpus[1]:switch(seen[3])
+            collectgarbage(); collectgarbage()
+            assert(seen[3] ~= nil and g.machine.cpus[1].space == seen[3] and g.machine == g.machine, "the guest CPU's space lives")
+            """)
+    }
+
     @Test func splitsTheTextbookAddress() throws {
         // (va >> 39) & 0x1ff = 0xff, (va >> 30) & 0x1ff = 0x1f4, (va >> 21) & 0x1ff = 0x91, (va >> 12) & 0x1ff = 0x145.
         try runLua("""

@@ -62,6 +62,7 @@ void *lk_newobject(lua_State *L, void *object, const char *tname);
 void *lk_toobject(lua_State *L, int idx, const char *tname, int *isclosed);
 int lk_closeobject(lua_State *L, int idx);
 int lk_newclass(lua_State *L, const char *tname, int hasproperties);
+int lk_tie(lua_State *L, int oidx, lua_Integer slot, int vidx);
 
 /* limits */
 double lk_now(void);
