@@ -240,18 +240,22 @@ void lk_pushfunction(lua_State *L, void *target) {
 ** Objects: userdata holding one retained Swift reference
 ** ======================================================= */
 
-static void lk_pushcache(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LK_OBJECTCACHE) != LUA_TTABLE) {
+/* Push registry[name], a table with weak keys or values ('mode' "k" or "v"),
+** made on first use. */
+static void lk_pushweak(lua_State *L, const char *name, const char *mode) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, name) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
     lua_newtable(L);
-    lua_pushliteral(L, "v");
+    lua_pushstring(L, mode);
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, LK_OBJECTCACHE);
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
   }
 }
+
+static void lk_pushcache(lua_State *L) { lk_pushweak(L, LK_OBJECTCACHE, "v"); }
 
 /* Push the userdata already standing for 'object', if any: one object,
 ** one userdata, so == and table keys behave. Returns 1 if pushed. */
@@ -444,16 +448,7 @@ int lk_pgettable(lua_State *L, int idx) {
 }
 
 static int lk_tieraw(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LK_TIES) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, LK_TIES);
-  }
+  lk_pushweak(L, LK_TIES, "k");
   lua_pushvalue(L, 1);
   if (lua_rawget(L, -2) != LUA_TTABLE) {  /* ties[owner] = {} */
     lua_pop(L, 1);
