@@ -32,8 +32,10 @@ enum LuaGuest {
             tlb_misses (their walks), ept_references (EPT entries read by nested walks, part of references),
             nested_pwc_hits (guest table pages whose EPT walk the nested page-walk cache skipped), invept_flushes
             (the hypervisor dropped the guest's cached translations after removing an EPT mapping); vm_exits =
-            { ept_violation=, shadow_fault=, pte_write= } (VM exits by reason; the last two under shadow paging),
-            exits (their total) and exit_cycles (cycles of the shadow-paging exits, g.exit_cycles each).
+            { ept_violation=, shadow_fault=, pte_write=, ad_update= } (VM exits by reason; the last three under
+            shadow paging: hidden page faults, trapped guest PTE writes, first writes to a page whose guest PTE was
+            clean), exits (their total) and exit_cycles (cycles of all exits: g.exit_cycles each, plus the swap's
+            read latency for an EPT violation that reads a page back from the guest's swap).
             local g = m:guest{ memory = "4 MiB", swap = "4 MiB" }; print(g.stats.host_swap_outs) --> 0
             """, get: { g, call in
                 let s = g.stats
@@ -47,8 +49,8 @@ enum LuaGuest {
                     ("tlb_hits", g.machine.cpus.reduce(0) { $0 + $1.statistics.tlbHits }),
                     ("tlb_misses", g.machine.cpus.reduce(0) { $0 + $1.statistics.walks }),
                     ("vm_exits", LuaRecord([("ept_violation", s.eptViolations), ("shadow_fault", s.shadowFaults),
-                                            ("pte_write", s.pteWriteExits)])),
-                    ("exits", s.eptViolations + s.shadowFaults + s.pteWriteExits), ("exit_cycles", s.exitCycles),
+                                            ("pte_write", s.pteWriteExits), ("ad_update", s.adUpdateExits)])),
+                    ("exits", s.exits), ("exit_cycles", s.exitCycles),
                 ]))
             })
         cls.method("translate", signature: "g:translate(space, va [, access [, privilege]]) -> table", doc: """
@@ -78,7 +80,7 @@ enum LuaGuest {
             guard let pa = try g.hostAddress(gpa: try call.address(2)) else { return call.pushNil() }
             return call.push(pa.lua)
         }
-        cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry under shadow paging (default 1000; settable, not negative).",
+        cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry, any reason (EPT violation, shadow fault, PTE write, A/D update; default 1000; settable, not negative).",
                      get: { g, call in call.push(g.backing.exitCycles) },
                      set: { g, call in
                          let n = try call.integer(2)

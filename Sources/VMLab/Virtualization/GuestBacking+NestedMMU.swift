@@ -12,7 +12,15 @@
 /// - The guest CPU's TLB entries map a guest virtual page to its guest-physical page; with the
 ///   hypervisor flushing every guest TLB entry whenever it removes an EPT mapping (INVEPT, in
 ///   `invalidateTranslations`), such an entry is exactly a cached composed translation gVA →
-///   hPA (the hPA is the EPT's, which cannot change under it). Entries carry the guest's ASIDs;
+///   hPA (the hPA is the EPT's, which cannot change under it). **Splintering**: the composed
+///   translation is contiguous only over the smaller of the guest leaf and the EPT leaf that
+///   maps its data page, so the entry has that size:
+///   ```
+///     guest 2 MiB leaf, EPT 2 MiB leaf   one 2 MiB TLB entry: 512 base pages, one miss
+///     guest 2 MiB leaf, EPT 4 KiB leaves 4 KiB TLB entries: 512 base pages, 512 misses
+///     guest 4 KiB leaf, EPT 2 MiB leaf   4 KiB TLB entries (the guest's size)
+///   ```
+///   (shadow paging: always the base page, the size of the shadow's entries). Entries carry the guest's ASIDs;
 ///   each guest has its own virtual CPUs and TLB structures, the model of a VMID-tagged TLB
 ///   partitioned per guest: a VM switch needs no flush, but guests do not compete for entries.
 /// - The guest CPU's own page-walk caches hold guest-physical table addresses (a hit skips guest
@@ -23,30 +31,38 @@
 ///   there: their EPT walk is made on every TLB miss.
 ///
 /// EPT references count on the host's counters (its walks); their cycles also count on the
-/// guest CPU and the guest machine.
+/// guest CPU and the guest machine, and so do the VM exits of the walk (EPT violations; shadow
+/// faults and A/D updates under shadow paging), once each.
 extension GuestBacking {
     /// Adds the EPT side of a guest walk `t` that started at guest level `start` from table
     /// `table` (guest-physical), for an access of `kind`: the EPT walks of every guest table page
     /// read (or nested page-walk-cache hits) and of the data page. A page with no host frame is
-    /// backed on the way (an EPT violation). Adds the references and cycles to `references` and
-    /// `cycles` (and the cycles to the guest machine's counters). No allocation.
+    /// backed on the way (an EPT violation: a VM exit). Adds the references and cycles (exits
+    /// included) to `references` and `cycles`, and the EPT references' cycles to the guest
+    /// machine's counters (the CPU adds the rest of `cycles` there). Splinters: when the data
+    /// page's EPT leaf is smaller than the guest leaf, `t.pageBytes` and `leafLevel` become the
+    /// largest guest page size that fits in the EPT leaf (what the TLB may cache). No allocation.
     @inline(never)
-    func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
-                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int) {
+    func walkSecondDimension(_ t: inout Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
+                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int,
+                             leafLevel: inout Int) {
+        let exitCyclesBefore = stats.exitCycles
+        defer { moveExitCycles(since: exitCyclesBefore, guestCounters: guestCounters, cycles: &cycles) }
         if let shadow {
-            walkShadow(shadow, t, va, kind, space, scratch: scratch, guestCounters: guestCounters, cycles: &cycles)
+            walkShadow(shadow, &t, va, kind, space, scratch: scratch, leafLevel: &leafLevel)
             return
         }
         let costs = host.costStorage.pointee
         var refs = 0
         var hits = 0
         var k = 0
+        var eptLeafBytes: UInt64 = 0
         while k < t.references {
             let tableGPA = k == 0 ? table : scratch.tables[start + k - 1]
             if lookupNestedPWC(tableGPA) {
                 hits += 1
             } else {
-                let walked = eptReferences(tableGPA, .read)
+                let walked = eptReferences(tableGPA, .read, leafBytes: &eptLeafBytes)
                 if walked >= 0 {
                     refs += walked
                     fillNestedPWC(tableGPA)
@@ -55,30 +71,61 @@ extension GuestBacking {
             k += 1
         }
         if t.fault == nil {
-            let walked = eptReferences(t.physicalAddress, kind)
+            eptLeafBytes = pageBytes
+            let walked = eptReferences(t.physicalAddress, kind, leafBytes: &eptLeafBytes)
             if walked >= 0 { refs += walked }
+            if eptLeafBytes < t.pageBytes { splinter(&t, toFit: eptLeafBytes, leafLevel: &leafLevel) }
         }
         stats.nestedWalks += 1
         stats.references += refs + t.references
         stats.eptReferences += refs
         stats.nestedPWCHits += hits
         references += refs
-        let extra = refs &* costs.memoryReference &+ hits &* costs.pageWalkCacheHit
-        cycles &+= extra
-        guestCounters.cycles &+= extra
+        cycles &+= refs &* costs.memoryReference &+ hits &* costs.pageWalkCacheHit
+        guestCounters.cycles &+= refs &* costs.memoryReference
+    }
+
+    /// Moves the cycles of the VM exits made since `stats.exitCycles` was `before` (charged on
+    /// the guest machine by `chargeExit`) into the walk's `cycles`: the CPU adds its cycles to the
+    /// machine's counters itself, so they count once there and also on the CPU and the access.
+    @inline(__always)
+    func moveExitCycles(since before: Int, guestCounters: Counters, cycles: inout Int) {
+        let spent = stats.exitCycles &- before
+        guard spent != 0 else { return }
+        cycles &+= spent
+        guestCounters.cycles &-= spent
+    }
+
+    /// Splintering: the composed translation of a guest leaf `t` backed by an EPT leaf of
+    /// `eptBytes` (smaller) is contiguous only over the smaller size, so the TLB caches it at the
+    /// largest guest page size not above `eptBytes` (the base page at worst): sets `t.pageBytes`
+    /// and `leafLevel` to it. `t.level` stays the guest leaf's level (the walk's depth).
+    func splinter(_ t: inout Translation, toFit eptBytes: UInt64, leafLevel: inout Int) {
+        guard let mode = guestMachine?.mode else { return }
+        var level = t.level &+ 1
+        while level < mode.levels {
+            let bytes = mode.pageBytes(level: level)
+            if bytes <= eptBytes && mode.leafAllowed[level] || level == mode.levels &- 1 {
+                t.pageBytes = bytes
+                leafLevel = level
+                return
+            }
+            level &+= 1
+        }
     }
 
     /// The references of the EPT walk of `gpa` for `kind` (setting the EPT's Accessed/Dirty bits),
     /// after backing its page if it has no host frame (an EPT violation; the walk counted is the
-    /// retried one). −1 when the page cannot be backed (the failure is kept for the next checked
-    /// access).
-    func eptReferences(_ gpa: UInt64, _ kind: AccessKind) -> Int {
+    /// retried one), and the size of the EPT leaf that maps it in `leafBytes`. −1 when the page
+    /// cannot be backed (the failure is kept for the next checked access).
+    func eptReferences(_ gpa: UInt64, _ kind: AccessKind, leafBytes: inout UInt64) -> Int {
         let access: AccessKind = kind == .write ? .write : .read
         var walk = ept.translate(gpa, access: access, privilege: .supervisor)
         if walk.fault != nil {
             guard backOrRecord(gpa) != nil else { return -1 }
             walk = ept.translate(gpa, access: access, privilege: .supervisor)
         }
+        if walk.fault == nil { leafBytes = walk.pageBytes }
         return walk.references
     }
 

@@ -17,7 +17,12 @@
 ///                  is an EPT violation that reads it back into a fresh host frame (a host swap-in)
 /// ```
 ///
-/// **How host reclaim sees guest pages.** Not through the host kernel's replacement policy: the
+/// Every EPT violation is a VM exit: it costs `exitCycles` (plus the swap's read latency when
+/// the page is read back from swap) on the guest machine's cycles and in `stats.exitCycles`.
+///
+/// **How host reclaim sees guest pages.** Not through the host kernel's replacement policy, which
+/// cannot reclaim them: its frame table holds only the frames the host kernel's own faults map
+/// for its processes, and guest frames are allocated here, owned by the EPT. The
 /// hypervisor owns the frames backing its guests and reclaims them itself, with a clock over the
 /// guest's resident pages that reads and clears the EPT leaves' Accessed bits (set by nested
 /// walks). It evicts when the guest holds `limitFrames` host frames and needs one more (a memory
@@ -66,7 +71,8 @@ public final class GuestBacking {
     public let nestedPWCEntries: Int
     /// The shadow tables when the guest runs under shadow paging (ShadowPaging.swift), else nil.
     public let shadow: ShadowPaging?
-    /// Cycles of one VM exit and re-entry (shadow faults, trapped PTE writes).
+    /// Cycles of one VM exit and re-entry, whatever its reason (EPT violations, shadow faults,
+    /// trapped PTE writes, Accessed/Dirty updates): see `GuestStats.exits`.
     public var exitCycles = 1_000
     /// Size of the EPT's pages: the base page size, or a huge page size of the host (2 MiB,
     /// 1 GiB on x86_64), in which case a whole aligned block is backed at the first touch of any
@@ -206,7 +212,16 @@ public final class GuestBacking {
 
     // MARK: EPT violations
 
-    /// Resolves an EPT violation at `gpa`: gives its page a host frame (zeroed for a page never
+    /// Counts the cycles of one VM exit (`exitCycles`, plus what the hypervisor waited for, e.g.
+    /// a swap read) in `stats.exitCycles` and on the guest machine's cycles. (A guest CPU's walk
+    /// that caused it moves them into its own result: `walkSecondDimension`.)
+    func chargeExit(_ cycles: Int) {
+        stats.exitCycles &+= cycles
+        guestMachine?.counters.cycles &+= cycles
+    }
+
+    /// Resolves an EPT violation at `gpa` — a VM exit costing `exitCycles`, plus the swap's read
+    /// latency for a swapped page (`chargeExit`): gives its page a host frame (zeroed for a page never
     /// backed, read back from swap for a swapped one), maps it in the EPT, and returns the
     /// host-physical address of `gpa`. Reclaims one guest page first when the guest is at its
     /// limit or the host has no free frame. Throws `outOfMemory` when no frame can be found.
@@ -218,6 +233,7 @@ public final class GuestBacking {
         if eptPageBytes > pageBytes { return try backHugePage(gpa) }
         let frame = try allocateBackingFrame()
         let framePA = host.memory.address(frame: frame)
+        var waited = 0
         if word & 3 == Self.swapped, let swap {
             let slot = Int(word >> 2)
             if let bytes = swap.load(slot) { try host.memory.writeBytes(framePA, bytes) }
@@ -227,6 +243,7 @@ public final class GuestBacking {
             }
             stats.hostSwapIns += 1
             host.counters.cycles &+= swap.readLatency
+            waited = swap.readLatency
         }
         do {
             try ept.map(page << pageBits, to: framePA, pageBytes: pageBytes,
@@ -237,6 +254,7 @@ public final class GuestBacking {
         }
         setState(page, frame << 2 | Self.resident)
         stats.eptViolations += 1
+        chargeExit(exitCycles &+ waited)
         stats.hostFrames += 1
         return framePA | (gpa & (pageBytes - 1))
     }
@@ -260,6 +278,7 @@ public final class GuestBacking {
         }
         for i in 0..<UInt64(count) { setState((region >> pageBits) + i, (first + i) << 2 | Self.resident) }
         stats.eptViolations += 1
+        chargeExit(exitCycles)
         stats.hostFrames += count
         return blockPA | (gpa & (eptPageBytes - 1))
     }
