@@ -56,7 +56,8 @@ enum LuaGuest {
         cls.method("translate", signature: "g:translate(space, va [, access [, privilege]]) -> table", doc: """
             The nested walk of guest virtual address va in space (an address space of g.machine) for an access ("r",
             "w", "x"; "user" or "kernel"). Returns { va=, gpa=, pa= (host-physical), refs=, ept_refs=, guest_refs=,
-            cycles=, ept_violations=, steps = { {what="ept"|"guest pte", guest_level=, host_level= (ept only), pa=,
+            cycles= (refs × memory_reference, plus g.exit_cycles per EPT violation and the swap read of a page read back),
+            ept_violations=, steps = { {what="ept"|"guest pte", guest_level=, host_level= (ept only), pa=,
             gpa=, pte=}, … } } with the steps in hardware order: for each guest level (0 = root) the EPT references
             translating the guest PTE's gpa, then the guest PTE; last the EPT references for the data (guest_level =
             the guest's level count). On a fault pa is nil and fault = { kind = "guest", reason=, level=, … as in
@@ -68,7 +69,8 @@ enum LuaGuest {
             return call.push(record(walk, guest: g))
         }
         cls.method("touch_gpa", signature: "g:touch_gpa(gpa) -> pa", doc: """
-            Backs the guest-physical page holding gpa with a host frame if it has none (an EPT violation, counted) and
+            Backs the guest-physical page holding gpa with a host frame if it has none (an EPT violation: a VM exit, counted
+            and costed on g.machine's cycles) and
             returns the host-physical address of gpa. A gpa beyond guest memory, or a host out of memory, is an error.
             """) { g, call in
             call.push(try g.touch(gpa: try call.address(2)).lua)

@@ -52,4 +52,10 @@ import Testing
             assert(g.stats.exit_cycles == g.stats.exits * g.exit_cycles, "every exit costed")
             """)
     }
+
+    /// A guest's CPUs cannot have a software-managed TLB: its refill would skip the nested MMU.
+    @Test func aGuestWithASoftwareTLBIsAnError() throws {
+        let message = try luaError("vm.machine{ memory = '64 MiB' }:guest{ memory = '16 MiB', software_tlb = true }")
+        #expect(message?.contains("software-managed TLB") == true, "\(message ?? "no error")")
+    }
 }

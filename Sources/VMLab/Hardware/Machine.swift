@@ -89,6 +89,9 @@ public final class Machine {
     @discardableResult
     public func configureProcessors(_ configuration: ProcessorConfiguration) throws(VMError) -> Processors {
         try configuration.validate(mode: mode)
+        if configuration.softwareTLB && memory.guestBacking != nil {   // a guest's walks go through the EPT (GuestBacking+NestedMMU.swift)
+            throw .invalidConfiguration(what: "software-managed TLB", reason: "a guest's TLB misses go through the nested MMU, which extends the hardware walker; a software refill would skip the EPT")
+        }
         let made = Processors(machine: self, validated: configuration)
         processorStorage = made
         return made
