@@ -19,7 +19,8 @@
 ///                        guest table page → the spaces and VA ranges it translates) and, for a
 ///                        present last-level leaf with Accessed set, installs the new composed
 ///                        translation at once (re-sync), write-protected if it is clean — so a
-///                        guest clearing D makes the entry read-only again, clearing A drops it
+///                        guest clearing D makes the entry read-only again, clearing A drops it;
+///                        the guest CPUs' TLB entries of a dropped entry are flushed
 ///   host evicts a page   every shadow table is emptied (refilled by shadow faults)
 /// ```
 /// Each VM exit costs `GuestBacking.exitCycles`, counted on the guest machine's cycles (and on
@@ -143,7 +144,8 @@ extension GuestBacking {
 
     /// A guest PTE write at guest-physical `slot` (the new entry `raw`) trapped: counts the VM
     /// exit, drops the shadow entries under that guest entry in every space whose tables use
-    /// the page, and re-syncs a present last-level leaf at once.
+    /// the page (and the guest CPUs' TLB entries of what was dropped), and re-syncs a present,
+    /// Accessed last-level leaf at once (write-protected while clean).
     func trapTableWrite(_ shadow: ShadowPaging, slot: UInt64, raw: UInt64, guestMode mode: PagingMode) {
         stats.pteWriteExits += 1
         chargeExit(exitCycles)
@@ -153,7 +155,12 @@ extension GuestBacking {
             guard let target = shadow.shadows[user.owner] else { continue }
             let size = mode.pageBytes(level: user.level)
             let va = user.base &+ index &* size
-            _ = try? target.table.unmap(va, length: size)
+            let dropped = (try? target.table.unmap(va, length: size)) ?? 0
+            if dropped > 0, let space = target.space, let cpus = guestMachine?.processorStorage?.cpus {
+                // What the hardware cached of the dropped entries goes too (KVM's TLB flush after
+                // zapping shadow entries): a guest clearing D gets a trap at its next write.
+                for cpu in cpus { cpu.invalidate(space, va: va, length: size) }
+            }
             let entry = mode.decode(raw, level: user.level)
             // Only an entry the guest has used is re-synced (a cleared Accessed bit must be set
             // again by the next access's shadow fault); a clean one is installed write-protected.
