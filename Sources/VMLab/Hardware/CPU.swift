@@ -551,13 +551,13 @@ public final class CPU {
             }
             q &-= 1
         }
-        var t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
-        var leafLevel = t.level   // the level whose page size the TLB caches (a guest's may be smaller: splintering)
+        let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
+        var leafLevel = t.level, pageBytes = t.pageBytes   // the page the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
         if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
-            guest.walkSecondDimension(&t, va, kind, space, start: startAt, table: table, scratch: scratch,
-                                      guestCounters: machine.counters, references: &r.references, cycles: &cycles, leafLevel: &leafLevel)
+            guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch, guestCounters: machine.counters,
+                                      references: &r.references, cycles: &cycles, leafLevel: &leafLevel, fillBytes: &pageBytes)
         }
         r.cycles = cycles
         if t.fault != nil {
@@ -565,10 +565,10 @@ public final class CPU {
             return
         }
         r.physicalAddress = t.physicalAddress
-        r.pageBytes = t.pageBytes
+        r.pageBytes = pageBytes
         let sizeIndex = sizeIndexOf[leafLevel]
         let flags = scratch.leafFlags.pointee
-        let base = t.physicalAddress & ~(t.pageBytes &- 1)
+        let base = t.physicalAddress & ~(pageBytes &- 1)
         let key = which &* 8 &+ sizeIndex
         for k in 0..<fillCount[key] {
             fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {

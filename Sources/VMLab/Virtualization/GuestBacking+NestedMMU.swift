@@ -39,17 +39,18 @@ extension GuestBacking {
     /// read (or nested page-walk-cache hits) and of the data page. A page with no host frame is
     /// backed on the way (an EPT violation: a VM exit). Adds the references and cycles (exits
     /// included) to `references` and `cycles`, and the EPT references' cycles to the guest
-    /// machine's counters (the CPU adds the rest of `cycles` there). Splinters: when the data
-    /// page's EPT leaf is smaller than the guest leaf, `t.pageBytes` and `leafLevel` become the
-    /// largest guest page size that fits in the EPT leaf (what the TLB may cache). No allocation.
+    /// machine's counters (the CPU adds the rest of `cycles` there). Splinters: `leafLevel` and
+    /// `fillBytes` (the guest leaf's on entry) become the page the TLB may cache — when the data
+    /// page's EPT leaf is smaller than the guest leaf, the largest guest page size that fits in
+    /// it. No allocation.
     @inline(never)
-    func walkSecondDimension(_ t: inout Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
+    func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
                              scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int,
-                             leafLevel: inout Int) {
+                             leafLevel: inout Int, fillBytes: inout UInt64) {
         let exitCyclesBefore = stats.exitCycles
         defer { moveExitCycles(since: exitCyclesBefore, guestCounters: guestCounters, cycles: &cycles) }
         if let shadow {
-            walkShadow(shadow, &t, va, kind, space, scratch: scratch, leafLevel: &leafLevel)
+            walkShadow(shadow, t, va, kind, space, scratch: scratch, leafLevel: &leafLevel, fillBytes: &fillBytes)
             return
         }
         let costs = host.costStorage.pointee
@@ -74,7 +75,7 @@ extension GuestBacking {
             eptLeafBytes = pageBytes
             let walked = eptReferences(t.physicalAddress, kind, leafBytes: &eptLeafBytes)
             if walked >= 0 { refs += walked }
-            if eptLeafBytes < t.pageBytes { splinter(&t, toFit: eptLeafBytes, leafLevel: &leafLevel) }
+            if eptLeafBytes < t.pageBytes { splinter(t, toFit: eptLeafBytes, leafLevel: &leafLevel, fillBytes: &fillBytes) }
         }
         stats.nestedWalks += 1
         stats.references += refs + t.references
@@ -98,15 +99,15 @@ extension GuestBacking {
 
     /// Splintering: the composed translation of a guest leaf `t` backed by an EPT leaf of
     /// `eptBytes` (smaller) is contiguous only over the smaller size, so the TLB caches it at the
-    /// largest guest page size not above `eptBytes` (the base page at worst): sets `t.pageBytes`
-    /// and `leafLevel` to it. `t.level` stays the guest leaf's level (the walk's depth).
-    func splinter(_ t: inout Translation, toFit eptBytes: UInt64, leafLevel: inout Int) {
+    /// largest guest page size not above `eptBytes` (the base page at worst): sets `fillBytes`
+    /// and `leafLevel` to it (`t.level` stays the walk's depth).
+    func splinter(_ t: Translation, toFit eptBytes: UInt64, leafLevel: inout Int, fillBytes: inout UInt64) {
         guard let mode = guestMachine?.mode else { return }
         var level = t.level &+ 1
         while level < mode.levels {
             let bytes = mode.pageBytes(level: level)
             if bytes <= eptBytes && mode.leafAllowed[level] || level == mode.levels &- 1 {
-                t.pageBytes = bytes
+                fillBytes = bytes
                 leafLevel = level
                 return
             }

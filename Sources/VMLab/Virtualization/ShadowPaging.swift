@@ -85,15 +85,15 @@ extension GuestBacking {
     /// VM exit ("shadow_fault") that fills the entry — writable only when the guest PTE is
     /// writable and dirty; a write through a write-protected entry of a writable guest page is a
     /// VM exit ("ad_update") that makes it writable. The shadow maps base pages, so the TLB
-    /// caches the translation at the base page size (`t.pageBytes`, `leafLevel`). No allocation
+    /// caches the translation at the base page size (`fillBytes`, `leafLevel`). No allocation
     /// when the shadow entry exists.
-    func walkShadow(_ shadow: ShadowPaging, _ t: inout Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable,
-                    scratch: MMUWalkScratch, leafLevel: inout Int) {
+    func walkShadow(_ shadow: ShadowPaging, _ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable,
+                    scratch: MMUWalkScratch, leafLevel: inout Int, fillBytes: inout UInt64) {
         stats.nestedWalks += 1
         stats.references += t.references
         guard t.fault == nil else { return }
         if t.pageBytes > pageBytes, let mode = guestMachine?.mode {
-            t.pageBytes = pageBytes
+            fillBytes = pageBytes
             leafLevel = mode.levels - 1
         }
         guard let table = try? shadow.shadow(for: space, host: host).table else { return }
