@@ -32,7 +32,9 @@ import Testing
     ///   data page and its violation: 8M + 4P + T + E;
     /// - access 3 (the same, again): no violation: 8M + 4P + T;
     /// - the host evicts page 2 (INVEPT empties every cache), access 4: 24 references and a
-    ///   violation that reads the page back from swap: 24M + T + E + the swap read latency.
+    ///   violation that reads the page back from swap: 24M + T + E + the swap read latency;
+    /// - the host evicts the PT page, access 5 (page 1): the same, the violation met by the
+    ///   guest walker's read of the PT entry.
     /// Each access's cycles count once on the guest machine.
     @Test func everyExitCostsItsCycles() throws {
         let (host, guest, space, cpu) = try Self.guest(.nested, pages: 2)
@@ -60,6 +62,12 @@ import Testing
         try access(0x40_1000, cycles: 24 * m + t + e + swapRead, exits: 1)
         #expect(guest.stats.hostSwapIns == 1 && guest.stats.eptViolations == 7)
         #expect(guest.stats.exitCycles == 7 * e + swapRead)
+        // The host evicts the guest's page table (PT) page: the guest walker's own read of its
+        // entry is the EPT violation; the access pays it the same: 24M + T + E + the swap read.
+        let ptSlot = try #require(try space.walk(0x40_0000, level: space.mode.levels - 1, create: false))
+        #expect(guest.backing.evict(page: ptSlot / Self.page))
+        try access(0x40_0000, cycles: 24 * m + t + e + swapRead, exits: 1)
+        #expect(guest.stats.hostSwapIns == 2 && guest.stats.exitCycles == 8 * e + 2 * swapRead)
         #expect(guest.stats.shadowFaults == 0 && guest.stats.pteWriteExits == 0 && guest.stats.adUpdateExits == 0)
     }
 
