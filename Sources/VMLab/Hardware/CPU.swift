@@ -551,15 +551,13 @@ public final class CPU {
             }
             q &-= 1
         }
-        let guest = machine.memory.guestBacking   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
-        let exitMark = guest?.stats.exitCycles ?? 0   // VM exits from here on (the walker's reads too) count on this access
         let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
         var leafLevel = t.level, pageBytes = t.pageBytes   // the page the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
-        if let guest {
+        if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
             guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch, guestCounters: machine.counters,
-                                      exitMark: exitMark, references: &r.references, cycles: &cycles, leafLevel: &leafLevel, fillBytes: &pageBytes)
+                                      references: &r.references, cycles: &cycles, leafLevel: &leafLevel, fillBytes: &pageBytes)
         }
         r.cycles = cycles
         if t.fault != nil {

@@ -31,6 +31,7 @@ extension Guest {
         walkBothDimensions(va, access, privilege, space, into: &result)
         result.eptViolations = stats.eptViolations - violationsBefore
         result.cycles = result.references &* host.costs.memoryReference &+ (stats.exitCycles &- exitCyclesBefore)
+        backing.walkerExitCycles = 0   // the guest walk's exits are this walk's
         stats.nestedWalks += 1
         stats.references += result.references
         return result

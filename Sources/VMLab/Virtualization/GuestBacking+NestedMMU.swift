@@ -38,18 +38,22 @@ extension GuestBacking {
     /// `table` (guest-physical), for an access of `kind`: the EPT walks of every guest table page
     /// read (or nested page-walk-cache hits) and of the data page. A page with no host frame is
     /// backed on the way (an EPT violation: a VM exit). Adds the references and cycles to
-    /// `references` and `cycles` — the exits' too, counted from `exitMark` (`stats.exitCycles`
-    /// when the walk began: the guest walker's reads of evicted table pages exit before this is
-    /// called) — and the EPT references' cycles to the guest machine's counters (the CPU adds
-    /// the rest of `cycles` there). Splinters: `leafLevel` and
+    /// `references` and `cycles` — the exits' too, with those the guest walker met before this
+    /// was called (`walkerExitCycles`: its reads of table pages the host evicted) — and the EPT
+    /// references' cycles to the guest machine's counters (the CPU adds the rest of `cycles`
+    /// there). Splinters: `leafLevel` and
     /// `fillBytes` (the guest leaf's on entry) become the page the TLB may cache — when the data
     /// page's EPT leaf is smaller than the guest leaf, the largest guest page size that fits in
     /// it. No allocation.
     @inline(never)
     func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
-                             scratch: MMUWalkScratch, guestCounters: Counters, exitMark: Int, references: inout Int, cycles: inout Int,
+                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int,
                              leafLevel: inout Int, fillBytes: inout UInt64) {
-        defer { moveExitCycles(since: exitMark, guestCounters: guestCounters, cycles: &cycles) }
+        let exitMark = stats.exitCycles &- walkerExitCycles
+        defer {
+            walkerExitCycles = 0
+            moveExitCycles(since: exitMark, guestCounters: guestCounters, cycles: &cycles)
+        }
         if let shadow {
             walkShadow(shadow, t, va, kind, space, scratch: scratch, leafLevel: &leafLevel, fillBytes: &fillBytes)
             return

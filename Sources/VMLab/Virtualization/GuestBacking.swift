@@ -71,6 +71,10 @@ public final class GuestBacking {
     public let nestedPWCEntries: Int
     /// The shadow tables when the guest runs under shadow paging (ShadowPaging.swift), else nil.
     public let shadow: ShadowPaging?
+    /// Cycles of exits met by unchecked accesses (the guest walker's reads of evicted table
+    /// pages) since the last `walkSecondDimension`, which moves them into its access. (A script's
+    /// own walk of a guest space, `PageTable.walk`, leaves them to the next CPU walk.)
+    var walkerExitCycles = 0
     /// Cycles of one VM exit and re-entry, whatever its reason (EPT violations, shadow faults,
     /// trapped PTE writes, Accessed/Dirty updates): see `GuestStats.exits`.
     public var exitCycles = 1_000
@@ -149,7 +153,7 @@ public final class GuestBacking {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.existingBlock(hostAddress(word, gpa)) }
         if word == 0 { return nil }
-        guard let pa = backOrRecord(gpa) else { return nil }
+        guard let pa = backForWalker(gpa) else { return nil }
         return host.memory.existingBlock(pa)
     }
 
@@ -159,8 +163,17 @@ public final class GuestBacking {
     func block(_ gpa: UInt64) -> UnsafeMutableRawPointer {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.block(hostAddress(word, gpa)) }
-        guard let pa = backOrRecord(gpa) else { return scratch }
+        guard let pa = backForWalker(gpa) else { return scratch }
         return host.memory.block(pa)
+    }
+
+    /// `backOrRecord` for an unchecked access — the guest walker's (checked accesses back their
+    /// pages first, in `prepare`): the cycles of its exit wait in `walkerExitCycles` for the
+    /// CPU's `walkSecondDimension`, which adds them to the access that walked.
+    func backForWalker(_ gpa: UInt64) -> UInt64? {
+        let before = stats.exitCycles
+        defer { walkerExitCycles &+= stats.exitCycles &- before }
+        return backOrRecord(gpa)
     }
 
     /// `back(gpa)`, keeping a failure for the next checked access instead of throwing.
