@@ -82,6 +82,10 @@ enum LuaGuest {
             guard let pa = try g.hostAddress(gpa: try call.address(2)) else { return call.pushNil() }
             return call.push(pa.lua)
         }
+        cls.property("vmid", doc: "The VMID the host gave this guest (1 … 4095): the tag of its entries in TLB structures it shares with the host.",
+                     get: { g, call in call.push(g.vmid) })
+        cls.property("shared_tlb", doc: "True when the guest's virtual CPUs use the host CPUs' TLBs and page-walk caches (m:guest{shared_tlb=}).",
+                     get: { g, call in call.push(g.tlbSharing == .shared) })
         cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry, any reason (EPT violation, shadow fault, PTE write, A/D update; default 1000; settable, not negative).",
                      get: { g, call in call.push(g.backing.exitCycles) },
                      set: { g, call in

@@ -38,9 +38,11 @@ enum LuaTLB {
         cls.property("stats", doc: "Counters: hits, misses, hit_rate, evictions, fills, flushes, invalidations.",
                      get: { h, call in call.push(stats(h.tlb.stats)) })
 
-        cls.method("dump", signature: "t:dump() -> {{set=, way=, vpn=, pfn=, pa=, page_size=, asid=, global=, flags=}…}", doc: """
+        cls.method("dump", signature: "t:dump() -> {{set=, way=, vpn=, pfn=, pa=, page_size=, asid=, vmid=, global=, flags=}…}", doc: """
             Every valid entry in slot order (set by set, way by way). flags is a string of r w x u d g (readable,
-            writable, executable, user, dirty, global), "-" where a bit is clear.
+            writable, executable, user, dirty, global), "-" where a bit is clear. vmid is 0 for the host's entries and a
+            guest's VMID for a guest sharing the structure (m:guest{shared_tlb=true}); a guest's entries hold
+            guest-physical addresses (pa, pfn), which the EPT maps to host memory.
             """) { h, call in
             call.push(h.tlb.dump().map(entry))
         }
@@ -97,7 +99,7 @@ enum LuaTLB {
             .map { $0.0 ? $0.1 : "-" }.joined()
         return LuaRecord([
             ("set", e.set), ("way", e.way), ("vpn", e.vpn.lua), ("pfn", e.pfn.lua), ("pa", e.physicalBase.lua),
-            ("page_size", Int(e.pageBytes)), ("asid", e.asid), ("global", e.global), ("flags", flags), ("pkey", e.protectionKey),
+            ("page_size", Int(e.pageBytes)), ("asid", e.asid), ("vmid", e.vmid), ("global", e.global), ("flags", flags), ("pkey", e.protectionKey),
         ])
     }
 

@@ -3,6 +3,36 @@ import Testing
 
 /// Nested paging from Lua (issue 9): m:guest, g:translate and the 24-reference story.
 @Suite struct GuestBindingTests {
+    @Test func guestEntriesShareTheHostTLBTaggedWithTheVMID() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB", tlb = { { name = "L1", entries = 8, ways = 0 } }, pwc = false }
+            local s = m:address_space(); s:map(0x400000, "alloc", { u = true, w = true })
+            m.cpus[1]:switch(s); m.cpus[1]:access(0x400000)
+            local g = m:guest{ memory = "16 MiB" }
+            assert(g.shared_tlb and g.vmid == 1, "shared by default, VMID 1")
+            local gs = g.machine:address_space(); gs:map(0x400000, "alloc", { u = true, w = true })
+            local c = g.machine.cpus[1]; c:switch(gs); c:access(0x400000)
+            local byVMID = {}
+            for _, e in ipairs(m:tlb("L1", 0):dump()) do byVMID[e.vmid] = e end
+            assert(byVMID[0].vpn == 0x400 and byVMID[1].vpn == 0x400, "one entry per VM for the same page")
+            assert(byVMID[1].pa == gs:lookup(0x400000).pa, "the guest's entry holds its guest-physical page")
+            assert(c:access(0x400000).source == "L1" and m.cpus[1]:access(0x400000).source == "L1", "no flush on a VM switch")
+            c:invlpg(0x400000)
+            local left = m:tlb("L1", 0):dump()
+            assert(#left == 1 and left[1].vmid == 0, "the guest's invlpg drops its entry only")
+            assert(#m:check() == 0 and #g.machine:check() == 0, "consistent")
+            local private = m:guest{ memory = "16 MiB", shared_tlb = false }
+            assert(not private.shared_tlb and private.vmid == 2, "private structures, still a VMID")
+            local ok, err = pcall(m.guest, m, { memory = "16 MiB", cpus = 2, shared_tlb = true })
+            assert(not ok and err:find("virtual CPUs") and err:find("1 CPU"), err)
+            ok, err = pcall(m.guest, m, { memory = "16 MiB", paging = "sv39", shared_tlb = true })
+            assert(not ok and err:find("page sizes or levels"), err)
+            assert(not m:guest{ memory = "16 MiB", paging = "sv39" }.shared_tlb, "falls back to private")
+            ok, err = pcall(m.guest, m, { memory = "16 MiB", shared_tlb = "yes" })
+            assert(not ok and err:find("shared_tlb"), err)
+            """)
+    }
+
     @Test func coldX86OnX86WalkReads24EntriesInOrder() throws {
         try runLua("""
             local m = vm.machine{ memory = "64 MiB", paging = "x86_64" }

@@ -225,17 +225,20 @@ import Testing
                        "counterStorage", "costStorage", "signExtended", "vaTopShift",
                        "hashedTable", "spaceID"]),   // only on inverted/hashed machines, which are refused
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
-                            "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator"]),
+                            "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",
+                            "vmid", "sharesHostTLBs", "vmidsInUse"]),   // guests and their hosts are refused
             (m.cpus[0], ["index", "processors", "space", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",
                          "stats", "scratch", "flushedGeneration", "paths", "pathLevels", "pathIndex", "fills",
                          "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "levelCost", "pathTLB",
                          "pathLevel", "pathSlot", "pathCount", "fillTLB", "fillLevel", "fillCount", "pwcTLB", "pwcLevel",
                          "pwcCount", "softwareTLB", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
-                         "sizeOfIndex", "sizeIndexOf"]),
+                         "sizeOfIndex", "sizeIndexOf", "vmidTag"]),   // non-zero only on a guest (refused)
             (m.cpus[0].tlbs[0], ["name", "entries", "ways", "sets", "replacement", "kind", "pageSizes", "isShared",
-                                 "isPageWalkCache", "cpu", "keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
-                                 "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "setMask", "pow2Sets",
-                                 "frameBits", "sizeBytes"]),
+                                 "isPageWalkCache", "cpu", "core", "frameBits", "sizeBytes",
+                                 "tagsVMID"]),   // set only on a host of guests (refused)
+            (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
+                                              "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
+                                              "setMask", "pow2Sets", "replacement"]),
             (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "attachment", "faultTrace",

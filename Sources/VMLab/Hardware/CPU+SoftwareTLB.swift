@@ -68,7 +68,7 @@ extension CPU {
     public func tlbWriteRandom(va: UInt64, pa: UInt64, pageBytes: UInt64, flags: MapFlags, dirty: Bool = true,
                                asid: Int? = nil, structure: TLB? = nil) throws(VMError) {
         let (target, sizeIndex, meta) = try tlbEntry(va: va, pa: pa, pageBytes: pageBytes, flags: flags, dirty: dirty, structure: structure)
-        target.fill(va, sizeIndex: sizeIndex, base: pa, flags: meta, tag: UInt32(truncatingIfNeeded: asid ?? currentTag))
+        target.fill(va, sizeIndex: sizeIndex, base: pa, flags: meta, tag: UInt32(truncatingIfNeeded: (asid ?? currentTag) | vmidTag))
     }
 
     /// MIPS `tlbwi`: writes the entry into slot `slot` (set × ways + way) of `structure`; the
@@ -84,7 +84,7 @@ extension CPU {
             throw .invalidConfiguration(what: "tlbwi", reason: "index \(slot) is in set \(slot / target.ways) of \(target.name), "
                                         + "but the page at \(Units.hex(va)) belongs to set \(set)")
         }
-        target.write(slot: slot, va: va, sizeIndex: sizeIndex, base: pa, flags: meta, tag: UInt32(truncatingIfNeeded: asid ?? currentTag))
+        target.write(slot: slot, va: va, sizeIndex: sizeIndex, base: pa, flags: meta, tag: UInt32(truncatingIfNeeded: (asid ?? currentTag) | vmidTag))
     }
 
     /// Checks a software-written entry; the structure, the mode size index and the TLB flag bits.

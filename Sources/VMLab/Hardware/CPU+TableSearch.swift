@@ -24,9 +24,8 @@ extension CPU {
         let sizeIndex = sizeIndexOf[t.level]
         let key = (kind == .execute ? 8 : 0) &+ sizeIndex
         for k in 0..<fillCount[key] {
-            fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
-                $0.fill(va, sizeIndex: sizeIndex, base: t.physicalAddress & ~(t.pageBytes &- 1), flags: scratch.leafFlags.pointee, tag: tag)
-            }
+            fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: t.physicalAddress & ~(t.pageBytes &- 1),
+                                                 flags: scratch.leafFlags.pointee, tag: tag)
         }
     }
 }

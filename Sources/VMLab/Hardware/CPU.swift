@@ -112,6 +112,12 @@ public final class CPU {
     /// The tag of its current entries: the space's ASID with PCIDs on (with `userTagBit` added
     /// in user mode under KPTI), else the CPU index.
     public internal(set) var currentTag = 0
+    /// The VMID of a guest's virtual CPU that shares its host CPU's structures, in a tag's bits
+    /// 16 and up (see `TLB`), added to every tag handed to a structure; 0 otherwise.
+    let vmidTag: Int
+    /// The VMID its entries carry in structures shared with guests (0: the host's or a guest
+    /// with structures of its own).
+    public var vmid: Int { vmidTag >> 16 }
     /// The privilege it runs at: the last access's, or what `enter` set. Under KPTI it decides
     /// which root is loaded. A CPU starts in the kernel.
     public var privilege: Privilege { privilegeStorage.pointee }
@@ -141,16 +147,17 @@ public final class CPU {
     let costs: UnsafeMutablePointer<CostModel>
     /// costs.tlbHit per level number 0…16 (refreshed at each `access`/`run`).
     let levelCost: UnsafeMutablePointer<Int>
-    /// Paths: data at 0..<pathCount[0], instruction at 16..<16 + pathCount[1].
-    let pathTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    /// Paths: data at 0..<pathCount[0], instruction at 16..<16 + pathCount[1] (the structures'
+    /// `TLBCore`s, called directly).
+    let pathTLB: UnsafeMutablePointer<UnsafeMutablePointer<TLBCore>>
     let pathLevel: UnsafeMutablePointer<Int>
     let pathSlot: UnsafeMutablePointer<Int>
     let pathCount: UnsafeMutablePointer<Int>
     /// Fill targets of (path p, size s): at (p × 8 + s) × 16 ..< + fillCount[p × 8 + s].
-    let fillTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    let fillTLB: UnsafeMutablePointer<UnsafeMutablePointer<TLBCore>>
     let fillLevel: UnsafeMutablePointer<Int>
     let fillCount: UnsafeMutablePointer<Int>
-    let pwcTLB: UnsafeMutablePointer<Unmanaged<TLB>>
+    let pwcTLB: UnsafeMutablePointer<UnsafeMutablePointer<TLBCore>>
     let pwcLevel: UnsafeMutablePointer<Int>
     let pwcCount: Int
     /// A software-managed TLB: misses go to `refill` instead of the walker.
@@ -172,6 +179,7 @@ public final class CPU {
         self.index = index
         self.processors = processors
         self.machine = processors.machine
+        self.vmidTag = processors.sharesHostTLBs ? processors.vmid << 16 : 0
         self.tlbs = tlbs
         self.pageWalkCaches = pageWalkCaches.map(\.cache)
         self.pageWalkCacheLevels = pageWalkCaches.map(\.level)
@@ -216,7 +224,7 @@ public final class CPU {
         placeholder = TLB(name: "", entries: 1, ways: 1, replacement: .lru, kind: .unified, held: [], shared: false,
                           cpu: index, pageWalkCache: false, frameBits: mode.pageBits, seed: 0)
         pathTLB = .allocate(capacity: 32)
-        pathTLB.initialize(repeating: Unmanaged.passUnretained(placeholder), count: 32)
+        pathTLB.initialize(repeating: placeholder.core, count: 32)
         pathLevel = .allocate(capacity: 32); pathLevel.initialize(repeating: 0, count: 32)
         pathSlot = .allocate(capacity: 32); pathSlot.initialize(repeating: 0, count: 32)
         pathCount = .allocate(capacity: 2)
@@ -226,7 +234,7 @@ public final class CPU {
         for w in 0..<2 {
             pathCount[w] = min(16, paths[w].count)
             for p in 0..<pathCount[w] {
-                pathTLB[w * 16 + p] = Unmanaged.passUnretained(paths[w][p])
+                pathTLB[w * 16 + p] = paths[w][p].core
                 pathLevel[w * 16 + p] = pathLevels[w][p]
                 pathSlot[w * 16 + p] = pathIndex[w][p]
             }
@@ -234,7 +242,7 @@ public final class CPU {
                 let key = w * 8 + size
                 fillCount[key] = min(16, targets.count)
                 for (k, t) in targets.prefix(16).enumerated() {
-                    (fillTLB + key * 16 + k).initialize(to: Unmanaged.passUnretained(t.tlb))
+                    (fillTLB + key * 16 + k).initialize(to: t.tlb.core)
                     fillLevel[key * 16 + k] = t.level
                 }
             }
@@ -252,7 +260,7 @@ public final class CPU {
         pwcTLB = .allocate(capacity: max(1, pwcCount))
         pwcLevel = .allocate(capacity: max(1, pwcCount))
         for (k, cache) in self.pageWalkCaches.enumerated() {
-            (pwcTLB + k).initialize(to: Unmanaged.passUnretained(cache))
+            (pwcTLB + k).initialize(to: cache.core)
             pwcLevel[k] = pageWalkCacheLevels[k]
         }
         sizeOfIndex = .allocate(capacity: 8); sizeOfIndex.initialize(repeating: 0, count: 8)
@@ -399,32 +407,35 @@ public final class CPU {
 
     // MARK: invalidation
 
+    // Every operation below touches only this CPU's VMID's entries of a structure shared with
+    // guests (a guest's INVLPG or flush never reaches the host's entries, nor the host's a guest's).
+
     /// invlpg: drops the entries for `va` tagged `asid` (and global ones) from every structure
     /// of this CPU, and the page-walk-cache entries tagged `asid` (x86 INVLPG drops all of them).
     public func invlpg(_ va: UInt64, asid: Int) {
-        for tlb in tlbs { tlb.invalidate(va, tag: asid) }
-        for cache in pageWalkCaches { cache.flush(asid: asid) }
+        for tlb in tlbs { tlb.invalidate(va, tag: asid | vmidTag) }
+        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
     }
 
     /// Drops every entry (global ones too) of every structure and page-walk cache.
     public func flushAll() {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flushAll() }
-        for cache in pageWalkCaches { cache.flushAll() }
+        for tlb in tlbs { tlb.flush(vmid: vmid, global: true) }
+        for cache in pageWalkCaches { cache.flush(vmid: vmid, global: true) }
     }
 
     /// Drops the non-global entries tagged `asid`.
     public func flush(asid: Int) {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flush(asid: asid) }
-        for cache in pageWalkCaches { cache.flush(asid: asid) }
+        for tlb in tlbs { tlb.flush(asid: asid | vmidTag) }
+        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
     }
 
     /// Drops every non-global entry, whatever its tag.
     public func flushNonGlobal() {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flushNonGlobal() }
-        for cache in pageWalkCaches { cache.flushNonGlobal() }
+        for tlb in tlbs { tlb.flush(vmid: vmid, global: false) }
+        for cache in pageWalkCaches { cache.flush(vmid: vmid, global: false) }
     }
 
     /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
@@ -443,10 +454,10 @@ public final class CPU {
         }
         var address = va
         for _ in 0..<pages {
-            for tlb in tlbs { tlb.invalidate(address, tag: tag) }
+            for tlb in tlbs { tlb.invalidate(address, tag: tag | vmidTag) }
             address &+= pageBytes
         }
-        for cache in pageWalkCaches { cache.flush(asid: tag) }
+        for cache in pageWalkCaches { cache.flush(asid: tag | vmidTag) }
     }
 
     // MARK: the MMU pipeline
@@ -458,7 +469,7 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         var r = MMUResult()
-        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag),
+        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag | vmidTag),
                   pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
         try throwRefillFailure()
         let s = stats
@@ -491,9 +502,9 @@ public final class CPU {
             let level = pathLevel[first &+ p]
             if level != current { cycles &+= levelCost[level]; current = level }
             let tlb = pathTLB[first &+ p]
-            let i = tlb._withUnsafeGuaranteedRef { $0.lookup(va, tag: tag, need: need) }
+            let i = tlb.pointee.lookup(va, tag: tag, need: need)
             if i >= 0 {
-                let (meta, base) = tlb._withUnsafeGuaranteedRef { ($0.metas[i], $0.bases[i]) }
+                let meta = tlb.pointee.metas[i], base = tlb.pointee.bases[i]
                 let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
                 let size = sizeOfIndex[sizeIndex]
                 if pkru != 0 && keyDenies(pkru, meta: meta, kind) {   // found in the TLB, denied by PKRU
@@ -507,9 +518,7 @@ public final class CPU {
                 r.pageBytes = size
                 let key = which &* 8 &+ sizeIndex
                 for k in 0..<fillCount[key] where fillLevel[key &* 16 &+ k] < level {
-                    fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
-                        $0.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
-                    }
+                    fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
                 }
                 r.tlbIndex = pathSlot[first &+ p]
                 r.tlbLevel = level
@@ -532,17 +541,14 @@ public final class CPU {
         var inherited = WalkPermissions.root
         var q = pwcCount &- 1
         while q >= 0 {
-            let found: Bool = pwcTLB[q]._withUnsafeGuaranteedRef { cache in
-                let i = cache.lookup(va, tag: tag, need: 0)
-                if i < 0 { return false }
-                let meta = cache.metas[i]
-                table = cache.bases[i]
+            let cache = pwcTLB[q]
+            let i = cache.pointee.lookup(va, tag: tag, need: 0)
+            if i >= 0 {
+                let meta = cache.pointee.metas[i]
+                table = cache.pointee.bases[i]
                 inherited = (meta & TLBMeta.writable != 0 ? WalkPermissions.writable : 0)
                     | (meta & TLBMeta.user != 0 ? WalkPermissions.user : 0)
                     | (meta & TLBMeta.executable == 0 ? WalkPermissions.noExecute : 0)
-                return true
-            }
-            if found {
                 let level = pwcLevel[q]
                 startAt = level &+ 1
                 cycles &+= costs.pointee.pageWalkCacheHit
@@ -571,9 +577,7 @@ public final class CPU {
         let base = t.physicalAddress & ~(pageBytes &- 1)
         let key = which &* 8 &+ sizeIndex
         for k in 0..<fillCount[key] {
-            fillTLB[key &* 16 &+ k]._withUnsafeGuaranteedRef {
-                $0.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
-            }
+            fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
         }
         for k in 0..<pwcCount {
             let level = pwcLevel[k]
@@ -583,9 +587,7 @@ public final class CPU {
                     | (perms & WalkPermissions.user != 0 ? TLBMeta.user : 0)
                     | (perms & WalkPermissions.noExecute == 0 ? TLBMeta.executable : 0) | TLBMeta.readable
                 let tableAddress = scratch.tables[level]
-                pwcTLB[k]._withUnsafeGuaranteedRef {
-                    $0.fill(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
-                }
+                pwcTLB[k].pointee.fill(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
             }
         }
     }
@@ -599,7 +601,7 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         var summary = RunSummary()
-        let tag = UInt32(truncatingIfNeeded: currentTag)
+        let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
         let root = space.root(for: privilege)
         let pkru = pkruStorage.pointee
         // With a non-zero PKRU every TLB hit needs the key check of `translate`: no shortcut.
@@ -625,7 +627,7 @@ public final class CPU {
             if shortcut && (fetch ? hasInstr : hasData) {
                 let cost = fetch ? instrCost : dataCost
                 let first = fetch ? instrFirst : dataFirst
-                if first._withUnsafeGuaranteedRef({ $0.lookup(va, tag: tag, need: need) }) >= 0 {
+                if first.pointee.lookup(va, tag: tag, need: need) >= 0 {
                     firstLevelHits &+= 1
                     firstLevelCycles &+= cost
                     continue

@@ -85,16 +85,26 @@ public final class Machine {
 
     /// Replaces the CPUs and their translation hardware (every TLB and page-walk cache starts
     /// empty; ASIDs handed out before are not reused). Throws `invalidConfiguration`,
-    /// `unsupportedPageSize` for a bad configuration; the old processors stay then.
+    /// `unsupportedPageSize` for a bad configuration, and while guests run on this machine (their
+    /// virtual CPUs may use these CPUs' structures); the old processors stay then.
     @discardableResult
     public func configureProcessors(_ configuration: ProcessorConfiguration) throws(VMError) -> Processors {
-        try configuration.validate(mode: mode)
-        if configuration.softwareTLB && memory.guestBacking != nil {   // a guest's walks go through the EPT (GuestBacking+NestedMMU.swift)
-            throw .invalidConfiguration(what: "software-managed TLB", reason: "a guest's TLB misses go through the nested MMU, which extends the hardware walker; a software refill would skip the EPT")
+        guard hostedGuests == 0 else {
+            throw .invalidConfiguration(what: "processors", reason: "\(hostedGuests) guest(s) run on this machine: configure its CPUs before creating guests")
         }
+        try configuration.validate(mode: mode)
+        if configuration.softwareTLB && memory.guestBacking != nil { throw Guest.softwareTLBRefused }
         let made = Processors(machine: self, validated: configuration)
         processorStorage = made
         return made
+    }
+
+    /// Gives a guest's machine processors whose CPUs use the structures of `host`'s CPUs, tagged
+    /// with `vmid` (see `Processors`). The configuration's `tlb` and `pageWalkCache` must be the
+    /// host's (the caller copies them).
+    func configureProcessors(_ configuration: ProcessorConfiguration, sharingWith host: Processors, vmid: Int) throws(VMError) {
+        try configuration.validate(mode: mode)
+        processorStorage = Processors(machine: self, validated: configuration, borrowing: host, vmid: vmid)
     }
 
     /// A new owner id for an address space, process or device (1, 2, 3 …).

@@ -5,7 +5,8 @@ extension Processors {
     /// - every valid TLB entry with the CPU's current tag (or global) translates its page as the
     ///   space's tables do now: same physical page, same size, and no permission the tables deny;
     /// - every page-walk-cache entry with the current tag names the table the tables lead to.
-    /// Entries with other tags belong to other spaces (kept by design with PCIDs) and are skipped;
+    /// Entries with other tags belong to other spaces (kept by design with PCIDs) and are skipped,
+    /// as are the entries of other virtual machines in structures shared with guests;
     /// so are the user-mode entries of KPTI's second root, and software-TLB entries (a refill
     /// handler may translate from any table it likes).
     public func checkTranslations() -> [String] {
@@ -15,14 +16,14 @@ extension Processors {
             guard let space = cpu.space else { continue }
             let tag = cpu.currentTag
             for tlb in cpu.tlbs where !(tlb.isShared && cpu.index > 0) {
-                for e in tlb.dump() where e.asid == tag || e.global {
+                for e in tlb.dump() where e.vmid == cpu.vmid && (e.asid == tag || e.global) {
                     if let why = mismatch(e, in: space) {
                         problems.append("CPU \(cpu.index) \(tlb.name) set \(e.set) way \(e.way): \(why)")
                     }
                 }
             }
             for (cache, level) in zip(cpu.pageWalkCaches, cpu.pageWalkCacheLevels) {
-                for e in cache.dump() where e.asid == tag {
+                for e in cache.dump() where e.vmid == cpu.vmid && e.asid == tag {
                     let va = space.visibleVA(e.vpn << UInt64(machine.mode.indexShift(level: level)))
                     guard let slot = try? space.walk(va, level: level + 1, create: false) else {
                         problems.append("CPU \(cpu.index) \(cache.name): \(Units.hex(va)) is cached as leading to the table at "

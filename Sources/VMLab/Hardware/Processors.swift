@@ -40,6 +40,13 @@ public struct ProcessorStats: Sendable, Equatable {
 /// its page-walk-cache entries of that ASID are dropped (as INVLPG does on x86), so a freed
 /// table is never reached through a stale entry.
 ///
+/// **VMIDs.** A guest's virtual CPUs may share the TLB structures and page-walk caches of the
+/// host's CPUs (`sharesHostTLBs`: virtual CPU i runs on host CPU i): their entries carry the
+/// guest's `vmid` (see `TLB`), so host and guests compete for entries but a VM switch needs no
+/// flush, and every flush, invalidation and ASID rollover of one VM leaves the others' entries.
+/// The host hands out VMIDs (`allocateVMID`, 1 … 4095) and takes a guest's entries back with its
+/// VMID (`releaseVMID`).
+///
 /// **KPTI** (`kpti`): see `PageTable+KPTI.swift` and `CPU.enter`. **Software-managed TLB**
 /// (`softwareTLB`): see `CPU+SoftwareTLB.swift`.
 public final class Processors {
@@ -62,6 +69,12 @@ public final class Processors {
     public var refillHandler: ((TLBMiss) -> TLBRefillOutcome)?
 
     var asidUsed: [Bool]
+    /// The VMID of a guest's processors (0 for a host's).
+    public let vmid: Int
+    /// True when the CPUs use the host CPUs' structures (a guest's, see the type's documentation).
+    public let sharesHostTLBs: Bool
+    /// VMIDs handed to guests of this (host) machine.
+    var vmidsInUse: Set<Int> = []
     var nextASID = 1
     var batchDepth = 0
     var pending: [(space: PageTable, va: UInt64, length: UInt64)] = []
@@ -71,8 +84,12 @@ public final class Processors {
     /// Highest ASID (2^asidBits − 1).
     public var maxASID: Int { (1 << configuration.asidBits) - 1 }
 
-    init(machine: Machine, validated configuration: ProcessorConfiguration) {
+    /// The processors of `machine`; a guest's borrow the structures of `host`'s CPUs (one host
+    /// CPU per virtual CPU, same TLB and page-walk-cache configuration) and tag with `vmid`.
+    init(machine: Machine, validated configuration: ProcessorConfiguration, borrowing host: Processors? = nil, vmid: Int = 0) {
         self.machine = machine
+        self.vmid = vmid
+        self.sharesHostTLBs = host != nil
         let mode = machine.mode
         var config = configuration
         let levels = config.tlb ?? ProcessorConfiguration.defaultTLB(mode: mode)
@@ -92,13 +109,20 @@ public final class Processors {
             machine.seed ^ (UInt64(cpu + 2) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(structure + 1) &* 0xBF58_476D_1CE4_E5B9)
         }
         var shared: [Int: TLB] = [:]
-        for (i, c) in levels.enumerated() where c.shared {
+        for (i, c) in levels.enumerated() where c.shared && host == nil {
             shared[i] = TLB(name: c.name, entries: c.entries, ways: c.ways, replacement: c.replacement, kind: c.kind,
                             held: held(c), shared: true, cpu: -1, pageWalkCache: false,
                             frameBits: mode.pageBits, seed: seed(-1, i))
         }
-        sharedTLBs = levels.indices.compactMap { shared[$0] }
+        sharedTLBs = host?.sharedTLBs ?? levels.indices.compactMap { shared[$0] }
         for cpu in 0..<config.cpus {
+            if let host {
+                let hostCPU = host.cpus[cpu]
+                for structure in hostCPU.tlbs + hostCPU.pageWalkCaches { structure.tagsVMID = true }
+                cpus.append(CPU(index: cpu, processors: self, tlbs: hostCPU.tlbs, levels: levels,
+                                pageWalkCaches: Array(zip(hostCPU.pageWalkCacheLevels, hostCPU.pageWalkCaches))))
+                continue
+            }
             var tlbs: [TLB] = []
             for (i, c) in levels.enumerated() {
                 tlbs.append(shared[i] ?? TLB(name: c.name, entries: c.entries, ways: c.ways, replacement: c.replacement,
@@ -183,7 +207,29 @@ public final class Processors {
                 running.asidGeneration = generation
             }
         }
-        for tlb in sharedTLBs { tlb.flushNonGlobal() }
+        for tlb in sharedTLBs { tlb.flush(vmid: sharesHostTLBs ? vmid : 0, global: false) }
+    }
+
+    // MARK: VMIDs
+
+    /// A VMID for a new guest of this machine: the lowest free one of 1 … `TLB.maxVMID`.
+    func allocateVMID() throws(VMError) -> Int {
+        guard let free = (1...TLB.maxVMID).first(where: { !vmidsInUse.contains($0) }) else {
+            throw .invalidConfiguration(what: "guest", reason: "all \(TLB.maxVMID) VMIDs of this host are in use")
+        }
+        vmidsInUse.insert(free)
+        return free
+    }
+
+    /// Frees a guest's VMID and drops its entries from every structure of this machine.
+    func releaseVMID(_ vmid: Int) {
+        guard vmidsInUse.remove(vmid) != nil else { return }
+        var seen = Set<ObjectIdentifier>()
+        for cpu in cpus {
+            for structure in cpu.tlbs + cpu.pageWalkCaches where structure.tagsVMID && seen.insert(ObjectIdentifier(structure)).inserted {
+                structure.flush(vmid: vmid, global: true)
+            }
+        }
     }
 
     // MARK: shootdowns

@@ -35,6 +35,9 @@ public struct TLBEntryInfo: Sendable, Equatable {
     public var pageBytes: UInt64
     /// ASID/PCID tag (the CPU number when PCIDs are off).
     public var asid: Int
+    /// VMID of the guest whose entry this is (0: the host's) in a structure shared with guests;
+    /// a guest's entries hold guest-physical bases (see `TLB.vmidShift`).
+    public var vmid = 0
     public var global: Bool
     public var readable: Bool
     public var writable: Bool
@@ -67,6 +70,10 @@ enum TLBMeta {
     /// Bits compared for a global match: valid, global, size.
     static let globalMatchMask: UInt32 = valid | global | sizeMask
 
+    /// A tag's VMID (above its 16 ASID bits) moved to where keys carry it (see `TLB.vmidShift`).
+    @inline(__always)
+    static func salt(_ tag: UInt32) -> UInt64 { UInt64(tag >> 16) << TLB.vmidShift }
+
     /// Bits an access needs in a cached entry: read → R; write → W and D (a clean entry goes to
     /// the walker, which sets D in the PTE); execute → X; user mode adds U.
     @inline(__always)
@@ -89,7 +96,27 @@ struct TLBState {
 ///
 /// The same class serves as one level of a page-walk cache (`isPageWalkCache`): the "page size"
 /// is the VA span of one entry and the physical base is the next table's address.
+///
+/// **VMIDs.** A structure a guest's virtual CPUs share with the host's CPU (`tagsVMID`) holds
+/// entries of several virtual machines. The VMID travels in a tag's bits 16 and up and is kept
+/// in the entry's key above the VPN:
+/// ```
+///   key   63        52 51                           0
+///        +------------+------------------------------+
+///        |    VMID    |   VPN (VA >> page-size bits)  |
+///        +------------+------------------------------+
+/// ```
+/// so a lookup matches only entries of its own VMID (global ones included), while the set
+/// index comes from the VPN alone: the host's and the guests' pages compete for the same sets.
+/// Guests have pages of at least 4 KiB, so their hosts' VPNs fit 52 bits.
 public final class TLB {
+    /// Where a key keeps the VMID; 12 bits of VMID (1 … 4095 for guests, 0 for the host).
+    public static let vmidShift: UInt64 = 52
+    /// The largest VMID.
+    public static let maxVMID = 4095
+    /// True once a guest's CPUs share this structure: CPU-wide flushes drop only their own
+    /// VMID's entries (`flush(vmid:global:)`).
+    public internal(set) var tagsVMID = false
     /// Name in stats and dumps (`"L1d"`, or `"PWC PD"` for a page-walk-cache level).
     public let name: String
     public let entries: Int
@@ -106,23 +133,20 @@ public final class TLB {
     /// The CPU owning a private structure (−1 when shared).
     public let cpu: Int
 
-    let keys: UnsafeMutablePointer<UInt64>
-    let bases: UnsafeMutablePointer<UInt64>
-    let metas: UnsafeMutablePointer<UInt32>
-    let stamps: UnsafeMutablePointer<UInt64>
-    let tree: UnsafeMutablePointer<UInt8>
-    let state: UnsafeMutablePointer<TLBState>
-    let heldCount: Int
-    /// Valid entries of each held size (local index): a lookup skips sizes with none, so a
-    /// structure holding 4K, 2M and 1G pages probes one set, not three, while only 4K pages
-    /// are cached.
-    let sizeCounts: UnsafeMutablePointer<Int>
-    let heldShifts: UnsafeMutablePointer<UInt64>
-    let heldSizeTags: UnsafeMutablePointer<UInt32>
-    /// Local slot of each mode size index (−1 when not held); 8 slots.
-    let localOfSize: UnsafeMutablePointer<Int>
-    let setMask: Int
-    let pow2Sets: Bool
+    /// The entries' arrays and the lookup and fill state, in raw memory, so that the MMU
+    /// pipeline calls lookups and fills directly, inlined, without reference counting.
+    let core: UnsafeMutablePointer<TLBCore>
+    var keys: UnsafeMutablePointer<UInt64> { core.pointee.keys }
+    var bases: UnsafeMutablePointer<UInt64> { core.pointee.bases }
+    var metas: UnsafeMutablePointer<UInt32> { core.pointee.metas }
+    var stamps: UnsafeMutablePointer<UInt64> { core.pointee.stamps }
+    var tree: UnsafeMutablePointer<UInt8> { core.pointee.tree }
+    var state: UnsafeMutablePointer<TLBState> { core.pointee.state }
+    var heldCount: Int { core.pointee.heldCount }
+    var sizeCounts: UnsafeMutablePointer<Int> { core.pointee.sizeCounts }
+    var heldShifts: UnsafeMutablePointer<UInt64> { core.pointee.heldShifts }
+    var heldSizeTags: UnsafeMutablePointer<UInt32> { core.pointee.heldSizeTags }
+    var localOfSize: UnsafeMutablePointer<Int> { core.pointee.localOfSize }
     let frameBits: UInt64
     /// Bytes per mode size index (for dumps).
     let sizeBytes: [UInt64]
@@ -145,32 +169,13 @@ public final class TLB {
         var bytes = [UInt64](repeating: 0, count: 8)
         for h in held { bytes[h.sizeIndex] = UInt64(1) << UInt64(h.shift) }
         self.sizeBytes = bytes
-        keys = .allocate(capacity: entries); keys.initialize(repeating: ~0, count: entries)
-        bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
-        metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
-        stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
-        let treeCount = replacement == .plru ? entries : 1
-        tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
-        state = .allocate(capacity: 1)
-        state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
-        heldCount = held.count
-        sizeCounts = .allocate(capacity: max(1, held.count)); sizeCounts.initialize(repeating: 0, count: max(1, held.count))
-        heldShifts = .allocate(capacity: max(1, held.count))
-        heldSizeTags = .allocate(capacity: max(1, held.count))
-        localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
-        for (i, h) in held.enumerated() {
-            heldShifts[i] = UInt64(h.shift)
-            heldSizeTags[i] = UInt32(h.sizeIndex) << TLBMeta.sizeShift
-            localOfSize[h.sizeIndex] = i
-        }
-        setMask = sets - 1
-        pow2Sets = sets & (sets - 1) == 0
+        core = .allocate(capacity: 1)
+        core.initialize(to: TLBCore(entries: entries, ways: self.ways, replacement: replacement, held: held, seed: seed))
     }
 
     deinit {
-        keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
-        state.deinitialize(count: 1); state.deallocate()
-        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
+        core.pointee.release()
+        core.deinitialize(count: 1); core.deallocate()
     }
 
     /// Hits, misses, evictions, fills, flushes, invalidations.
@@ -188,196 +193,38 @@ public final class TLB {
         return Int((va >> UInt64(pageBytes.trailingZeroBitCount)) % UInt64(sets))
     }
 
+    /// The set of the page with VPN `vpn`.
     @inline(__always)
-    func setOf(_ vpn: UInt64) -> Int {
-        pow2Sets ? Int(truncatingIfNeeded: vpn) & setMask : Int(vpn % UInt64(sets))
-    }
+    func setOf(_ vpn: UInt64) -> Int { core.pointee.setOf(vpn) }
 
-    /// Looks `va` up for `tag`: returns the slot of an entry that matches (same VPN and size,
-    /// same tag or global) and has every bit of `need`, or −1. A matching entry without the
-    /// needed bits counts as a miss (the access goes to the walker). Counts the hit or miss and
-    /// updates the replacement state on a hit.
+    /// See `TLBCore.lookup`.
     @inline(__always)
-    func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
-        var h = 0
-        while h < heldCount {
-            if sizeCounts[h] == 0 { h &+= 1; continue }
-            let vpn = va >> heldShifts[h]
-            let set = setOf(vpn)
-            let sizeTag = heldSizeTags[h]
-            let want = tag | TLBMeta.valid | sizeTag
-            let globalWant = TLBMeta.valid | TLBMeta.global | sizeTag
-            var i = set &* ways
-            let end = i &+ ways
-            while i < end {
-                if keys[i] == vpn {
-                    let m = metas[i]
-                    if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
-                        if m & need == need {
-                            used(i, set: set)
-                            return i
-                        }
-                        state.pointee.stats.misses &+= 1
-                        return -1
-                    }
-                }
-                i &+= 1
-            }
-            h &+= 1
-        }
-        state.pointee.stats.misses &+= 1
-        return -1
-    }
+    func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int { core.pointee.lookup(va, tag: tag, need: need) }
 
-    /// Counts a hit on slot `i` and updates LRU stamps or the PLRU tree.
-    @inline(__always)
-    func used(_ i: Int, set: Int) {
-        let s = state
-        s.pointee.stats.hits &+= 1
-        switch replacement {
-        case .lru:
-            s.pointee.clock &+= 1
-            stamps[i] = s.pointee.clock
-        case .plru:
-            touch(set: set, way: i &- set &* ways)
-        case .fifo, .random:
-            break
-        }
-    }
-
-    /// Points every PLRU node on `way`'s path away from it.
-    @inline(__always)
-    func touch(set: Int, way: Int) {
-        let base = set &* ways
-        var node = 1, low = 0, span = ways
-        while span > 1 {
-            let half = span >> 1
-            if way < low &+ half {
-                tree[base &+ node] = 1
-                node = node &* 2
-            } else {
-                tree[base &+ node] = 0
-                node = node &* 2 &+ 1
-                low &+= half
-            }
-            span = half
-        }
-    }
-
-    /// The way to replace in a full set.
-    func victim(set: Int) -> Int {
-        let base = set * ways
-        switch replacement {
-        case .lru, .fifo:
-            var best = 0
-            var oldest = stamps[base]
-            for way in 1..<max(1, ways) where stamps[base + way] < oldest {
-                oldest = stamps[base + way]; best = way
-            }
-            return best
-        case .plru:
-            var node = 1, low = 0, span = ways
-            while span > 1 {
-                let half = span >> 1
-                if tree[base + node] == 0 { node = node * 2 } else { node = node * 2 + 1; low += half }
-                span = half
-            }
-            return low
-        case .random:
-            return Int(state.pointee.rng.next(below: UInt64(ways)))
-        }
-    }
-
-    /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
-    /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
-    /// page and tag is overwritten in place; otherwise an invalid way (lowest first) or the
-    /// policy's victim is used. Does nothing when the structure does not hold that size.
+    /// See `TLBCore.fill`.
     @inline(__always)
     func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
-        let local = localOfSize[sizeIndex]
-        if local < 0 { return }
-        let vpn = va >> heldShifts[local]
-        let set = setOf(vpn)
-        let sizeTag = heldSizeTags[local]
-        let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
-        let start = set &* ways
-        var free = -1
-        var slot = -1
-        // The least recently stamped way, found in the same pass (the LRU/FIFO victim).
-        var oldest = start
-        var oldestStamp = UInt64.max
-        var i = start
-        let end = start &+ ways
-        while i < end {
-            let m = metas[i]
-            if m & TLBMeta.valid == 0 {
-                if free < 0 { free = i }
-            } else if keys[i] == vpn && m & TLBMeta.sizeMask == sizeTag
-                        && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
-                slot = i
-                break
-            } else if stamps[i] < oldestStamp {
-                oldestStamp = stamps[i]
-                oldest = i
-            }
-            i &+= 1
-        }
-        let s = state
-        if slot < 0 {
-            if free >= 0 {
-                slot = free
-            } else {
-                slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
-                s.pointee.stats.evictions &+= 1
-            }
-            if replacement == .fifo || replacement == .lru {
-                s.pointee.clock &+= 1
-                stamps[slot] = s.pointee.clock
-            }
-        } else if replacement == .lru {
-            s.pointee.clock &+= 1
-            stamps[slot] = s.pointee.clock
-        }
-        if replacement == .plru { touch(set: set, way: slot &- start) }
-        let old = metas[slot]
-        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
-        sizeCounts[local] &+= 1
-        keys[slot] = vpn
-        bases[slot] = base
-        metas[slot] = meta
-        s.pointee.stats.fills &+= 1
+        core.pointee.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
     }
 
-    /// Writes an entry into `slot` (MIPS `tlbwi`), replacing whatever was there; the caller has
-    /// checked that the slot lies in the page's set. A second entry for the same page in another
-    /// way is the writer's business (lookups find the lower way first).
+    /// See `TLBCore.write`.
     func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
-        let local = localOfSize[sizeIndex]
-        if local < 0 { return }
-        let old = metas[slot]
-        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1 }
-        sizeCounts[local] += 1
-        keys[slot] = va >> heldShifts[local]
-        bases[slot] = base
-        metas[slot] = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
-        state.pointee.clock &+= 1
-        stamps[slot] = state.pointee.clock
-        if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
-        state.pointee.stats.fills += 1
+        core.pointee.write(slot: slot, va: va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
     }
 
     /// invlpg: removes the entries translating `va` (every held size) that carry `tag` or are
-    /// global. Returns how many were removed.
+    /// global (of the tag's VMID). Returns how many were removed.
     @discardableResult
     public func invalidate(_ va: UInt64, tag: Int) -> Int {
         var removed = 0
+        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         for h in 0..<heldCount {
             let vpn = va >> heldShifts[h]
             let start = setOf(vpn) * ways
-            for i in start..<(start + ways) where keys[i] == vpn {
+            for i in start..<(start + ways) where keys[i] == vpn | salt {
                 let m = metas[i]
                 if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
-                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) || m & TLBMeta.global != 0) {
+                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask || m & TLBMeta.global != 0) {
                     metas[i] = 0
                     sizeCounts[h] -= 1
                     removed += 1
@@ -395,16 +242,35 @@ public final class TLB {
         state.pointee.stats.flushes += 1
     }
 
-    /// Removes the non-global entries tagged `tag` (INVPCID single-context).
+    /// Removes the non-global entries tagged `tag` (INVPCID single-context; of the tag's VMID
+    /// when guests share the structure).
     public func flush(asid tag: Int) {
         let t = UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask
+        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         for i in 0..<entries {
             let m = metas[i]
-            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t { metas[i] = 0 }
+            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t
+                && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) { metas[i] = 0 }
         }
         recountSizes()
         state.pointee.stats.flushes += 1
     }
+
+    /// Removes the entries of virtual machine `vmid` (0: the host's) — every one, or with
+    /// `global` false only the non-global ones. On a structure no guest shares, every entry is
+    /// the host's.
+    public func flush(vmid: Int, global: Bool) {
+        let salt = UInt64(vmid) << Self.vmidShift
+        for i in 0..<entries where (global || metas[i] & TLBMeta.global == 0)
+                                    && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
+            metas[i] = 0
+        }
+        recountSizes()
+        state.pointee.stats.flushes += 1
+    }
+
+    /// The key bits that hold the VMID.
+    static let vmidKeyMask: UInt64 = ~0 << vmidShift
 
     /// Removes every non-global entry, whatever its tag.
     public func flushNonGlobal() {
@@ -435,9 +301,11 @@ public final class TLB {
             let m = metas[i]
             guard m & TLBMeta.valid != 0 else { continue }
             out.append(TLBEntryInfo(
-                set: i / ways, way: i % ways, vpn: keys[i], pfn: bases[i] >> frameBits, physicalBase: bases[i],
+                set: i / ways, way: i % ways, vpn: tagsVMID ? keys[i] & ~Self.vmidKeyMask : keys[i],
+                pfn: bases[i] >> frameBits, physicalBase: bases[i],
                 pageBytes: sizeBytes[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)],
-                asid: Int(m & TLBMeta.tagMask), global: m & TLBMeta.global != 0,
+                asid: Int(m & TLBMeta.tagMask), vmid: tagsVMID ? Int(keys[i] >> Self.vmidShift) : 0,
+                global: m & TLBMeta.global != 0,
                 readable: m & TLBMeta.readable != 0, writable: m & TLBMeta.writable != 0,
                 executable: m & TLBMeta.executable != 0, user: m & TLBMeta.user != 0,
                 dirty: m & TLBMeta.dirty != 0, protectionKey: Int((m & TLBMeta.keyMask) >> TLBMeta.keyShift)))

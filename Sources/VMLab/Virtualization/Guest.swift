@@ -20,6 +20,9 @@
 ///   paging) and the hypervisor, not the host kernel's policy, chooses which guest pages go.
 /// - Guests need pages of at least 4 KiB (the storage block of `PhysicalMemory`).
 /// - No TLB and no page-walk cache in the nested walk: every walk reads (n+1)(m+1)−1 entries.
+///
+/// The guest's virtual CPUs share the host CPUs' TLBs, tagged with the guest's `vmid`, or have
+/// structures of their own (`tlbSharing`, see `GuestTLBSharing`).
 public final class Guest {
     /// The machine that hosts this guest (holds the EPT and the backing frames).
     public let host: Machine
@@ -35,6 +38,11 @@ public final class Guest {
     public internal(set) var balloonFrames: [UInt64] = []
     /// The owner id of balloon frames in the guest's frame metadata.
     let balloonOwner: Int32
+    /// The VMID the host gave this guest (1 … 4095): the tag of its entries in TLB structures it
+    /// shares with the host.
+    public let vmid: Int
+    /// Whether its virtual CPUs use the host CPUs' structures.
+    public let tlbSharing: GuestTLBSharing
     /// Counters of nested paging.
     public internal(set) var stats: GuestStats {
         get { backing.stats }
@@ -49,8 +57,16 @@ public final class Guest {
     /// page size differs from the host's or is below 4 KiB, when its guest-physical space does
     /// not fit the host's address width, or for a negative limit; `outOfMemory` when the host
     /// has no frame for the EPT root.
+    ///
+    /// The virtual CPUs follow `processors` (default: one CPU, the default hierarchy). With
+    /// `tlbSharing` `.shared` they use the host CPUs' structures (the configuration's `tlb` and
+    /// `pageWalkCache` are ignored: they are the host's); nil chooses `.shared` when the guest
+    /// asks for no hardware of its own (`processors` nil, or with no `tlb`, the default page-walk
+    /// cache and no software-managed TLB) and sharing is possible, else `.private`. An explicit
+    /// `.shared` that is not possible throws `invalidConfiguration` saying why.
     public init(host: Machine, memoryBytes: UInt64, mode: PagingMode, guestMode: GuestMode = .nested,
-                cpus: Int = 1, swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16,
+                processors: ProcessorConfiguration? = nil, tlbSharing: GuestTLBSharing? = nil,
+                swapBytes: UInt64 = 0, limitFrames: Int? = nil, nestedPWCEntries: Int = 16,
                 eptPageBytes: UInt64? = nil) throws(VMError) {
         if let table = host.hashedPageTable {
             throw .invalidConfiguration(what: "guest", reason: "the nested walk reads a radix EPT level by level; this host has a\(table.kind == .inverted ? "n" : "") \(table.kind.rawValue) page table")
@@ -93,20 +109,72 @@ public final class Guest {
             throw .invalidConfiguration(what: "guest memory", reason:
                 "guest-physical addresses up to \(Units.hex(memoryBytes - 1)) do not fit the host's \(host.mode.name) EPT")
         }
-        if cpus != 1 { try guestMachine.configureProcessors(ProcessorConfiguration(cpus: cpus)) }
+        var configuration = processors ?? ProcessorConfiguration()
+        if configuration.softwareTLB { throw Self.softwareTLBRefused }
+        let hostProcessors = host.processors
+        let obstacle = Self.sharingObstacle(mode: mode, configuration: configuration, host: hostProcessors)
+        let ownHardware = configuration.tlb != nil || configuration.pageWalkCache != PageWalkCacheConfiguration()
+        let sharing = tlbSharing ?? (obstacle == nil && !ownHardware ? .shared : .private)
+        if sharing == .shared, let obstacle {
+            throw .invalidConfiguration(what: "guest TLB sharing", reason: obstacle)
+        }
+        let vmid = try hostProcessors.allocateVMID()
+        do {
+            if sharing == .shared {
+                configuration.tlb = hostProcessors.configuration.tlb
+                configuration.pageWalkCache = hostProcessors.configuration.pageWalkCache
+                try guestMachine.configureProcessors(configuration, sharingWith: hostProcessors, vmid: vmid)
+            } else {
+                try guestMachine.configureProcessors(configuration)
+            }
+        } catch {
+            hostProcessors.releaseVMID(vmid)
+            throw error
+        }
+        self.vmid = vmid
+        self.tlbSharing = sharing
         self.host = host
         self.machine = guestMachine
         self.mode = guestMode
         self.balloonOwner = guestMachine.makeOwnerID()
-        self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
-                                        limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries,
-                                        shadowPaging: guestMode == .shadow, eptPageBytes: eptPage)
+        do {
+            self.backing = try GuestBacking(host: host, guestBytes: memoryBytes, swapBytes: swapBytes,
+                                            limitFrames: limitFrames ?? Int.max, nestedPWCEntries: nestedPWCEntries,
+                                            shadowPaging: guestMode == .shadow, eptPageBytes: eptPage)
+        } catch {
+            hostProcessors.releaseVMID(vmid)
+            throw error
+        }
         backing.guestMachine = guestMachine
         guestMachine.memory.guestBacking = backing
         host.hostedGuests += 1
     }
 
-    deinit { host.hostedGuests -= 1 }
+    deinit {
+        host.hostedGuests -= 1
+        host.processors.releaseVMID(vmid)
+    }
+
+    /// The error for a guest's CPUs with a software-managed TLB: a guest's TLB misses go through
+    /// the nested MMU (GuestBacking+NestedMMU.swift), which extends the hardware walker.
+    static let softwareTLBRefused = VMError.invalidConfiguration(what: "software-managed TLB", reason:
+        "a guest's TLB misses go through the nested MMU, which extends the hardware walker; a software refill would skip the EPT")
+
+    /// Why this guest's virtual CPUs cannot share `host`'s structures, or nil when they can.
+    static func sharingObstacle(mode: PagingMode, configuration: ProcessorConfiguration, host: Processors) -> String? {
+        let hostMode = host.machine.mode
+        if mode.supportedPageSizes != hostMode.supportedPageSizes || mode.levels != hostMode.levels
+            || (0..<mode.levels).contains(where: { mode.indexShift(level: $0) != hostMode.indexShift(level: $0) }) {
+            return "the guest's \(mode.name) has other page sizes or levels than the host's \(hostMode.name): use private TLBs"
+        }
+        if configuration.cpus > host.cpus.count {
+            return "\(configuration.cpus) virtual CPUs, but the host has \(host.cpus.count) CPU(s) to run them on"
+        }
+        if host.configuration.softwareTLB {
+            return "a software-managed TLB is refilled by its own machine's handler: use private TLBs"
+        }
+        return nil
+    }
 
     /// The host-physical address backing guest-physical `gpa`, without allocating (nil when the
     /// page has not been touched yet). Throws when `gpa` is outside guest memory.

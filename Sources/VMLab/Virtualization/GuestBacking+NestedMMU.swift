@@ -12,17 +12,17 @@
 /// - The guest CPU's TLB entries map a guest virtual page to its guest-physical page; with the
 ///   hypervisor flushing every guest TLB entry whenever it removes an EPT mapping (INVEPT, in
 ///   `invalidateTranslations`), such an entry is exactly a cached composed translation gVA →
-///   hPA (the hPA is the EPT's, which cannot change under it). **Splintering**: the composed
-///   translation is contiguous only over the smaller of the guest leaf and the EPT leaf that
-///   maps its data page, so the entry has that size:
+///   hPA (the hPA is the EPT's, which cannot change under it). Entries carry the guest's ASIDs
+///   and, in structures shared with the host's CPUs, its VMID (`GuestTLBSharing`, `TLB`): a VM
+///   switch needs no flush, and INVEPT drops only this guest's entries. **Splintering**: the
+///   composed translation is contiguous only over the smaller of the guest leaf and the EPT
+///   leaf that maps its data page, so the entry has that size:
 ///   ```
 ///     guest 2 MiB leaf, EPT 2 MiB leaf   one 2 MiB TLB entry: 512 base pages, one miss
 ///     guest 2 MiB leaf, EPT 4 KiB leaves 4 KiB TLB entries: 512 base pages, 512 misses
 ///     guest 4 KiB leaf, EPT 2 MiB leaf   4 KiB TLB entries (the guest's size)
 ///   ```
-///   (shadow paging: always the base page, the size of the shadow's entries). Entries carry the guest's ASIDs;
-///   each guest has its own virtual CPUs and TLB structures, the model of a VMID-tagged TLB
-///   partitioned per guest: a VM switch needs no flush, but guests do not compete for entries.
+///   (shadow paging: always the base page, the size of the shadow's entries).
 /// - The guest CPU's own page-walk caches hold guest-physical table addresses (a hit skips guest
 ///   levels, and so their EPT walks).
 /// - The nested page-walk cache (`nestedPWC`, direct-mapped, `nestedPWCEntries` entries keyed

@@ -1,0 +1,237 @@
+/// The hot half of a `TLB`: its arrays (owned by the `TLB`) and geometry, in one struct kept in
+/// raw memory. Lookups and fills run on it straight from the MMU pipeline: no class reference
+/// to retain, nothing the optimizer cannot inline. Way `w` of set `s` is slot `s × ways + w`.
+struct TLBCore {
+    let keys: UnsafeMutablePointer<UInt64>
+    let bases: UnsafeMutablePointer<UInt64>
+    let metas: UnsafeMutablePointer<UInt32>
+    let stamps: UnsafeMutablePointer<UInt64>
+    let tree: UnsafeMutablePointer<UInt8>
+    let state: UnsafeMutablePointer<TLBState>
+    let sizeCounts: UnsafeMutablePointer<Int>
+    let heldShifts: UnsafeMutablePointer<UInt64>
+    let heldSizeTags: UnsafeMutablePointer<UInt32>
+    let localOfSize: UnsafeMutablePointer<Int>
+    let ways: Int
+    let sets: Int
+    let setMask: Int
+    let pow2Sets: Bool
+    let heldCount: Int
+    let replacement: TLBReplacement
+
+    /// Arrays for `entries` slots in sets of `ways`, every entry invalid, holding the sizes
+    /// `held` (mode size index and log2 of the size, smallest first).
+    init(entries: Int, ways: Int, replacement: TLBReplacement, held: [(sizeIndex: Int, shift: Int)], seed: UInt64) {
+        keys = .allocate(capacity: entries); keys.initialize(repeating: ~0, count: entries)
+        bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
+        metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
+        stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
+        let treeCount = replacement == .plru ? entries : 1
+        tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
+        state = .allocate(capacity: 1)
+        state.initialize(to: TLBState(rng: SeededGenerator(seed: seed)))
+        heldCount = held.count
+        sizeCounts = .allocate(capacity: max(1, held.count)); sizeCounts.initialize(repeating: 0, count: max(1, held.count))
+        heldShifts = .allocate(capacity: max(1, held.count))
+        heldSizeTags = .allocate(capacity: max(1, held.count))
+        localOfSize = .allocate(capacity: 8); localOfSize.initialize(repeating: -1, count: 8)
+        for (i, h) in held.enumerated() {
+            heldShifts[i] = UInt64(h.shift)
+            heldSizeTags[i] = UInt32(h.sizeIndex) << TLBMeta.sizeShift
+            localOfSize[h.sizeIndex] = i
+        }
+        self.ways = ways
+        self.sets = entries / ways
+        setMask = sets - 1
+        pow2Sets = sets & (sets - 1) == 0
+        self.replacement = replacement
+    }
+
+    /// Frees the arrays (the owning `TLB` goes).
+    func release() {
+        keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
+        state.deinitialize(count: 1); state.deallocate()
+        heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
+    }
+
+    @inline(__always)
+    func setOf(_ vpn: UInt64) -> Int {
+        pow2Sets ? Int(truncatingIfNeeded: vpn) & setMask : Int(vpn % UInt64(sets))
+    }
+
+    /// Looks `va` up for `tag`: returns the slot of an entry that matches (same VPN and size,
+    /// same tag or global) and has every bit of `need`, or −1. A matching entry without the
+    /// needed bits counts as a miss (the access goes to the walker). Counts the hit or miss and
+    /// updates the replacement state on a hit.
+    @inline(__always)
+    func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
+        let salt = TLBMeta.salt(tag)
+        var h = 0
+        while h < heldCount {
+            if sizeCounts[h] == 0 { h &+= 1; continue }
+            let vpn = va >> heldShifts[h]
+            let set = setOf(vpn)
+            let key = vpn | salt
+            let sizeTag = heldSizeTags[h]
+            let want = (tag & TLBMeta.tagMask) | TLBMeta.valid | sizeTag
+            let globalWant = TLBMeta.valid | TLBMeta.global | sizeTag
+            var i = set &* ways
+            let end = i &+ ways
+            while i < end {
+                if keys[i] == key {
+                    let m = metas[i]
+                    if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
+                        if m & need == need {
+                            used(i, set: set)
+                            return i
+                        }
+                        state.pointee.stats.misses &+= 1
+                        return -1
+                    }
+                }
+                i &+= 1
+            }
+            h &+= 1
+        }
+        state.pointee.stats.misses &+= 1
+        return -1
+    }
+
+    /// Counts a hit on slot `i` and updates LRU stamps or the PLRU tree.
+    @inline(__always)
+    func used(_ i: Int, set: Int) {
+        let s = state
+        s.pointee.stats.hits &+= 1
+        switch replacement {
+        case .lru:
+            s.pointee.clock &+= 1
+            stamps[i] = s.pointee.clock
+        case .plru:
+            touch(set: set, way: i &- set &* ways)
+        case .fifo, .random:
+            break
+        }
+    }
+
+    /// Points every PLRU node on `way`'s path away from it.
+    @inline(__always)
+    func touch(set: Int, way: Int) {
+        let base = set &* ways
+        var node = 1, low = 0, span = ways
+        while span > 1 {
+            let half = span >> 1
+            if way < low &+ half {
+                tree[base &+ node] = 1
+                node = node &* 2
+            } else {
+                tree[base &+ node] = 0
+                node = node &* 2 &+ 1
+                low &+= half
+            }
+            span = half
+        }
+    }
+
+    /// The way to replace in a full set.
+    func victim(set: Int) -> Int {
+        let base = set * ways
+        switch replacement {
+        case .lru, .fifo:
+            var best = 0
+            var oldest = stamps[base]
+            for way in 1..<max(1, ways) where stamps[base + way] < oldest {
+                oldest = stamps[base + way]; best = way
+            }
+            return best
+        case .plru:
+            var node = 1, low = 0, span = ways
+            while span > 1 {
+                let half = span >> 1
+                if tree[base + node] == 0 { node = node * 2 } else { node = node * 2 + 1; low += half }
+                span = half
+            }
+            return low
+        case .random:
+            return Int(state.pointee.rng.next(below: UInt64(ways)))
+        }
+    }
+
+    /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
+    /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
+    /// page and tag is overwritten in place; otherwise an invalid way (lowest first) or the
+    /// policy's victim is used. Does nothing when the structure does not hold that size.
+    @inline(__always)
+    func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+        let local = localOfSize[sizeIndex]
+        if local < 0 { return }
+        let vpn = va >> heldShifts[local]
+        let set = setOf(vpn)
+        let key = vpn | TLBMeta.salt(tag)
+        let sizeTag = heldSizeTags[local]
+        let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
+        let start = set &* ways
+        var free = -1
+        var slot = -1
+        // The least recently stamped way, found in the same pass (the LRU/FIFO victim).
+        var oldest = start
+        var oldestStamp = UInt64.max
+        var i = start
+        let end = start &+ ways
+        while i < end {
+            let m = metas[i]
+            if m & TLBMeta.valid == 0 {
+                if free < 0 { free = i }
+            } else if keys[i] == key && m & TLBMeta.sizeMask == sizeTag
+                        && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
+                slot = i
+                break
+            } else if stamps[i] < oldestStamp {
+                oldestStamp = stamps[i]
+                oldest = i
+            }
+            i &+= 1
+        }
+        let s = state
+        if slot < 0 {
+            if free >= 0 {
+                slot = free
+            } else {
+                slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
+                s.pointee.stats.evictions &+= 1
+            }
+            if replacement == .fifo || replacement == .lru {
+                s.pointee.clock &+= 1
+                stamps[slot] = s.pointee.clock
+            }
+        } else if replacement == .lru {
+            s.pointee.clock &+= 1
+            stamps[slot] = s.pointee.clock
+        }
+        if replacement == .plru { touch(set: set, way: slot &- start) }
+        let old = metas[slot]
+        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
+        sizeCounts[local] &+= 1
+        keys[slot] = key
+        bases[slot] = base
+        metas[slot] = meta
+        s.pointee.stats.fills &+= 1
+    }
+
+    /// Writes an entry into `slot` (MIPS `tlbwi`), replacing whatever was there; the caller has
+    /// checked that the slot lies in the page's set. A second entry for the same page in another
+    /// way is the writer's business (lookups find the lower way first).
+    func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+        let local = localOfSize[sizeIndex]
+        if local < 0 { return }
+        let old = metas[slot]
+        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1 }
+        sizeCounts[local] += 1
+        keys[slot] = (va >> heldShifts[local]) | TLBMeta.salt(tag)
+        bases[slot] = base
+        metas[slot] = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
+        state.pointee.clock &+= 1
+        stamps[slot] = state.pointee.clock
+        if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
+        state.pointee.stats.fills += 1
+    }
+}
