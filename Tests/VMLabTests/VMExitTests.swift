@@ -97,6 +97,23 @@ import Testing
         }
     }
 
+    /// A guest 1 GiB page over 2 MiB EPT pages splinters into 2 MiB pieces (the largest guest page
+    /// size that fits in the EPT leaf): two addresses in one piece miss once, in two pieces twice.
+    @Test func aGuestGigabytePageSplintersInto2MiBPieces() throws {
+        let host = try Machine(memoryBytes: 2 * Self.gib, mode: .x86_64)
+        let guest = try Guest(host: host, memoryBytes: Self.gib, mode: .x86_64, eptPageBytes: 2 * Self.mib)
+        let space = try guest.machine.makePageTable()
+        try space.mapRange(Self.gib, to: 0, length: Self.gib, pageBytes: Self.gib, flags: MapFlags(user: true))
+        let cpu = try guest.machine.cpu(0)
+        try cpu.switchTo(space)
+        let vas: [UInt64] = [Self.gib + 0x1234, Self.gib + 0x1F_F000, Self.gib + 0x20_0010, Self.gib + 0x3FF0_0000]
+        for va in vas {
+            let r = try cpu.access(va)
+            #expect(r.fault == nil && r.physicalAddress == va - Self.gib && r.pageBytes == 2 * Self.mib)
+        }
+        #expect(cpu.statistics.walks == 3)   // the first two share a 2 MiB piece
+    }
+
     /// Shadow paging and the guest's Accessed/Dirty bits: a read fills a write-protected shadow
     /// entry (A set, the guest PTE clean); the first write traps (`ad_update`) and sets D; later
     /// writes do not trap; the guest clearing D makes the shadow entry read-only again, clearing

@@ -62,13 +62,12 @@ extension GuestBacking {
         var refs = 0
         var hits = 0
         var k = 0
-        var eptLeafBytes: UInt64 = 0
         while k < t.references {
             let tableGPA = k == 0 ? table : scratch.tables[start + k - 1]
             if lookupNestedPWC(tableGPA) {
                 hits += 1
             } else {
-                let walked = eptReferences(tableGPA, .read, leafBytes: &eptLeafBytes)
+                let walked = eptReferences(tableGPA, .read)
                 if walked >= 0 {
                     refs += walked
                     fillNestedPWC(tableGPA)
@@ -77,9 +76,10 @@ extension GuestBacking {
             k += 1
         }
         if t.fault == nil {
-            eptLeafBytes = pageBytes
-            let walked = eptReferences(t.physicalAddress, kind, leafBytes: &eptLeafBytes)
+            let walked = eptReferences(t.physicalAddress, kind)
             if walked >= 0 { refs += walked }
+            // The EPT leaf of the data page: a walk of r references ended at host level r − 1.
+            let eptLeafBytes = walked > 0 ? eptLeafBytesAfter[walked] : pageBytes
             if eptLeafBytes < t.pageBytes { splinter(t, toFit: eptLeafBytes, leafLevel: &leafLevel, fillBytes: &fillBytes) }
         }
         stats.nestedWalks += 1
@@ -122,16 +122,15 @@ extension GuestBacking {
 
     /// The references of the EPT walk of `gpa` for `kind` (setting the EPT's Accessed/Dirty bits),
     /// after backing its page if it has no host frame (an EPT violation; the walk counted is the
-    /// retried one), and the size of the EPT leaf that maps it in `leafBytes`. −1 when the page
-    /// cannot be backed (the failure is kept for the next checked access).
-    func eptReferences(_ gpa: UInt64, _ kind: AccessKind, leafBytes: inout UInt64) -> Int {
+    /// retried one). −1 when the page cannot be backed (the failure is kept for the next checked
+    /// access).
+    func eptReferences(_ gpa: UInt64, _ kind: AccessKind) -> Int {
         let access: AccessKind = kind == .write ? .write : .read
         var walk = ept.translate(gpa, access: access, privilege: .supervisor)
         if walk.fault != nil {
             guard backOrRecord(gpa) != nil else { return -1 }
             walk = ept.translate(gpa, access: access, privilege: .supervisor)
         }
-        if walk.fault == nil { leafBytes = walk.pageBytes }
         return walk.references
     }
 

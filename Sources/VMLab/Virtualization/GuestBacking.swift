@@ -69,6 +69,9 @@ public final class GuestBacking {
     let nestedPWC: UnsafeMutablePointer<UInt64>
     /// Its number of slots (a power of two, or 0: none).
     public let nestedPWCEntries: Int
+    /// Per reference count r of a successful EPT walk (1 … host levels), the size of the leaf it
+    /// ended at (host level r − 1): the EPT leaf size of a data page, for splintering.
+    let eptLeafBytesAfter: UnsafeMutablePointer<UInt64>
     /// The shadow tables when the guest runs under shadow paging (ShadowPaging.swift), else nil.
     public let shadow: ShadowPaging?
     /// Cycles of exits met by unchecked accesses (the guest walker's reads of evicted table
@@ -107,6 +110,10 @@ public final class GuestBacking {
         self.nestedPWCEntries = nestedPWCEntries
         nestedPWC = .allocate(capacity: max(1, nestedPWCEntries))
         nestedPWC.initialize(repeating: 0, count: max(1, nestedPWCEntries))
+        let levels = host.mode.levels
+        eptLeafBytesAfter = .allocate(capacity: levels + 1)
+        eptLeafBytesAfter.initialize(to: host.mode.pageBytes)
+        for r in 1...levels { (eptLeafBytesAfter + r).initialize(to: host.mode.pageBytes(level: r - 1)) }
     }
 
     deinit {
@@ -114,6 +121,7 @@ public final class GuestBacking {
         chunks.deallocate()
         scratch.deallocate()
         nestedPWC.deallocate()
+        eptLeafBytesAfter.deallocate()
     }
 
     // MARK: the per-page table
