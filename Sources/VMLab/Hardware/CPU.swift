@@ -562,8 +562,8 @@ public final class CPU {
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
         if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
-            guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch, guestCounters: machine.counters,
-                                      references: &r.references, cycles: &cycles, leafLevel: &leafLevel, fillBytes: &pageBytes)
+            (leafLevel, pageBytes) = guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch,
+                                                               guestCounters: machine.counters, references: &r.references, cycles: &cycles)
         }
         r.cycles = cycles
         if t.fault != nil {
