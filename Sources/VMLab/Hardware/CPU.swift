@@ -96,7 +96,9 @@ public struct RunSummary: Sendable, Equatable {
 /// **Fill policy (non-inclusive, fill-all).** A walk fills, at every level of the path, the
 /// first structure holding the page's size, and fills the page-walk caches of every upper level
 /// it walked through. A hit at level L fills the levels above it (numbers < L). Evictions never
-/// propagate (an L2 eviction leaves L1 alone and vice versa).
+/// propagate (an L2 eviction leaves L1 alone and vice versa). An entry that matches but lacks
+/// the access's rights (a write to a clean or read-only entry) is dropped by the lookup, as x86
+/// drops it on the walk or fault that follows.
 public final class CPU {
     /// Position of the CPU (0-based).
     public let index: Int
@@ -502,7 +504,7 @@ public final class CPU {
             let level = pathLevel[first &+ p]
             if level != current { cycles &+= levelCost[level]; current = level }
             let tlb = pathTLB[first &+ p]
-            let i = tlb.pointee.lookup(va, tag: tag, need: need)
+            let i = tlb.pointee.lookup(va, tag: tag, need: need, dropDenied: true)
             if i >= 0 {
                 let meta = tlb.pointee.metas[i], base = tlb.pointee.bases[i]
                 let sizeIndex = Int((meta & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
@@ -518,7 +520,7 @@ public final class CPU {
                 r.pageBytes = size
                 let key = which &* 8 &+ sizeIndex
                 for k in 0..<fillCount[key] where fillLevel[key &* 16 &+ k] < level {
-                    fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
+                    fillTLB[key &* 16 &+ k].pointee.insert(va, sizeIndex: sizeIndex, base: base, flags: meta, tag: tag)
                 }
                 r.tlbIndex = pathSlot[first &+ p]
                 r.tlbLevel = level
@@ -577,7 +579,7 @@ public final class CPU {
         let base = t.physicalAddress & ~(pageBytes &- 1)
         let key = which &* 8 &+ sizeIndex
         for k in 0..<fillCount[key] {
-            fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
+            fillTLB[key &* 16 &+ k].pointee.insert(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
         }
         for k in 0..<pwcCount {
             let level = pwcLevel[k]
@@ -587,7 +589,7 @@ public final class CPU {
                     | (perms & WalkPermissions.user != 0 ? TLBMeta.user : 0)
                     | (perms & WalkPermissions.noExecute == 0 ? TLBMeta.executable : 0) | TLBMeta.readable
                 let tableAddress = scratch.tables[level]
-                pwcTLB[k].pointee.fill(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
+                pwcTLB[k].pointee.insert(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
             }
         }
     }
@@ -627,7 +629,7 @@ public final class CPU {
             if shortcut && (fetch ? hasInstr : hasData) {
                 let cost = fetch ? instrCost : dataCost
                 let first = fetch ? instrFirst : dataFirst
-                if first.pointee.lookup(va, tag: tag, need: need) >= 0 {
+                if first.pointee.lookup(va, tag: tag, need: need, dropDenied: true) >= 0 {
                     firstLevelHits &+= 1
                     firstLevelCycles &+= cost
                     continue

@@ -1,6 +1,10 @@
 /// The hot half of a `TLB`: its arrays (owned by the `TLB`) and geometry, in one struct kept in
 /// raw memory. Lookups and fills run on it straight from the MMU pipeline: no class reference
 /// to retain, nothing the optimizer cannot inline. Way `w` of set `s` is slot `s × ways + w`.
+///
+/// The methods are `mutating` although no field changes (the arrays' contents do): called on
+/// `pointer.pointee`, a mutating method works in place, where a non-mutating one made the
+/// caller copy all sixteen fields first (measured: ~50 instructions per lookup).
 struct TLBCore {
     let keys: UnsafeMutablePointer<UInt64>
     let bases: UnsafeMutablePointer<UInt64>
@@ -55,16 +59,18 @@ struct TLBCore {
     }
 
     @inline(__always)
-    func setOf(_ vpn: UInt64) -> Int {
+    mutating func setOf(_ vpn: UInt64) -> Int {
         pow2Sets ? Int(truncatingIfNeeded: vpn) & setMask : Int(vpn % UInt64(sets))
     }
 
     /// Looks `va` up for `tag`: returns the slot of an entry that matches (same VPN and size,
     /// same tag or global) and has every bit of `need`, or −1. A matching entry without the
-    /// needed bits counts as a miss (the access goes to the walker). Counts the hit or miss and
-    /// updates the replacement state on a hit.
-    @inline(__always)
-    func lookup(_ va: UInt64, tag: UInt32, need: UInt32) -> Int {
+    /// needed bits counts as a miss (the access goes to the walker); with `dropDenied` it is also
+    /// invalidated, as x86 does on the walk that follows (which refills it or faults), so that
+    /// the walk's fill can `insert` without looking for it. Counts the hit or miss and updates
+    /// the replacement state on a hit.
+    @_transparent
+    mutating func lookup(_ va: UInt64, tag: UInt32, need: UInt32, dropDenied: Bool = false) -> Int {
         let salt = TLBMeta.salt(tag)
         var h = 0
         while h < heldCount {
@@ -85,6 +91,10 @@ struct TLBCore {
                             used(i, set: set)
                             return i
                         }
+                        if dropDenied {
+                            metas[i] = 0
+                            sizeCounts[h] &-= 1
+                        }
                         state.pointee.stats.misses &+= 1
                         return -1
                     }
@@ -99,7 +109,7 @@ struct TLBCore {
 
     /// Counts a hit on slot `i` and updates LRU stamps or the PLRU tree.
     @inline(__always)
-    func used(_ i: Int, set: Int) {
+    mutating func used(_ i: Int, set: Int) {
         let s = state
         s.pointee.stats.hits &+= 1
         switch replacement {
@@ -115,7 +125,7 @@ struct TLBCore {
 
     /// Points every PLRU node on `way`'s path away from it.
     @inline(__always)
-    func touch(set: Int, way: Int) {
+    mutating func touch(set: Int, way: Int) {
         let base = set &* ways
         var node = 1, low = 0, span = ways
         while span > 1 {
@@ -133,7 +143,7 @@ struct TLBCore {
     }
 
     /// The way to replace in a full set.
-    func victim(set: Int) -> Int {
+    mutating func victim(set: Int) -> Int {
         let base = set * ways
         switch replacement {
         case .lru, .fifo:
@@ -161,7 +171,7 @@ struct TLBCore {
     /// page and tag is overwritten in place; otherwise an invalid way (lowest first) or the
     /// policy's victim is used. Does nothing when the structure does not hold that size.
     @inline(__always)
-    func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+    mutating func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
         let vpn = va >> heldShifts[local]
@@ -191,47 +201,82 @@ struct TLBCore {
             }
             i &+= 1
         }
-        let s = state
-        if slot < 0 {
-            if free >= 0 {
-                slot = free
-            } else {
-                slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
-                s.pointee.stats.evictions &+= 1
-            }
-            if replacement == .fifo || replacement == .lru {
-                s.pointee.clock &+= 1
-                stamps[slot] = s.pointee.clock
-            }
-        } else if replacement == .lru {
-            s.pointee.clock &+= 1
-            stamps[slot] = s.pointee.clock
+        if slot >= 0 {
+            if replacement == .lru { stamp(slot) }
+            if replacement == .plru { touch(set: set, way: slot &- start) }
+            store(slot, local: local, key: key, base: base, meta: meta)
+            return
         }
+        place(free, set: set, start: start, oldest: oldest, local: local, key: key, base: base, meta: meta)
+    }
+
+    /// `fill` for a page the caller knows is not cached here: every structure the MMU pipeline
+    /// fills was just looked up and missed (a denied match dropped by `lookup(dropDenied:)`), so
+    /// the search for an entry to overwrite is skipped: the first invalid way, else the victim.
+    @inline(__always)
+    mutating func insert(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+        let local = localOfSize[sizeIndex]
+        if local < 0 { return }
+        let vpn = va >> heldShifts[local]
+        let set = setOf(vpn)
+        let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
+        let start = set &* ways
+        var free = -1
+        var oldest = start
+        var oldestStamp = UInt64.max
+        var i = start
+        let end = start &+ ways
+        while i < end {
+            if metas[i] & TLBMeta.valid == 0 { free = i; break }
+            let stamp = stamps[i]
+            if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
+            i &+= 1
+        }
+        place(free, set: set, start: start, oldest: oldest, local: local, key: vpn | TLBMeta.salt(tag), base: base, meta: meta)
+    }
+
+    /// Puts a new entry in the free way `free`, or (−1) in the set's victim — `oldest`, the
+    /// least recently stamped way, for LRU and FIFO — counting the eviction.
+    @inline(__always)
+    mutating func place(_ free: Int, set: Int, start: Int, oldest: Int, local: Int, key: UInt64, base: UInt64, meta: UInt32) {
+        var slot = free
+        if slot < 0 {
+            slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
+            state.pointee.stats.evictions &+= 1
+        }
+        if replacement == .fifo || replacement == .lru { stamp(slot) }
         if replacement == .plru { touch(set: set, way: slot &- start) }
+        store(slot, local: local, key: key, base: base, meta: meta)
+    }
+
+    /// Gives `slot` the next stamp (its LRU recency or FIFO arrival).
+    @inline(__always)
+    mutating func stamp(_ slot: Int) {
+        state.pointee.clock &+= 1
+        stamps[slot] = state.pointee.clock
+    }
+
+    /// Writes the entry into `slot`, keeping the per-size counts right, and counts a fill.
+    @inline(__always)
+    mutating func store(_ slot: Int, local: Int, key: UInt64, base: UInt64, meta: UInt32) {
         let old = metas[slot]
         if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
         sizeCounts[local] &+= 1
         keys[slot] = key
         bases[slot] = base
         metas[slot] = meta
-        s.pointee.stats.fills &+= 1
+        state.pointee.stats.fills &+= 1
     }
 
     /// Writes an entry into `slot` (MIPS `tlbwi`), replacing whatever was there; the caller has
     /// checked that the slot lies in the page's set. A second entry for the same page in another
     /// way is the writer's business (lookups find the lower way first).
-    func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
+    mutating func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
-        let old = metas[slot]
-        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1 }
-        sizeCounts[local] += 1
-        keys[slot] = (va >> heldShifts[local]) | TLBMeta.salt(tag)
-        bases[slot] = base
-        metas[slot] = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
-        state.pointee.clock &+= 1
-        stamps[slot] = state.pointee.clock
+        stamp(slot)
         if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
-        state.pointee.stats.fills += 1
+        store(slot, local: local, key: (va >> heldShifts[local]) | TLBMeta.salt(tag), base: base,
+              meta: (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask))
     }
 }
