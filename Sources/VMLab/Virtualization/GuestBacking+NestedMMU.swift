@@ -41,13 +41,13 @@ extension GuestBacking {
     /// `references` and `cycles` — the exits' too, with those the guest walker met before this
     /// was called (`walkerExitCycles`: its reads of table pages the host evicted) — and the EPT
     /// references' cycles to the guest machine's counters (the CPU adds the rest of `cycles`
-    /// there). Returns the page the TLB may cache (its guest level and size): the guest leaf's,
-    /// or, when the data page's EPT leaf is smaller (splintering), the largest guest page size
-    /// that fits in it. No allocation.
+    /// there). Returns the guest level whose page size the TLB may cache: the guest leaf's, or,
+    /// when the data page's EPT leaf is smaller (splintering), the level of the largest guest
+    /// page size that fits in it. No allocation.
     @inline(never)
     func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
                              scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int,
-                             cycles: inout Int) -> (level: Int, bytes: UInt64) {
+                             cycles: inout Int) -> Int {
         let exitMark = stats.exitCycles &- walkerExitCycles
         defer {
             walkerExitCycles = 0
@@ -60,7 +60,7 @@ extension GuestBacking {
         var refs = 0
         var hits = 0
         var k = 0
-        var fill = (level: t.level, bytes: t.pageBytes)
+        var fillLevel = t.level
         while k < t.references {
             let tableGPA = k == 0 ? table : scratch.tables[start + k - 1]
             if lookupNestedPWC(tableGPA) {
@@ -79,7 +79,7 @@ extension GuestBacking {
             if walked >= 0 { refs += walked }
             // The EPT leaf of the data page: a walk of r references ended at host level r − 1.
             let eptLeafBytes = walked > 0 ? eptLeafBytesAfter[walked] : pageBytes
-            if eptLeafBytes < t.pageBytes { fill = splinter(t, toFit: eptLeafBytes) }
+            if eptLeafBytes < t.pageBytes { fillLevel = splinter(t, toFit: eptLeafBytes) }
         }
         stats.nestedWalks += 1
         stats.references += refs + t.references
@@ -88,7 +88,7 @@ extension GuestBacking {
         references += refs
         cycles &+= refs &* costs.memoryReference &+ hits &* costs.pageWalkCacheHit
         guestCounters.cycles &+= refs &* costs.memoryReference
-        return fill
+        return fillLevel
     }
 
     /// Moves the cycles of the VM exits made since `stats.exitCycles` was `before` (charged on
@@ -105,16 +105,15 @@ extension GuestBacking {
     /// Splintering: the composed translation of a guest leaf `t` backed by an EPT leaf of
     /// `eptBytes` (smaller) is contiguous only over the smaller size, so the TLB caches it at the
     /// largest guest page size not above `eptBytes` (the base page at worst): returns its guest
-    /// level and size (`t.level` stays the walk's depth).
-    func splinter(_ t: Translation, toFit eptBytes: UInt64) -> (level: Int, bytes: UInt64) {
-        guard let mode = guestMachine?.mode else { return (t.level, t.pageBytes) }
+    /// level (`t.level` stays the walk's depth).
+    func splinter(_ t: Translation, toFit eptBytes: UInt64) -> Int {
+        guard let mode = guestMachine?.mode else { return t.level }
         var level = t.level &+ 1
         while level < mode.levels &- 1 {
-            let bytes = mode.pageBytes(level: level)
-            if bytes <= eptBytes && mode.leafAllowed[level] { return (level, bytes) }
+            if mode.pageBytes(level: level) <= eptBytes && mode.leafAllowed[level] { return level }
             level &+= 1
         }
-        return (mode.levels &- 1, mode.pageBytes(level: mode.levels &- 1))   // the base page
+        return mode.levels &- 1   // the base page
     }
 
     /// The references of the EPT walk of `gpa` for `kind` (setting the EPT's Accessed/Dirty bits),

@@ -85,16 +85,16 @@ extension GuestBacking {
     /// VM exit ("shadow_fault") that fills the entry — writable only when the guest PTE is
     /// writable and dirty; a write through a write-protected entry of a writable guest page is a
     /// VM exit ("ad_update") that makes it writable. The shadow maps base pages, so the TLB
-    /// caches the translation at the base page size: returns that page's guest level and size,
-    /// as `walkSecondDimension` does. No allocation when the shadow entry exists.
+    /// caches the translation at the base page size: returns the guest level of that size, as
+    /// `walkSecondDimension` does. No allocation when the shadow entry exists.
     func walkShadow(_ shadow: ShadowPaging, _ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable,
-                    scratch: MMUWalkScratch) -> (level: Int, bytes: UInt64) {
+                    scratch: MMUWalkScratch) -> Int {
         stats.nestedWalks += 1
         stats.references += t.references
-        var fill = (level: t.level, bytes: t.pageBytes)
-        guard t.fault == nil else { return fill }
-        if t.pageBytes > pageBytes, let mode = guestMachine?.mode { fill = (mode.levels - 1, pageBytes) }
-        guard let table = try? shadow.shadow(for: space, host: host).table else { return fill }
+        var fillLevel = t.level
+        guard t.fault == nil else { return fillLevel }
+        if t.pageBytes > pageBytes, let mode = guestMachine?.mode { fillLevel = mode.levels - 1 }
+        guard let table = try? shadow.shadow(for: space, host: host).table else { return fillLevel }
         let page = va & ~(pageBytes - 1)
         let layout = host.mode.layout
         let flags = scratch.leafFlags.pointee
@@ -108,16 +108,16 @@ extension GuestBacking {
                 stats.adUpdateExits += 1
                 chargeExit(exitCycles)
             }
-            return fill
+            return fillLevel
         }
         // A hidden page fault: the hypervisor sets the guest PTE's Accessed bit (and Dirty for a
         // write: the guest walker wrote them) and installs the composed translation.
         let mapFlags = MapFlags(writable: guestWritable && flags & TLBMeta.dirty != 0, user: flags & TLBMeta.user != 0,
                                 executable: flags & TLBMeta.executable != 0)
-        guard installShadow(shadow, table, space, page: page, gpa: t.physicalAddress, flags: mapFlags) else { return fill }
+        guard installShadow(shadow, table, space, page: page, gpa: t.physicalAddress, flags: mapFlags) else { return fillLevel }
         stats.shadowFaults += 1
         chargeExit(exitCycles)
-        return fill
+        return fillLevel
     }
 
     /// Maps guest page `page` of `space` to the host frame of `gpa` in `table`, recording in
