@@ -57,6 +57,7 @@ enum LuaHugePages {
         r.set("thp_collapse_alloc", c.thpCollapseAlloc)
         r.set("thp_collapse_alloc_failed", c.thpCollapseAllocFailed)
         r.set("thp_split_page", c.thpSplitPage)
+        r.set("thp_split_reclaim", c.thpSplitReclaim)
         r.set("khugepaged_scanned", c.khugepagedScanned)
         r.set("compact_migrated", c.compactMigrated)
         r.set("compact_blocks", c.compactBlocks)
@@ -81,6 +82,8 @@ enum LuaHugePages {
             one such area gets a huge page at its first fault when the buddy allocator has a free aligned block
             (m.stats.thp_fault_alloc; else thp_fault_fallback and a 4 KiB page); it is promoted when its 512 pages are all
             present; a munmap/mprotect/madvise of part of it splits it back (thp_split_page); a COW write copies it whole.
+            With swap, reclaim splits a THP its policy picks and swaps the 4 KiB pages out (thp_split_reclaim); hugetlb
+            pages (flags={"hugepage"}) are never evicted.
             local m = vm.machine{ thp = "always" }; print(m.thp)
             """, get: { m, call in call.push((m.existingKernel?.hugePages.mode ?? .never).rawValue) },
             set: { m, call in

@@ -75,8 +75,10 @@ extension LuaMachine {
         }
         cls.method("on", signature: "m:on(kind, fn | nil)", doc: """
             Calls fn(event) for every kernel event of kind "fault", "cow", "segv", "mmap", "munmap", "fork", "exit", or
-            of swap and reclaim: "evict" (va, pa, dirty, mappings), "swap_out" (one per PTE: va, slot, written),
-            "swap_in" (va, slot, pa), "writeback" (va, slot, pa), "oom" (pid killed, pages, requester), or of the IOMMU:
+            of swap and reclaim: "evict" (va, pa, dirty, mappings; file and index for a page-cache page, "[shared]" for
+            shared anonymous memory), "swap_out" (one per PTE: va, slot, written; shared = true for a shared page),
+            "swap_in" (va, slot, pa), "writeback" (va, slot, pa), "oom" (pid killed, pages, requester), "table_swap_out"
+            (va, slot) and "table_swap_in" (va, slot, pa) with swap = {page_tables = true}, or of the IOMMU:
             "dma_fault" (device, iova, access, reason: a DMA the IOMMU refused, see vm.device);
             event is a plain table: event (the kind), pid, and fields such as va, op and kind (how a fault was resolved). nil removes the handlers of that kind.
             An error in a handler is raised when the operation that caused the event returns.

@@ -69,13 +69,15 @@ extension LuaMachine {
             let index = call.state.top
             var bytes: Int
             var read: Int?, write: Int?
+            var tables = false
             if call.type(index) == LuaType.table {
                 let s = LuaTableView(call.state, at: index)
-                try s.checkOptions(["size", "read_latency", "write_latency"], function: "vm.machine: swap")
+                try s.checkOptions(["size", "read_latency", "write_latency", "page_tables"], function: "vm.machine: swap")
                 guard s.has("size") else { throw LuaScriptError("vm.machine: swap = {size=…} needs a size") }
                 bytes = try LuaProcess.sizeField(call, s, "size")
                 read = try s.integer("read_latency")
                 write = try s.integer("write_latency")
+                tables = try s.boolean("page_tables") ?? false
             } else {
                 do { bytes = try VMModule.size(call, index) } catch let e as LuaArgumentError {
                     throw LuaScriptError("vm.machine: swap: \(e.reason)")
@@ -83,6 +85,7 @@ extension LuaMachine {
             }
             _ = try LuaProcess.access(k) { () throws(KernelError) in
                 try k.enableSwap(bytes: UInt64(bytes), readLatency: read, writeLatency: write)
+                if tables { try k.setSwapsPageTables(true) }
                 return 0
             }
         }
@@ -113,10 +116,12 @@ extension LuaMachine {
             ("clean_drops", c.cleanDrops), ("cache_hits", c.cacheHits), ("file_drops", c.fileDrops),
             ("file_writebacks", c.fileWritebacks), ("reclaim_runs", c.reclaimRuns),
             ("skipped", c.skipped), ("ooms", c.ooms), ("tracked", r.frames.residentCount),
+            ("table_swap_outs", c.tableSwapOuts), ("table_swap_ins", c.tableSwapIns), ("tables_out", r.swappedTables),
             ("low", r.low), ("high", r.high),
             ("fault_rate", r.faultRate(window: Int(Kernel.defaultWorkingSetWindow))),
         ])
         record.set("policy", r.policyName)
+        record.set("page_tables", r.swapsPageTables)
         if let swap = k.swap {
             record.set("read_latency", swap.readLatency)
             record.set("write_latency", swap.writeLatency)

@@ -32,8 +32,9 @@ enum LuaMachine {
             CPUs), cpus = { per-CPU counters as cpu.stats }, shootdowns, ipis, context_switches, asid_rollovers; with
             reclaim, swap = {slots=, used=, free=, swap_ins=, swap_outs=, writebacks=, clean_drops=, cache_hits=,
             file_drops=, file_writebacks=, reclaim_runs=, skipped=, ooms=, tracked=, low=, high=, fault_rate= (faults per access over the last 10000
-            accesses: thrashing), policy=, read_latency=, write_latency=}; huge pages (/proc/vmstat names): thp_fault_alloc,
-            thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, khugepaged_scanned,
+            accesses: thrashing), policy=, read_latency=, write_latency=, page_tables= (swap = {page_tables = true}),
+            table_swap_outs=, table_swap_ins=, tables_out= (last-level page tables now in swap)}; huge pages (/proc/vmstat names): thp_fault_alloc,
+            thp_fault_fallback, thp_collapse_alloc, thp_collapse_alloc_failed, thp_split_page, thp_split_reclaim, khugepaged_scanned,
             compact_migrated, compact_blocks, compact_success, compact_fail, free_huge_blocks, hugetlb = {total=, free=, page_size=}; with an inverted or hashed table,
             page_table = {kind=, entries=, entry_bytes=, buckets=, anchor_bytes=, table_bytes=, used=, aliases=, aliases_used=,
             alias_refusals=, evictions=, overflow=, overflow_reloads=, searches=, probes=, collisions=}.
@@ -130,8 +131,9 @@ enum LuaMachine {
             which an invalidation flushes the ASID, default 33); kpti (kernel page-table isolation: a user-mode root
             without the kernel half per space, a root switch on every change of privilege, default false);
             software_tlb (MIPS-style: no hardware walker, a TLB miss runs a refill handler — see m:set_tlb_refill).
-            Swap and reclaim: swap = a size or {size=, read_latency=, write_latency=} (cycles; default the costs'
-            major_fault and swap_write); policy = the replacement policy (default "clock"; see m:set_policy);
+            Swap and reclaim: swap = a size or {size=, read_latency=, write_latency=, page_tables=} (cycles; default the costs'
+            major_fault and swap_write; page_tables = true lets reclaim swap out last-level page tables whose entries are
+            all not present, default false as in Linux); policy = the replacement policy (default "clock"; see m:set_policy);
             watermarks = {low=, high=} in frames (see m:set_watermarks). m.stats.swap counts what happened.
             aslr: true (Linux x86_64 bits: mmap 28, stack 22, brk 13, code 28, kernel 9 slots of 2 MiB; i386's 8, 11,
             13, 8, 9 in 32-bit modes; clamped to what the mode allows) or {stack=, mmap=, brk=, code=, kernel=} bits:

@@ -32,7 +32,8 @@ enum LuaProcess {
         cls.property("catch_segv", doc: "When true, a SIGSEGV raises an error but does not kill the process.",
                      get: { p, call in call.push(p.catchSegv) }, set: { p, call in p.catchSegv = call.boolean(2) })
         cls.property("stats", doc: """
-            Memory and fault statistics (/proc/PID/smaps_rollup + counters): size, rss, pss, shared, private, swapped,
+            Memory and fault statistics (/proc/PID/smaps_rollup + counters): size, rss, pss, shared, private, swapped
+            (bytes in swap: its swap entries, those inside page tables in swap, and the pages of its shared anonymous areas),
             locked, huge (resident in huge pages), anon_huge_pages (of those, in transparent huge pages: AnonHugePages), page_table_bytes (bytes), minor_faults, major_faults, demand_zero_faults, cow_copies, cow_reuses,
             stack_growths, page_cache_hits, accesses; with reclaim also swap_ins, swap_outs, wss (p:wss()) and pff (p:pff()).
             """, get: { p, call in call.push(stats(p)) })

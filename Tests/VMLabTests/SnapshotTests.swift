@@ -245,13 +245,13 @@ import Testing
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
                  "catchSegv", "counters"]),
-            (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads"]),
+            (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads", "swapSlots"]),
             (try #require(k.swap), ["slotCount", "readLatency", "writeLatency", "users", "lastUse", "usedCount",
                                     "allocated", "data", "free"]),
             (try #require(k.reclaimer), ["frames", "policy", "policyName", "needsEveryAccess", "tickInterval", "low",
                                          "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse", "faultLogs",
                                          "machineFaults", "filePages", "slotFrame", "incoming", "currentPID", "faultingFrame",
-                                         "policyError", "busy"]),
+                                         "policyError", "busy", "swapsPageTables", "swappedTables", "tableHold"]),
         ]
         for (object, names) in expected {
             let stored = Set(Mirror(reflecting: object).children.compactMap(\.label).map { $0.hasPrefix("$__lazy_storage_$_") ? String($0.dropFirst(18)) : $0 })

@@ -10,6 +10,8 @@ public struct HugePageCounters: Sendable, Equatable {
     public var thpCollapseAllocFailed = 0
     /// Huge pages split back into base pages (partial munmap/mprotect/madvise, COW fallback).
     public var thpSplitPage = 0
+    /// Transparent huge pages reclaim split so as to swap their base pages out.
+    public var thpSplitReclaim = 0
     /// Regions khugepaged looked at (each costs the region's base pages of its budget).
     public var khugepagedScanned = 0
     /// Base pages moved by compaction.

@@ -5,7 +5,10 @@ extension Kernel {
     /// Entry from the access path: a fault the MMU raised for `p`. Runs `faultHook` when set,
     /// the built-in handler otherwise. Throws `.segv` (killing `p` unless it catches SIGSEGV).
     func handleFault(_ p: Process, _ fault: PageFault) throws(KernelError) {
+        let hold = holdTable(p, fault.va)
+        defer { reclaimer?.tableHold = hold }
         prepareFault(p, fault.va)
+        if fault.reason != .nonCanonical { try faultInTable(p, fault.va, fault.access) }
         if let hook = faultHook {
             let page = fault.va & ~(pageBytes - 1)
             let context = FaultContext(process: p, fault: fault, vma: p.vma(containing: fault.va),
@@ -81,6 +84,7 @@ extension Kernel {
         if v.flags.contains(.reserved) || v.protection.isNone { throw try segv(p, va, access, .reservedNotCommitted) }
         if !v.protection.allows(access) { throw try segv(p, va, access, Self.protectionReason(access)) }
         let page = va & ~(pageBytes - 1)
+        try faultInTable(p, page, access)
         let raw = readPTE(p.space, page)
         var kind: FaultKind
         if isPresent(raw) {
@@ -214,7 +218,8 @@ extension Kernel {
     }
 
     /// A fault on a page of a file or shared-memory area: find the page in the object's page
-    /// cache (minor) or read it in (major for a file, zero-fill for shared anonymous memory),
+    /// cache (minor) or read it in (major for a file or a swapped-out shared page, zero-fill for
+    /// shared anonymous memory never evicted),
     /// then map it: shared areas map the cache page itself; private areas map it read-only and
     /// copy it on a write.
     func objectFault(_ p: Process, _ v: VMA, _ page: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
@@ -224,6 +229,9 @@ extension Kernel {
         let cached: UInt64
         if let frame = object.cache[pageIndex] {
             cached = frame
+        } else if object.isAnonymous, let frame = try swapInSharedPage(p, object, pageIndex, page: page) {
+            cached = frame
+            kind = .swapIn
         } else {
             do { cached = try pageIn(object, pageIndex) } catch { throw try segv(p, page, access, .outOfMemory) }
             kind = object.isAnonymous ? .demandZero : .fileRead

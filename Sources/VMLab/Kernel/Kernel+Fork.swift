@@ -13,6 +13,9 @@ extension Kernel {
     /// write just makes them writable again).
     public func fork(_ p: Process) throws(KernelError) -> Process {
         try checkAlive(p, "fork")
+        let hold = reclaimer?.tableHold
+        reclaimer?.tableHold = Reclaimer.holdEveryTable
+        defer { reclaimer?.tableHold = hold }
         reclaimForTables(p.space.tablePages.reduce(0, +))
         let space = try makeAddressSpace(call: "fork")
         let child = Process(pid: nextPID, name: p.name, parentPID: p.pid, space: space, layout: p.layout)
@@ -23,7 +26,10 @@ extension Kernel {
         processes[child.pid] = child
         let before = space.tablePages.reduce(0, +)
         do {
-            for v in p.vmas { try copyRange(from: p, to: child, v) }
+            for v in p.vmas {
+                try copyRange(from: p, to: child, v)
+                try copySwappedTables(from: p, to: child, v)
+            }
         } catch {
             exit(child, status: 0, quiet: true)
             nextPID -= 1

@@ -24,8 +24,8 @@
 /// frames, so each can be freed alone); a huge page other processes still share (after fork) is
 /// split into private copies instead. A COW write to a huge page copies it whole; when no huge
 /// block is free it splits into copies (so the write costs 512 base-page copies, not a SIGSEGV).
-/// Reclaim never evicts a huge page (Linux splits before swap-out; vmlab leaves them resident),
-/// and base pages made by a split are not handed to the replacement policy.
+/// Under memory pressure reclaim splits a THP the policy picks and swaps its base pages out
+/// (`Kernel+HugeReclaim`); a split of a THP the policy tracks hands its base pages to the policy.
 extension Kernel {
     // MARK: settings
 
@@ -181,6 +181,7 @@ extension Kernel {
         for frame in old { adjustFrame(frame, refs: -1, maps: -1) }
         adjustFrame(head, refs: 1, maps: 1)
         machine.processorStorage?.mappingsChanged(space, va: base, length: huge)
+        trackHugePage(p, base)
         machine.counters.cycles &+= machine.costs.pageCopy &* old.count
         hugePages.counters.thpCollapseAlloc += 1
         emit("thp_collapse", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base))),
@@ -268,8 +269,26 @@ extension Kernel {
             }
             machine.counters.cycles &+= machine.costs.pageCopy &* Int(hugeFrames)
         }
-        let raw = leaf.raw
-        let writable = inPlace ? isWritable(raw) : p.vma(containing: base)?.protection.write ?? false
+        let writable = inPlace ? isWritable(leaf.raw) : p.vma(containing: base)?.protection.write ?? false
+        if inPlace {
+            for frame in frames {
+                try? machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.mapcount = 1; $0.pinned = info.pinned }
+            }
+            trackSplitPages(p, base, frames, dirty: leaf.raw & mode.layout.dirty != 0)
+        } else {
+            for frame in frames { adjustFrame(frame, refs: 1, maps: 1) }
+            adjustFrame(head, refs: -1, maps: -1)
+        }
+        linkSplitTable(space, slot: leaf.slot, raw: leaf.raw, base: base, tableFrame: tableFrame, frames: frames, writable: writable)
+        hugePages.counters.thpSplitPage += 1
+        emit("thp_split", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base)))])
+    }
+
+    /// Fills the fresh table page `tableFrame` with base-page PTEs for `frames` (the permissions,
+    /// user bit and A/D bits of the huge leaf `raw`, writable as `writable`) and puts it in place
+    /// of the huge leaf at `slot` (for the huge page at `base`), shooting the range down.
+    func linkSplitTable(_ space: PageTable, slot: UInt64, raw: UInt64, base: UInt64, tableFrame: UInt64,
+                        frames: [UInt64], writable: Bool) {
         let executable = mode.layout.executable != 0 ? raw & mode.layout.executable != 0 : raw & mode.layout.noExecute == 0
         let user = raw & mode.layout.user != 0
         let keep = raw & (mode.layout.accessed | mode.layout.dirty)
@@ -278,19 +297,9 @@ extension Kernel {
             try? space.writeEntry(table + UInt64(i) * space.pteBytes,
                                   userEntry(space, frame: frame, writable: writable, executable: executable, user: user) | keep)
         }
-        if inPlace {
-            for frame in frames {
-                try? machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.mapcount = 1; $0.pinned = info.pinned }
-            }
-        } else {
-            for frame in frames { adjustFrame(frame, refs: 1, maps: 1) }
-            adjustFrame(head, refs: -1, maps: -1)
-        }
-        try? space.writeEntry(leaf.slot, space.tableEntry(table))
+        try? space.writeEntry(slot, space.tableEntry(table))
         space.tablePages[hugeLevel + 1] += 1
-        machine.processorStorage?.mappingsChanged(space, va: base, length: huge)
-        hugePages.counters.thpSplitPage += 1
-        emit("thp_split", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base)))])
+        machine.processorStorage?.mappingsChanged(space, va: base, length: hugePageBytes ?? pageBytes)
     }
 
     /// Splits the transparent huge pages of `p` that `start` or `end` falls inside, so that a

@@ -228,6 +228,7 @@ extension Kernel {
             if used.contains(ObjectIdentifier(object)) { return false }
             for frame in object.cache.values { adjustFrame(frame, refs: -1, maps: 0) }
             object.cache = [:]
+            releaseSharedSwap(object)
             return true
         }
     }

@@ -49,6 +49,7 @@ extension Kernel {
     /// The leaf-level slot of `va` in `space`, creating tables when `create`; nil when a table is
     /// missing (and `create` is false).
     func leafSlot(_ space: PageTable, _ va: UInt64, create: Bool) throws(KernelError) -> UInt64? {
+        if create { try swapInTable(space, va, pid: 0) }   // a table in swap comes back before it is written
         do {
             return try space.walk(va, level: mode.levels - 1, create: create)
         } catch {
@@ -185,6 +186,7 @@ extension Kernel {
     func zapRange(_ p: Process, _ start: UInt64, _ end: UInt64) {
         let space = p.space
         guard space.isLive, start < end else { return }
+        zapSwappedTables(p, start, end)
         var candidates: [[(table: UInt64, parentSlot: UInt64)]] = Array(repeating: [], count: mode.levels)
         var cleared = false
         try? forEachEntry(space, start, end) { (va, slot, raw, tables) throws(KernelError) in

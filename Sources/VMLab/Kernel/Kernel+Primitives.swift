@@ -59,6 +59,7 @@ extension Kernel {
     /// no swap entry, ENOMEM-like EFAULT when no swap device is installed.
     public func primitiveSwapIn(_ p: Process, _ va: UInt64) throws(KernelError) {
         let page = va & ~(pageBytes - 1)
+        try swapInTable(p.space, page, pid: p.pid)      // a table in swap first: its entry is not the page's
         guard let slot = swapSlot(readPTE(p.space, page)) else {
             throw .fail(.EINVAL, "swap_in", "the PTE of \(Units.hex(page)) holds no swap entry")
         }

@@ -126,16 +126,18 @@ extension Kernel {
         r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
         r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
-        guard let leaf = leafEntry(p.space, page), isPresent(leaf.raw) else { return }
+        guard let leaf = leafEntry(p.space, page) else { return trackHugePage(p, page) }
+        guard isPresent(leaf.raw) else { return }
         let frame = entryFrame(p.space, leaf.raw)
         let slot = Int(frame)
         guard slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
         let info = frameInfo(frame)
         guard info.state == .user, info.order == 0, info.mapcount > 0, ownerIDs.contains(info.owner) else { return }
         if info.refcount != info.mapcount {
-            // Only a file's page-cache page (held by the cache) is evictable besides anonymous pages.
+            // Besides private anonymous pages only page-cache pages are evictable: a file's, or
+            // shared anonymous memory's when there is swap to put them in.
             guard info.refcount == info.mapcount + 1, let v = p.vma(containing: page), let object = v.object,
-                  !object.isAnonymous else { return }
+                  !object.isAnonymous || swap != nil else { return }
             let index = (v.offset + (page - v.start)) / pageBytes
             guard object.cache[index] == frame else { return }
             r.filePages[frame] = (object, index)
@@ -238,6 +240,7 @@ extension Kernel {
         if let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
         guard let swap else { return false }
         let info = frameInfo(frame)
+        if info.order > 0 && Int(info.order) == hugeOrder { return evictHugePage(frame) }
         guard info.state == .user, info.order == 0, !info.pinned, info.mapcount > 0, info.refcount == info.mapcount else {
             return false
         }
@@ -262,15 +265,7 @@ extension Kernel {
         }
         let pa = machine.memory.address(frame: frame)
         let firstPID = found[0].process.pid
-        if write {
-            swap.store(slot, try? machine.memory.readBytes(pa, count: Int(pageBytes)))
-            r.counters.writebacks += 1
-            machine.counters.cycles &+= swap.writeLatency
-        } else {
-            r.counters.cleanDrops += 1
-        }
-        r.counters.swapOuts += 1
-        swap.lastUse[slot] = r.lastUse[Int(frame)]
+        writeOut(frame, to: slot, write: write, try? machine.memory.readBytes(pa, count: Int(pageBytes)))
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
             try? p.space.writeEntry(pte, entry)
@@ -280,6 +275,7 @@ extension Kernel {
             machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
             adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
         }
+        if r.swapsPageTables { for (p, _) in found { swapOutTableIfUnused(p, va) } }
         // Observers (Lua) run only now, when the kernel is consistent again.
         guard observer != nil else { return true }
         if write {
@@ -293,6 +289,21 @@ extension Kernel {
                               ("slot", .integer(slot)), ("written", .flag(write))])
         }
         return true
+    }
+
+    /// The swap-out of the victim in `frame` to `slot`: stores `bytes` there and counts a
+    /// write-back (with the device's write latency) when `write`, else counts a clean drop.
+    func writeOut(_ frame: UInt64, to slot: Int, write: Bool, _ bytes: @autoclosure () -> [UInt8]?) {
+        guard let r = reclaimer, let swap else { return }
+        if write {
+            swap.store(slot, bytes())
+            r.counters.writebacks += 1
+            machine.counters.cycles &+= swap.writeLatency
+        } else {
+            r.counters.cleanDrops += 1
+        }
+        r.counters.swapOuts += 1
+        swap.lastUse[slot] = r.lastUse[Int(frame)]
     }
 
     /// A frame of order 0 for `owner`, reclaiming (and OOM-killing) when none is free.
@@ -321,6 +332,7 @@ extension Kernel {
                     if swapSlot(raw) != nil { swapped += 1 }
                 }
             }
+            swapped += swappedTableEntries(p.space, 0, userTop)
             let pages = p.space.mappedBytes / pageBytes + swapped
             if best == nil || pages >= best!.pages { best = (pages, p.pid) }
         }

@@ -23,6 +23,7 @@ extension Kernel {
                     if !v.flags.contains(.huge) { s.anonHuge += size }
                 }
             }
+            s.swapped += sharedSwappedBytes(v) + swappedTableEntries(p.space, v.start, v.end) * pageBytes
         }
         return s
     }

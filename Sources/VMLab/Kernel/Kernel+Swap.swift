@@ -154,6 +154,8 @@ extension Kernel {
                 if p.vma(containing: va) == nil { problems.append("pid \(p.pid): swap entry for \(Units.hex(va)) lies outside every VMA") }
             }
         }
+        checkSharedSwap(&named, &problems)
+        checkSwappedTables(&named, &problems)
         var used = 0
         for slot in 0..<swap.slotCount where swap.isAllocated(slot) {
             used += 1

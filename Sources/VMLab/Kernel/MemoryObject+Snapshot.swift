@@ -6,11 +6,12 @@ extension MemoryObject {
         let cache: [UInt64: UInt64]
         let writable: Bool
         let reads: Int
+        let swapSlots: [UInt64: Int]
     }
 
     /// A copy of this object's state (the bytes are shared copy-on-write by the array).
     func capture() -> Image {
-        Image(size: size, contents: contents, cache: cache, writable: writable, reads: reads)
+        Image(size: size, contents: contents, cache: cache, writable: writable, reads: reads, swapSlots: swapSlots)
     }
 
     /// Puts back `image`; the object belongs to `kernel`.
@@ -20,6 +21,7 @@ extension MemoryObject {
         cache = image.cache
         writable = image.writable
         reads = image.reads
+        swapSlots = image.swapSlots
         self.kernel = kernel
     }
 }

@@ -20,6 +20,11 @@ public final class MemoryObject: @unchecked Sendable {
     public internal(set) weak var kernel: Kernel?
     /// Pages read from the backing bytes (major faults on file pages).
     public internal(set) var reads = 0
+    /// Shared anonymous memory only: page index → the swap slot the object owns for that page
+    /// (Linux's shmem swap entries kept in the page cache). A page out of `cache` lives only
+    /// there; a page in both was read back and the slot still holds its bytes (swap cache).
+    /// Each slot counts one user (the object) on the swap device.
+    public internal(set) var swapSlots: [UInt64: Int] = [:]
 
     /// An object of `size` bytes whose backing bytes start with `contents`.
     init(name: String, anonymous: Bool, size: UInt64, contents: [UInt8]) {

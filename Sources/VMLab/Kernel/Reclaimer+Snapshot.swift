@@ -15,6 +15,8 @@ extension Reclaimer {
         let machineFaults: FaultLog
         let filePages: [UInt64: (object: MemoryObject, index: UInt64)]
         let slotFrame: [Int: UInt64]
+        let swapsPageTables: Bool
+        let swappedTables: Int
     }
 
     /// A copy of reclaim's state. Throws when the policy is not a built-in one (a policy written
@@ -28,7 +30,8 @@ extension Reclaimer {
         let table = frames.copy()
         return Image(frames: table, policy: builtin.copy(over: table), low: low, high: high, counters: counters,
                      untilTick: untilTick, pageVA: pageVA, cacheSlot: cacheSlot, lastUse: Array(lastUse),
-                     faultLogs: faultLogs, machineFaults: machineFaults, filePages: filePages, slotFrame: slotFrame)
+                     faultLogs: faultLogs, machineFaults: machineFaults, filePages: filePages, slotFrame: slotFrame,
+                     swapsPageTables: swapsPageTables, swappedTables: swappedTables)
     }
 
     /// Puts back `image` (of a machine with as many frames), with fresh copies of its frame
@@ -52,6 +55,9 @@ extension Reclaimer {
         machineFaults = image.machineFaults
         filePages = image.filePages.mapValues { (object: remap.object($0.object), index: $0.index) }
         slotFrame = image.slotFrame
+        swapsPageTables = image.swapsPageTables
+        swappedTables = image.swappedTables
+        tableHold = nil
         incoming = 0
         currentPID = 0
         faultingFrame = -1

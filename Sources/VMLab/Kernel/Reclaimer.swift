@@ -3,7 +3,8 @@
 ///
 /// Slot `i` of the policy's `FrameTable` is physical frame `i`, so the table needs no lookup.
 /// A frame enters the table when a fault maps it as a private anonymous page (demand zero,
-/// swap-in, COW copy) or as a page-cache page of a file, and leaves it when it is freed. Its R and D bits are set on every access
+/// swap-in, COW copy), as a page-cache page of a file or (with swap) of shared anonymous memory,
+/// or as a transparent huge page (its head frame), and leaves it when it is freed. Its R and D bits are set on every access
 /// that the process makes, as hardware sets A/D bits (without the TLB's lag: a policy clearing R
 /// sees the next access even when the TLB still holds the translation).
 public final class Reclaimer {
@@ -44,7 +45,8 @@ public final class Reclaimer {
     var faultLogs: [Int: FaultLog] = [:]
     /// The machine's recent faults, at `frames.now` (for the machine's fault rate).
     var machineFaults = FaultLog()
-    /// Page-cache frames of files the policy tracks: frame → its file and page index.
+    /// Page-cache frames the policy tracks (files and shared anonymous memory): frame → its
+    /// object and page index.
     var filePages: [UInt64: (object: MemoryObject, index: UInt64)] = [:]
     /// Per swap slot in the swap cache: the resident frame holding its page.
     var slotFrame: [Int: UInt64] = [:]
@@ -59,6 +61,16 @@ public final class Reclaimer {
     var policyError: Error?
     /// True while reclaim runs (a Lua policy's callback that faults must not reclaim again).
     var busy = false
+    /// Whether reclaim may swap out last-level page tables with no present entry
+    /// (`Kernel.setSwapsPageTables`; default false, as in Linux).
+    public internal(set) var swapsPageTables = false
+    /// Last-level page tables now in swap (their parent entries carry the slot).
+    public internal(set) var swappedTables = 0
+    /// The table that must stay while a fault is handled (its address), `holdEveryTable`
+    /// while fork copies, or nil.
+    var tableHold: UInt64?
+    /// `tableHold` value that keeps every table resident.
+    static let holdEveryTable = UInt64.max
 
     /// Reclaim over `frameCount` frames with `policy` and watermarks `low`/`high`.
     init(frameCount: Int, spec: PolicySpec, low: Int, high: Int) throws {

@@ -20,6 +20,10 @@ public struct SwapCounters: Sendable, Equatable {
     public var skipped = 0
     /// Processes killed by the OOM killer.
     public var ooms = 0
+    /// Page tables swapped out (with `swapsPageTables`).
+    public var tableSwapOuts = 0
+    /// Page tables read back from swap by a fault (or fork).
+    public var tableSwapIns = 0
 
     /// All zero.
     public init() {}

@@ -79,4 +79,13 @@ public final class SwapDevice {
 
     /// The bytes of `slot` (nil: all zero).
     func load(_ slot: Int) -> [UInt8]? { isAllocated(slot) ? data[slot] : nil }
+
+    /// True when `slot` holds exactly `bytes` (nil or all zero: a slot stored as nothing).
+    func holds(_ slot: Int, _ bytes: [UInt8]?) -> Bool {
+        guard isAllocated(slot) else { return false }
+        let stored = data[slot]
+        guard let bytes else { return stored == nil }
+        if let stored { return stored == bytes }
+        return bytes.allSatisfy { $0 == 0 }
+    }
 }
