@@ -87,11 +87,11 @@ local function check_modes(pages, accesses, mem_ref, exit_cycles)
   local got = lab.mode_cycles(pages, accesses, mem_ref, exit_cycles)
   if type(got) ~= "table" then return check.fail("mode_cycles must return { nested =, shadow = }, it returned " .. check.show(got)) end
   local call = string.format("mode_cycles(%d, %d, %d, %d)", pages, accesses, mem_ref, exit_cycles)
-  check.eq(got.nested, want.nested, call .. ".nested = {got}, the model spent {want}: every access misses, and a cold "
-    .. "nested walk reads (4+1)(4+1)-1 entries")
+  check.eq(got.nested, want.nested, call .. ".nested = {got}, the model spent {want}: every access misses, a cold "
+    .. "nested walk reads (4+1)(4+1)-1 entries, and each guest-physical page's first touch is an EPT violation (an exit)")
   check.eq(got.shadow, want.shadow, call .. ".shadow = {got}, the model spent {want}: the hardware walks the shadow (4 "
     .. "entries), but every guest PTE write traps (the first page needs 3 new tables and its leaf, each next page one "
-    .. "leaf) and the shadow starts empty (one hidden fault per page)")
+    .. "leaf), the shadow starts empty (one hidden fault per page), and EPT violations are exits here too")
 end
 
 check.test("nested or shadow: who pays, and when", { points = 3, partial = true }, function()

@@ -24,8 +24,10 @@ end
 -- A fresh guest address space maps `pages` consecutive pages (at a 2 MiB boundary, pages <= 512),
 -- then a guest CPU with a one-entry TLB, no page-walk caches and no nested page-walk cache reads
 -- them round-robin, `accesses` accesses in all (every access misses). x86_64 on x86_64. Return the
--- translation cycles of both modes: { nested = …, shadow = … } — walk references × mem_ref, plus,
--- in shadow mode, exit_cycles for every VM exit (each trapped guest PTE write, each hidden fault).
+-- translation cycles of both modes: { nested = …, shadow = … } — walk references × mem_ref, plus
+-- exit_cycles for every VM exit: in both modes each EPT violation (the first touch of a guest-physical
+-- page: the 4 guest table pages when the guest writes them, each data page on its first use), and in
+-- shadow mode each trapped guest PTE write and each hidden fault.
 function M.mode_cycles(pages, accesses, mem_ref, exit_cycles)
   -- TODO
   return { nested = accesses * 4 * mem_ref, shadow = accesses * 4 * mem_ref }

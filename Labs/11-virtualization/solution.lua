@@ -26,10 +26,11 @@ function M.walk_refs(n, m, guest_page, ept_page)
 end
 
 function M.mode_cycles(pages, accesses, mem_ref, exit_cycles)
-  local nested = accesses * 24 * mem_ref             -- every miss: 4 guest + 5 × 4 EPT references
+  local ept_violations = 4 + pages                   -- root, PDPT, PD, PT, then each data page: first touch
+  local nested = accesses * 24 * mem_ref + ept_violations * exit_cycles   -- every miss: 4 guest + 5 × 4 EPT references
   local pte_writes = pages + 3                       -- 3 new tables for the first page, then 1 leaf each
   local hidden_faults = pages                        -- the shadow is empty: each page's first miss
-  local shadow = accesses * 4 * mem_ref + (pte_writes + hidden_faults) * exit_cycles
+  local shadow = accesses * 4 * mem_ref + (pte_writes + hidden_faults + ept_violations) * exit_cycles
   return { nested = nested, shadow = shadow }
 end
 

@@ -38,8 +38,10 @@ enum LuaGuest {
             tlb_misses (their walks), ept_references (EPT entries read by nested walks, part of references),
             nested_pwc_hits (guest table pages whose EPT walk the nested page-walk cache skipped), invept_flushes
             (the hypervisor dropped the guest's cached translations after removing an EPT mapping); vm_exits =
-            { ept_violation=, shadow_fault=, pte_write= } (VM exits by reason; the last two under shadow paging),
-            exits (their total) and exit_cycles (cycles of the shadow-paging exits, g.exit_cycles each).
+            { ept_violation=, shadow_fault=, pte_write=, ad_update= } (VM exits by reason; the last three under
+            shadow paging: hidden page faults, trapped guest PTE writes, first writes to a page whose guest PTE was
+            clean), exits (their total) and exit_cycles (cycles of all exits: g.exit_cycles each, plus the swap's
+            read latency for an EPT violation that reads a page back from the guest's swap).
             local g = m:guest{ memory = "4 MiB", swap = "4 MiB" }; print(g.stats.host_swap_outs) --> 0
             """, get: { g, call in
                 let s = g.stats
@@ -53,14 +55,15 @@ enum LuaGuest {
                     ("tlb_hits", g.machine.cpus.reduce(0) { $0 + $1.statistics.tlbHits }),
                     ("tlb_misses", g.machine.cpus.reduce(0) { $0 + $1.statistics.walks }),
                     ("vm_exits", LuaRecord([("ept_violation", s.eptViolations), ("shadow_fault", s.shadowFaults),
-                                            ("pte_write", s.pteWriteExits)])),
-                    ("exits", s.eptViolations + s.shadowFaults + s.pteWriteExits), ("exit_cycles", s.exitCycles),
+                                            ("pte_write", s.pteWriteExits), ("ad_update", s.adUpdateExits)])),
+                    ("exits", s.exits), ("exit_cycles", s.exitCycles),
                 ]))
             })
         cls.method("translate", signature: "g:translate(space, va [, access [, privilege]]) -> table", doc: """
             The nested walk of guest virtual address va in space (an address space of g.machine) for an access ("r",
             "w", "x"; "user" or "kernel"). Returns { va=, gpa=, pa= (host-physical), refs=, ept_refs=, guest_refs=,
-            cycles=, ept_violations=, steps = { {what="ept"|"guest pte", guest_level=, host_level= (ept only), pa=,
+            cycles= (refs × memory_reference, plus g.exit_cycles per EPT violation and the swap read of a page read back),
+            ept_violations=, steps = { {what="ept"|"guest pte", guest_level=, host_level= (ept only), pa=,
             gpa=, pte=}, … } } with the steps in hardware order: for each guest level (0 = root) the EPT references
             translating the guest PTE's gpa, then the guest PTE; last the EPT references for the data (guest_level =
             the guest's level count). On a fault pa is nil and fault = { kind = "guest", reason=, level=, … as in
@@ -72,7 +75,8 @@ enum LuaGuest {
             return call.push(record(walk, guest: g))
         }
         cls.method("touch_gpa", signature: "g:touch_gpa(gpa) -> pa", doc: """
-            Backs the guest-physical page holding gpa with a host frame if it has none (an EPT violation, counted) and
+            Backs the guest-physical page holding gpa with a host frame if it has none (an EPT violation: a VM exit, counted
+            and costed on g.machine's cycles) and
             returns the host-physical address of gpa. A gpa beyond guest memory, or a host out of memory, is an error.
             """) { g, call in
             call.push(try g.touch(gpa: try call.address(2)).lua)
@@ -88,7 +92,7 @@ enum LuaGuest {
                      get: { g, call in call.push(g.vmid) })
         cls.property("shared_tlb", doc: "True when the guest's virtual CPUs use the host CPUs' TLBs and page-walk caches (m:guest{shared_tlb=}).",
                      get: { g, call in call.push(g.tlbSharing == .shared) })
-        cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry under shadow paging (default 1000; settable, not negative).",
+        cls.property("exit_cycles", doc: "Cycles of one VM exit and re-entry, any reason (EPT violation, shadow fault, PTE write, A/D update; default 1000; settable, not negative).",
                      get: { g, call in call.push(g.backing.exitCycles) },
                      set: { g, call in
                          let n = try call.integer(2)

@@ -18,8 +18,9 @@ extension LuaMachine {
             or custom table as in vm.machine, default the host's; same page size as the host, at least 4 KiB);
             mode: "nested" (EPT/NPT/G-stage, the default) or "shadow" (the hypervisor's shadow tables map guest virtual
             to host physical; guest PTE writes trap: see g:shadow_table and g.stats.vm_exits); cpus, tlb, pwc,
-            pcid…: the guest's virtual CPUs and their translation hardware, as in vm.machine; shared_tlb: true
-            (the default when the guest asks for no tlb, pwc or software_tlb of its own and its paging has the host's page sizes
+            pcid…: the guest's virtual CPUs and their translation hardware, as in vm.machine (not software_tlb: its refill
+            would skip the EPT); shared_tlb: true
+            (the default when the guest asks for no tlb or pwc of its own and its paging has the host's page sizes
             and levels) runs virtual CPU i on host CPU i, in its TLBs and page-walk caches, with entries tagged by the guest's
             VMID (g.vmid; t:dump() shows it): host and guests compete for entries, a VM switch flushes nothing, INVEPT drops
             only this guest's entries; false gives the guest structures of its own; swap: host swap for the guest's pages (a size, default none: its pages cannot be evicted);

@@ -560,11 +560,12 @@ public final class CPU {
             q &-= 1
         }
         let t = space.resolveForMMU(va, kind, privilege, start: startAt, table: table, inherited: inherited, scratch: scratch, pkru: pkru)
+        var fillLevel = t.level   // the level whose page size the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
         if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
-            guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch,
-                                      guestCounters: machine.counters, references: &r.references, cycles: &cycles)
+            fillLevel = guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch,
+                                                  guestCounters: machine.counters, references: &r.references, cycles: &cycles)
         }
         r.cycles = cycles
         if t.fault != nil {
@@ -572,10 +573,11 @@ public final class CPU {
             return
         }
         r.physicalAddress = t.physicalAddress
-        r.pageBytes = t.pageBytes
-        let sizeIndex = sizeIndexOf[t.level]
+        let sizeIndex = sizeIndexOf[fillLevel]
+        let pageBytes = sizeOfIndex[sizeIndex]
+        r.pageBytes = pageBytes
         let flags = scratch.leafFlags.pointee
-        let base = t.physicalAddress & ~(t.pageBytes &- 1)
+        let base = t.physicalAddress & ~(pageBytes &- 1)
         let key = which &* 8 &+ sizeIndex
         for k in 0..<fillCount[key] {
             fillTLB[key &* 16 &+ k].pointee.insert(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)

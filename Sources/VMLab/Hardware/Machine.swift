@@ -93,6 +93,7 @@ public final class Machine {
             throw .invalidConfiguration(what: "processors", reason: "\(hostedGuests) guest(s) run on this machine: configure its CPUs before creating guests")
         }
         try configuration.validate(mode: mode)
+        if configuration.softwareTLB && memory.guestBacking != nil { throw Guest.softwareTLBRefused }
         let made = Processors(machine: self, validated: configuration)
         processorStorage = made
         return made

@@ -11,8 +11,8 @@ extension Guest {
     /// A cold walk of an n-level guest on an m-level EPT reads n(m+1) + m = (n+1)(m+1)−1 entries:
     /// 24 for x86_64 on x86_64, 35 for LA57 on LA57, 15 for Sv39 on a 3-level G-stage.
     /// A guest-physical page without a host frame (never touched, or evicted by the host) is
-    /// backed first (an EPT violation, counted in `eptViolations`); the steps are those of the
-    /// retried walk, so the count does not change.
+    /// backed first (an EPT violation, counted in `eptViolations`: a VM exit, whose cycles count in
+    /// `cycles`); the steps are those of the retried walk, so the count does not change.
     ///
     /// Guest permissions, faults and Accessed/Dirty updates are exactly the guest walker's
     /// (`PageTable.walk`; it counts on the guest machine's counters); the EPT walks count on the
@@ -27,9 +27,11 @@ extension Guest {
                                 eptViolations: 0, cycles: 0, fault: nil)
         result.steps.reserveCapacity((machine.mode.levels + 1) * (host.mode.levels + 1))
         let violationsBefore = stats.eptViolations
+        let exitCyclesBefore = stats.exitCycles
         walkBothDimensions(va, access, privilege, space, into: &result)
         result.eptViolations = stats.eptViolations - violationsBefore
-        result.cycles = result.references * host.costs.memoryReference
+        result.cycles = result.references &* host.costs.memoryReference &+ (stats.exitCycles &- exitCyclesBefore)
+        backing.walkerExitCycles = 0   // the guest walk's exits are this walk's
         stats.nestedWalks += 1
         stats.references += result.references
         return result

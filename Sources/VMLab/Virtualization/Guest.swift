@@ -110,10 +110,10 @@ public final class Guest {
                 "guest-physical addresses up to \(Units.hex(memoryBytes - 1)) do not fit the host's \(host.mode.name) EPT")
         }
         var configuration = processors ?? ProcessorConfiguration()
+        if configuration.softwareTLB { throw Self.softwareTLBRefused }
         let hostProcessors = host.processors
         let obstacle = Self.sharingObstacle(mode: mode, configuration: configuration, host: hostProcessors)
         let ownHardware = configuration.tlb != nil || configuration.pageWalkCache != PageWalkCacheConfiguration()
-            || configuration.softwareTLB
         let sharing = tlbSharing ?? (obstacle == nil && !ownHardware ? .shared : .private)
         if sharing == .shared, let obstacle {
             throw .invalidConfiguration(what: "guest TLB sharing", reason: obstacle)
@@ -155,6 +155,11 @@ public final class Guest {
         host.processors.releaseVMID(vmid)
     }
 
+    /// The error for a guest's CPUs with a software-managed TLB: a guest's TLB misses go through
+    /// the nested MMU (GuestBacking+NestedMMU.swift), which extends the hardware walker.
+    static let softwareTLBRefused = VMError.invalidConfiguration(what: "software-managed TLB", reason:
+        "a guest's TLB misses go through the nested MMU, which extends the hardware walker; a software refill would skip the EPT")
+
     /// Why this guest's virtual CPUs cannot share `host`'s structures, or nil when they can.
     static func sharingObstacle(mode: PagingMode, configuration: ProcessorConfiguration, host: Processors) -> String? {
         let hostMode = host.machine.mode
@@ -165,7 +170,7 @@ public final class Guest {
         if configuration.cpus > host.cpus.count {
             return "\(configuration.cpus) virtual CPUs, but the host has \(host.cpus.count) CPU(s) to run them on"
         }
-        if host.configuration.softwareTLB || configuration.softwareTLB {
+        if host.configuration.softwareTLB {
             return "a software-managed TLB is refilled by its own machine's handler: use private TLBs"
         }
         return nil

@@ -14,7 +14,15 @@
 ///   `invalidateTranslations`), such an entry is exactly a cached composed translation gVA →
 ///   hPA (the hPA is the EPT's, which cannot change under it). Entries carry the guest's ASIDs
 ///   and, in structures shared with the host's CPUs, its VMID (`GuestTLBSharing`, `TLB`): a VM
-///   switch needs no flush, and INVEPT drops only this guest's entries.
+///   switch needs no flush, and INVEPT drops only this guest's entries. **Splintering**: the
+///   composed translation is contiguous only over the smaller of the guest leaf and the EPT
+///   leaf that maps its data page, so the entry has that size:
+///   ```
+///     guest 2 MiB leaf, EPT 2 MiB leaf   one 2 MiB TLB entry: 512 base pages, one miss
+///     guest 2 MiB leaf, EPT 4 KiB leaves 4 KiB TLB entries: 512 base pages, 512 misses
+///     guest 4 KiB leaf, EPT 2 MiB leaf   4 KiB TLB entries (the guest's size)
+///   ```
+///   (shadow paging: always the base page, the size of the shadow's entries).
 /// - The guest CPU's own page-walk caches hold guest-physical table addresses (a hit skips guest
 ///   levels, and so their EPT walks).
 /// - The nested page-walk cache (`nestedPWC`, direct-mapped, `nestedPWCEntries` entries keyed
@@ -23,24 +31,36 @@
 ///   there: their EPT walk is made on every TLB miss.
 ///
 /// EPT references count on the host's counters (its walks); their cycles also count on the
-/// guest CPU and the guest machine.
+/// guest CPU and the guest machine, and so do the VM exits of the walk (EPT violations; shadow
+/// faults and A/D updates under shadow paging), once each.
 extension GuestBacking {
     /// Adds the EPT side of a guest walk `t` that started at guest level `start` from table
     /// `table` (guest-physical), for an access of `kind`: the EPT walks of every guest table page
     /// read (or nested page-walk-cache hits) and of the data page. A page with no host frame is
-    /// backed on the way (an EPT violation). Adds the references and cycles to `references` and
-    /// `cycles` (and the cycles to the guest machine's counters). No allocation.
+    /// backed on the way (an EPT violation: a VM exit). Adds the references and cycles to
+    /// `references` and `cycles` — the exits' too, with those the guest walker met before this
+    /// was called (`walkerExitCycles`: its reads of table pages the host evicted) — and the EPT
+    /// references' cycles to the guest machine's counters (the CPU adds the rest of `cycles`
+    /// there). Returns the guest level whose page size the TLB may cache: the guest leaf's, or,
+    /// when the data page's EPT leaf is smaller (splintering), the level of the largest guest
+    /// page size that fits in it. No allocation.
     @inline(never)
     func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
-                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int, cycles: inout Int) {
+                             scratch: MMUWalkScratch, guestCounters: Counters, references: inout Int,
+                             cycles: inout Int) -> Int {
+        let exitMark = stats.exitCycles &- walkerExitCycles
+        defer {
+            walkerExitCycles = 0
+            moveExitCycles(since: exitMark, guestCounters: guestCounters, cycles: &cycles)
+        }
         if let shadow {
-            walkShadow(shadow, t, va, kind, space, scratch: scratch, guestCounters: guestCounters, cycles: &cycles)
-            return
+            return walkShadow(shadow, t, va, kind, space, scratch: scratch)
         }
         let costs = host.costStorage.pointee
         var refs = 0
         var hits = 0
         var k = 0
+        var fillLevel = t.level
         while k < t.references {
             let tableGPA = k == 0 ? table : scratch.tables[start + k - 1]
             if lookupNestedPWC(tableGPA) {
@@ -57,15 +77,43 @@ extension GuestBacking {
         if t.fault == nil {
             let walked = eptReferences(t.physicalAddress, kind)
             if walked >= 0 { refs += walked }
+            // The EPT leaf of the data page: a walk of r references ended at host level r − 1.
+            let eptLeafBytes = walked > 0 ? eptLeafBytesAfter[walked] : pageBytes
+            if eptLeafBytes < t.pageBytes { fillLevel = splinter(t, toFit: eptLeafBytes) }
         }
         stats.nestedWalks += 1
         stats.references += refs + t.references
         stats.eptReferences += refs
         stats.nestedPWCHits += hits
         references += refs
-        let extra = refs &* costs.memoryReference &+ hits &* costs.pageWalkCacheHit
-        cycles &+= extra
-        guestCounters.cycles &+= extra
+        cycles &+= refs &* costs.memoryReference &+ hits &* costs.pageWalkCacheHit
+        guestCounters.cycles &+= refs &* costs.memoryReference
+        return fillLevel
+    }
+
+    /// Moves the cycles of the VM exits made since `stats.exitCycles` was `before` (charged on
+    /// the guest machine by `chargeExit`) into the walk's `cycles`: the CPU adds its cycles to the
+    /// machine's counters itself, so they count once there and also on the CPU and the access.
+    @inline(__always)
+    func moveExitCycles(since before: Int, guestCounters: Counters, cycles: inout Int) {
+        let spent = stats.exitCycles &- before
+        guard spent != 0 else { return }
+        cycles &+= spent
+        guestCounters.cycles &-= spent
+    }
+
+    /// Splintering: the composed translation of a guest leaf `t` backed by an EPT leaf of
+    /// `eptBytes` (smaller) is contiguous only over the smaller size, so the TLB caches it at the
+    /// largest guest page size not above `eptBytes` (the base page at worst): returns its guest
+    /// level (`t.level` stays the walk's depth).
+    func splinter(_ t: Translation, toFit eptBytes: UInt64) -> Int {
+        guard let mode = guestMachine?.mode else { return t.level }
+        var level = t.level &+ 1
+        while level < mode.levels &- 1 {
+            if mode.pageBytes(level: level) <= eptBytes && mode.leafAllowed[level] { return level }
+            level &+= 1
+        }
+        return mode.levels &- 1   // the base page
     }
 
     /// The references of the EPT walk of `gpa` for `kind` (setting the EPT's Accessed/Dirty bits),

@@ -17,7 +17,12 @@
 ///                  is an EPT violation that reads it back into a fresh host frame (a host swap-in)
 /// ```
 ///
-/// **How host reclaim sees guest pages.** Not through the host kernel's replacement policy: the
+/// Every EPT violation is a VM exit: it costs `exitCycles` (plus the swap's read latency when
+/// the page is read back from swap) on the guest machine's cycles and in `stats.exitCycles`.
+///
+/// **How host reclaim sees guest pages.** Not through the host kernel's replacement policy, which
+/// cannot reclaim them: its frame table holds only the frames the host kernel's own faults map
+/// for its processes, and guest frames are allocated here, owned by the EPT. The
 /// hypervisor owns the frames backing its guests and reclaims them itself, with a clock over the
 /// guest's resident pages that reads and clears the EPT leaves' Accessed bits (set by nested
 /// walks). It evicts when the guest holds `limitFrames` host frames and needs one more (a memory
@@ -64,9 +69,17 @@ public final class GuestBacking {
     let nestedPWC: UnsafeMutablePointer<UInt64>
     /// Its number of slots (a power of two, or 0: none).
     public let nestedPWCEntries: Int
+    /// Per reference count r of a successful EPT walk (1 … host levels), the size of the leaf it
+    /// ended at (host level r − 1): the EPT leaf size of a data page, for splintering.
+    let eptLeafBytesAfter: UnsafeMutablePointer<UInt64>
     /// The shadow tables when the guest runs under shadow paging (ShadowPaging.swift), else nil.
     public let shadow: ShadowPaging?
-    /// Cycles of one VM exit and re-entry (shadow faults, trapped PTE writes).
+    /// Cycles of exits met by unchecked accesses (the guest walker's reads of evicted table
+    /// pages) since the last `walkSecondDimension`, which moves them into its access. (A script's
+    /// own walk of a guest space, `PageTable.walk`, leaves them to the next CPU walk.)
+    var walkerExitCycles = 0
+    /// Cycles of one VM exit and re-entry, whatever its reason (EPT violations, shadow faults,
+    /// trapped PTE writes, Accessed/Dirty updates): see `GuestStats.exits`.
     public var exitCycles = 1_000
     /// Size of the EPT's pages: the base page size, or a huge page size of the host (2 MiB,
     /// 1 GiB on x86_64), in which case a whole aligned block is backed at the first touch of any
@@ -97,6 +110,10 @@ public final class GuestBacking {
         self.nestedPWCEntries = nestedPWCEntries
         nestedPWC = .allocate(capacity: max(1, nestedPWCEntries))
         nestedPWC.initialize(repeating: 0, count: max(1, nestedPWCEntries))
+        let levels = host.mode.levels
+        eptLeafBytesAfter = .allocate(capacity: levels + 1)
+        eptLeafBytesAfter.initialize(to: host.mode.pageBytes)
+        for r in 1...levels { (eptLeafBytesAfter + r).initialize(to: host.mode.pageBytes(level: r - 1)) }
     }
 
     deinit {
@@ -104,6 +121,7 @@ public final class GuestBacking {
         chunks.deallocate()
         scratch.deallocate()
         nestedPWC.deallocate()
+        eptLeafBytesAfter.deallocate()
     }
 
     // MARK: the per-page table
@@ -143,7 +161,7 @@ public final class GuestBacking {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.existingBlock(hostAddress(word, gpa)) }
         if word == 0 { return nil }
-        guard let pa = backOrRecord(gpa) else { return nil }
+        guard let pa = backForWalker(gpa) else { return nil }
         return host.memory.existingBlock(pa)
     }
 
@@ -153,8 +171,17 @@ public final class GuestBacking {
     func block(_ gpa: UInt64) -> UnsafeMutableRawPointer {
         let word = state(gpa >> pageBits)
         if word & 3 == Self.resident { return host.memory.block(hostAddress(word, gpa)) }
-        guard let pa = backOrRecord(gpa) else { return scratch }
+        guard let pa = backForWalker(gpa) else { return scratch }
         return host.memory.block(pa)
+    }
+
+    /// `backOrRecord` for an unchecked access — the guest walker's (checked accesses back their
+    /// pages first, in `prepare`): the cycles of its exit wait in `walkerExitCycles` for the
+    /// CPU's `walkSecondDimension`, which adds them to the access that walked.
+    func backForWalker(_ gpa: UInt64) -> UInt64? {
+        let before = stats.exitCycles
+        defer { walkerExitCycles &+= stats.exitCycles &- before }
+        return backOrRecord(gpa)
     }
 
     /// `back(gpa)`, keeping a failure for the next checked access instead of throwing.
@@ -206,7 +233,16 @@ public final class GuestBacking {
 
     // MARK: EPT violations
 
-    /// Resolves an EPT violation at `gpa`: gives its page a host frame (zeroed for a page never
+    /// Counts the cycles of one VM exit (`exitCycles`, plus what the hypervisor waited for, e.g.
+    /// a swap read) in `stats.exitCycles` and on the guest machine's cycles. (A guest CPU's walk
+    /// that caused it moves them into its own result: `walkSecondDimension`.)
+    func chargeExit(_ cycles: Int) {
+        stats.exitCycles &+= cycles
+        guestMachine?.counters.cycles &+= cycles
+    }
+
+    /// Resolves an EPT violation at `gpa` — a VM exit costing `exitCycles`, plus the swap's read
+    /// latency for a swapped page (`chargeExit`): gives its page a host frame (zeroed for a page never
     /// backed, read back from swap for a swapped one), maps it in the EPT, and returns the
     /// host-physical address of `gpa`. Reclaims one guest page first when the guest is at its
     /// limit or the host has no free frame. Throws `outOfMemory` when no frame can be found.
@@ -218,6 +254,7 @@ public final class GuestBacking {
         if eptPageBytes > pageBytes { return try backHugePage(gpa) }
         let frame = try allocateBackingFrame()
         let framePA = host.memory.address(frame: frame)
+        var waited = 0
         if word & 3 == Self.swapped, let swap {
             let slot = Int(word >> 2)
             if let bytes = swap.load(slot) { try host.memory.writeBytes(framePA, bytes) }
@@ -227,6 +264,7 @@ public final class GuestBacking {
             }
             stats.hostSwapIns += 1
             host.counters.cycles &+= swap.readLatency
+            waited = swap.readLatency
         }
         do {
             try ept.map(page << pageBits, to: framePA, pageBytes: pageBytes,
@@ -237,6 +275,7 @@ public final class GuestBacking {
         }
         setState(page, frame << 2 | Self.resident)
         stats.eptViolations += 1
+        chargeExit(exitCycles &+ waited)
         stats.hostFrames += 1
         return framePA | (gpa & (pageBytes - 1))
     }
@@ -260,6 +299,7 @@ public final class GuestBacking {
         }
         for i in 0..<UInt64(count) { setState((region >> pageBits) + i, (first + i) << 2 | Self.resident) }
         stats.eptViolations += 1
+        chargeExit(exitCycles)
         stats.hostFrames += count
         return blockPA | (gpa & (eptPageBytes - 1))
     }

@@ -14,7 +14,8 @@ public struct NestedWalk: Sendable, Equatable {
     /// EPT violations this walk caused (host frames allocated on the way; the walk shown is the
     /// retried one, after the hypervisor mapped the page).
     public var eptViolations: Int
-    /// Cycles: references × the host's `costs.memoryReference`.
+    /// Cycles: references × the host's `costs.memoryReference`, plus the VM exits of its EPT
+    /// violations (`GuestBacking.exitCycles` each, and the swap read of a page read back).
     public var cycles: Int
     /// The fault, or nil.
     public var fault: NestedFault?
