@@ -11,8 +11,17 @@ extension LuaMachine {
     /// methods and documentation, is made by `LuaPolicy.install`).
     static var policyObjects: LuaClass<LuaPolicyDefinition> { LuaClass("vm.policy", doc: "") }
 
-    /// Installs m:set_policy and m:set_watermarks.
+    /// Installs m:set_swap, m:set_policy and m:set_watermarks.
     static func installReclaim(on cls: LuaClass<Machine>) {
+        cls.method("set_swap", signature: "m:set_swap(size | {size=, read_latency=, write_latency=, page_tables=})", doc: """
+            Installs the machine's swap device, as vm.machine{swap=…} does at creation: for a machine made another way,
+            such as a guest's (g.machine:set_swap("64 MiB") gives the guest kernel its own swap, below which the host may
+            still evict the guest's pages: double paging). One device per machine; the size is a whole number of pages.
+            local g = m:guest{ memory = "32 MiB" }; g.machine:set_swap("64 MiB"); g.machine:set_policy("clock")
+            """) { m, call in
+            try enableSwap(m, at: 2, call, function: "m:set_swap")
+            return 0
+        }
         cls.method("set_policy", signature: "m:set_policy(name | {name=, …} | vm.policy)", doc: """
             Sets the replacement policy reclaim uses to choose which page to swap out: a built-in name ("clock", "arc",
             …: vm.policies() lists them), a table with its options ({name="aging", bits=8, tick=100}) or a vm.policy
@@ -66,28 +75,7 @@ extension LuaMachine {
         if t.has("swap") {
             t.pushFieldValue("swap")
             defer { call.state.pop() }
-            let index = call.state.top
-            var bytes: Int
-            var read: Int?, write: Int?
-            var tables = false
-            if call.type(index) == LuaType.table {
-                let s = LuaTableView(call.state, at: index)
-                try s.checkOptions(["size", "read_latency", "write_latency", "page_tables"], function: "vm.machine: swap")
-                guard s.has("size") else { throw LuaScriptError("vm.machine: swap = {size=…} needs a size") }
-                bytes = try LuaProcess.sizeField(call, s, "size")
-                read = try s.integer("read_latency")
-                write = try s.integer("write_latency")
-                tables = try s.boolean("page_tables") ?? false
-            } else {
-                do { bytes = try VMModule.size(call, index) } catch let e as LuaArgumentError {
-                    throw LuaScriptError("vm.machine: swap: \(e.reason)")
-                }
-            }
-            _ = try LuaProcess.access(k) { () throws(KernelError) in
-                try k.enableSwap(bytes: UInt64(bytes), readLatency: read, writeLatency: write)
-                if tables { try k.setSwapsPageTables(true) }
-                return 0
-            }
+            try enableSwap(m, at: call.state.top, call, function: "vm.machine: swap")
         }
         if t.has("policy") {
             t.pushFieldValue("policy")
@@ -103,6 +91,33 @@ extension LuaMachine {
             defer { call.state.pop() }
             guard call.type(call.state.top) == LuaType.table else { throw LuaScriptError("vm.machine: watermarks must be a table {low=, high=}") }
             try setWatermarks(k, LuaTableView(call.state, at: call.state.top), function: "vm.machine: watermarks")
+        }
+    }
+
+    /// Installs the swap device the value at `index` describes: a size, or {size=, read_latency=,
+    /// write_latency=, page_tables=}.
+    static func enableSwap(_ m: Machine, at index: Int32, _ call: LuaCall, function: String) throws {
+        let k = try m.kernel
+        var bytes: Int
+        var read: Int?, write: Int?
+        var tables = false
+        if call.type(index) == LuaType.table {
+            let s = LuaTableView(call.state, at: index)
+            try s.checkOptions(["size", "read_latency", "write_latency", "page_tables"], function: function)
+            guard s.has("size") else { throw LuaScriptError("\(function) = {size=…} needs a size") }
+            bytes = try LuaProcess.sizeField(call, s, "size")
+            read = try s.integer("read_latency")
+            write = try s.integer("write_latency")
+            tables = try s.boolean("page_tables") ?? false
+        } else {
+            do { bytes = try VMModule.size(call, index) } catch let e as LuaArgumentError {
+                throw LuaScriptError("\(function): \(e.reason)")
+            }
+        }
+        _ = try LuaProcess.access(k) { () throws(KernelError) in
+            try k.enableSwap(bytes: UInt64(bytes), readLatency: read, writeLatency: write)
+            if tables { try k.setSwapsPageTables(true) }
+            return 0
         }
     }
 

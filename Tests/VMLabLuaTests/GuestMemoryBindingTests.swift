@@ -4,6 +4,27 @@ import Testing
 /// Guest memory from Lua (issue 9): processes in a guest, double paging under host eviction,
 /// the balloon, and the options of m:guest.
 @Suite struct GuestMemoryBindingTests {
+    @Test func aGuestKernelSwapsBelowWhichTheHostEvicts() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB" }
+            local g = m:guest{ memory = "8 MiB", swap = "32 MiB", limit = "3 MiB" }   -- the host may hold 3 MiB of it
+            g.machine:set_swap("32 MiB")                                              -- the guest kernel's own swap
+            g.machine:set_policy("clock")
+            local p = g.machine:spawn("app")
+            local n = 3 * g.machine.frames
+            local a = p:mmap{ size = n * 4096 }
+            for i = 0, n - 1 do p:write(a + i * 4096, i * 7) end
+            for i = 0, n - 1 do assert(p:read(a + i * 4096) == i * 7, "page " .. i) end
+            assert(g.machine.stats.swap.swap_outs > 0, "the guest kernel swapped its own pages")
+            assert(g.stats.host_swap_outs > 0, "and the host evicted guest pages below it (double paging)")
+            assert(#g.machine:check() == 0 and #m:check() == 0, "consistent")
+            local ok, err = pcall(g.machine.set_swap, g.machine, "1 MiB")
+            assert(not ok and err:find("already"), err)
+            ok, err = pcall(m.set_swap, m, { size = "1 MiB", speed = 3 })
+            assert(not ok and err:find("speed"), err)
+            """)
+    }
+
     @Test func guestDataSurvivesHostEvictionFromLua() throws {
         try runLua("""
             local m = vm.machine{ memory = "16 MiB" }
