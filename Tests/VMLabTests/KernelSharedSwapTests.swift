@@ -129,6 +129,21 @@ import Testing
         KernelSwapTests.expectConsistent(k)
     }
 
+    @Test func execGivesBackASharedObjectNobodyMaps() throws {
+        let (m, k) = try Self.machine()
+        defer { withExtendedLifetime(m) {} }
+        let (p, c, shared, filler) = try Self.sharers(k, pages: 8)
+        let object = try Self.object(p, shared)
+        try Self.pushOut(k, p, filler, object)
+        #expect(k.swap?.usedCount ?? 0 >= 8)
+        try k.exec(c, name: "other")
+        #expect(object.swapSlots.count == 8, "the parent still maps it")
+        try k.exec(p, name: "other")
+        #expect(object.swapSlots.isEmpty && object.cache.isEmpty, "exec let go of the object as exit does")
+        #expect(k.swap?.usedCount == 0, "every slot given back")
+        KernelSwapTests.expectConsistent(k)
+    }
+
     /// Swap too small for everything: reclaim evicts what fits, the OOM killer takes the
     /// biggest process when nothing more can go, the survivor's data (shared pages included)
     /// reads back, and check() stays clean.

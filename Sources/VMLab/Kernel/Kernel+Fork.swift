@@ -98,11 +98,13 @@ extension Kernel {
     }
 
     /// exec: replaces `p`'s address space by a fresh, empty one (kernel half only) and renames
-    /// it (with ASLR its layout is drawn again); the old pages are released. ENOMEM (and no change) when no frame is free for the new table.
+    /// it (with ASLR its layout is drawn again); the old pages are released, and shared objects
+    /// nobody maps any more with them (as at exit). ENOMEM (and no change) when no frame is free for the new table.
     public func exec(_ p: Process, name: String) throws(KernelError) {
         try checkAlive(p, "exec")
         let fresh = try makeAddressSpace(call: "exec")
         releaseMemory(p)
+        dropUnusedSharedObjects()
         p.space = fresh
         p.name = name
         p.layout = newLayout()
