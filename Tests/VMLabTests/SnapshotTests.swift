@@ -222,7 +222,7 @@ import Testing
             (p.space, ["machine", "mode", "root", "owner", "tablePages", "mappedBytes", "isLive", "cpuMask", "asid",
                        "asidGeneration", "userRoot", "levelCount", "pteBytes", "pageBits", "shifts", "indexMasks",
                        "reservedInTable", "reservedInLeaf", "leafAllowed", "layout", "frameFieldMask", "isRISCV", "memory",
-                       "counterStorage", "costStorage", "signExtended", "vaTopShift",
+                       "counterStorage", "costStorage", "signExtended", "vaTopShift", "isX86Wide",
                        "hashedTable", "spaceID"]),   // only on inverted/hashed machines, which are refused
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
                             "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",

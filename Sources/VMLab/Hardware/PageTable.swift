@@ -54,6 +54,9 @@ public final class PageTable {
     let costStorage: UnsafeMutablePointer<CostModel>
     let signExtended: Bool
     let vaTopShift: UInt64
+    /// True for the 8-byte x86 formats (x86_64, LA57, PAE): the MMU walks them with
+    /// `walkX86ForMMU`, whose bit positions are constants.
+    let isX86Wide: Bool
 
     /// A space whose root is a fresh frame (`existingRoot` nil) or the table already at
     /// `existingRoot` (hand-built tables; their pages are not counted in `tablePages` below the root).
@@ -95,6 +98,11 @@ public final class PageTable {
         isRISCV = mode.architecture == .riscv
         signExtended = mode.canonical == .signExtended
         vaTopShift = UInt64(mode.vaBits - 1)
+        let x86 = PTELayout.x86(pteBytes: 8, physicalAddressBits: 52, noExecute: true)
+        isX86Wide = mode.architecture == .x86 && mode.pteBytes == 8 && layout.present == x86.present
+            && layout.writable == x86.writable && layout.user == x86.user && layout.accessed == x86.accessed
+            && layout.dirty == x86.dirty && layout.leafBits == x86.leafBits && layout.global == x86.global
+            && layout.frameShift == 12 && layout.noExecute & ~x86.noExecute == 0
         shifts = .allocate(capacity: levelCount)
         indexMasks = .allocate(capacity: levelCount)
         reservedInTable = .allocate(capacity: levelCount)
