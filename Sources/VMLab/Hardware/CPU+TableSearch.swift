@@ -13,7 +13,8 @@ extension CPU {
 
     /// Completes a miss served without page-walk caches (a search, or the built-in software
     /// refill's walk): costs the references, and fills every TLB level that holds the page's
-    /// size with the leaf flags in `scratch`, or reports the fault.
+    /// size with the leaf flags in `scratch` (`insert`: `translate` has just looked them all up
+    /// and missed), or reports the fault.
     @inline(__always)
     func finishMiss(_ va: UInt64, _ kind: AccessKind, _ t: Translation, tag: UInt32, cycles: Int, into r: inout MMUResult) {
         r.references = t.references
@@ -24,8 +25,8 @@ extension CPU {
         let sizeIndex = sizeIndexOf[t.level]
         let key = (kind == .execute ? 8 : 0) &+ sizeIndex
         for k in 0..<fillCount[key] {
-            fillTLB[key &* 16 &+ k].pointee.fill(va, sizeIndex: sizeIndex, base: t.physicalAddress & ~(t.pageBytes &- 1),
-                                                 flags: scratch.leafFlags.pointee, tag: tag)
+            fillTLB[key &* 16 &+ k].pointee.insert(va, sizeIndex: sizeIndex, base: t.physicalAddress & ~(t.pageBytes &- 1),
+                                                   flags: scratch.leafFlags.pointee, tag: tag)
         }
     }
 }

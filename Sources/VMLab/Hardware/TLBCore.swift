@@ -168,46 +168,31 @@ struct TLBCore {
 
     /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
     /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
-    /// page and tag is overwritten in place; otherwise an invalid way (lowest first) or the
-    /// policy's victim is used. Does nothing when the structure does not hold that size.
+    /// page and tag is overwritten in place; otherwise it is `insert`ed. Does nothing when the
+    /// structure does not hold that size.
     @inline(__always)
     mutating func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
         let vpn = va >> heldShifts[local]
-        let set = setOf(vpn)
         let key = vpn | TLBMeta.salt(tag)
         let sizeTag = heldSizeTags[local]
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
+        let set = setOf(vpn)
         let start = set &* ways
-        var free = -1
-        var slot = -1
-        // The least recently stamped way, found in the same pass (the LRU/FIFO victim).
-        var oldest = start
-        var oldestStamp = UInt64.max
         var i = start
-        let end = start &+ ways
-        while i < end {
+        while i < start &+ ways {
             let m = metas[i]
-            if m & TLBMeta.valid == 0 {
-                if free < 0 { free = i }
-            } else if keys[i] == key && m & TLBMeta.sizeMask == sizeTag
-                        && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
-                slot = i
-                break
-            } else if stamps[i] < oldestStamp {
-                oldestStamp = stamps[i]
-                oldest = i
+            if m & TLBMeta.valid != 0 && keys[i] == key && m & TLBMeta.sizeMask == sizeTag
+                && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
+                if replacement == .lru { stamp(i) }
+                if replacement == .plru { touch(set: set, way: i &- start) }
+                store(i, local: local, key: key, base: base, meta: meta)
+                return
             }
             i &+= 1
         }
-        if slot >= 0 {
-            if replacement == .lru { stamp(slot) }
-            if replacement == .plru { touch(set: set, way: slot &- start) }
-            store(slot, local: local, key: key, base: base, meta: meta)
-            return
-        }
-        place(free, set: set, start: start, oldest: oldest, local: local, key: key, base: base, meta: meta)
+        insert(va, sizeIndex: sizeIndex, base: base, flags: flags, tag: tag)
     }
 
     /// `fill` for a page the caller knows is not cached here: every structure the MMU pipeline
