@@ -104,7 +104,6 @@ extension Kernel {
         try checkAlive(p, "exec")
         let fresh = try makeAddressSpace(call: "exec")
         releaseMemory(p)
-        dropUnusedSharedObjects()
         p.space = fresh
         p.name = name
         p.layout = newLayout()
@@ -124,13 +123,13 @@ extension Kernel {
         p.exitStatus = status
         processes[p.pid] = nil
         reclaimer?.faultLogs[p.pid] = nil
-        dropUnusedSharedObjects()
         if quiet { return }
         counters.exits += 1
         emit("exit", [("pid", .integer(p.pid)), ("status", .integer(status))])
     }
 
-    /// Unmaps every user page and the kernel page of `p` and releases its page table.
+    /// Unmaps every user page and the kernel page of `p` and releases its page table; shared
+    /// objects no process maps any more go with them (exit and exec, as munmap).
     func releaseMemory(_ p: Process) {
         for v in p.vmas { zapRange(p, v.start, v.end) }
         p.vmas = []
@@ -138,5 +137,6 @@ extension Kernel {
             adjustFrame(kernelFrame, refs: -1, maps: -1)
         }
         try? p.space.release()
+        dropUnusedSharedObjects()
     }
 }
