@@ -227,9 +227,10 @@ import Testing
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
                             "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",
                             "vmid", "sharesHostTLBs", "vmidsInUse"]),   // guests and their hosts are refused
-            (m.cpus[0], ["index", "processors", "space", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",
+            (m.cpus[0], ["index", "processors", "spaceReference", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",
                          "stats", "scratch", "flushedGeneration", "paths", "pathLevels", "pathIndex", "fills",
-                         "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "levelCost", "pathTLB",
+                         "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "costsVersion", "machineCounters",
+                         "levelCost", "pathTLB",
                          "pathLevel", "pathSlot", "pathCount", "fillTLB", "fillLevel", "fillCount", "pwcTLB", "pwcLevel",
                          "pwcCount", "softwareTLB", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
                          "sizeOfIndex", "sizeIndexOf", "vmidTag"]),   // non-zero only on a guest (refused)
@@ -241,13 +242,15 @@ import Testing
                                               "setMask", "pow2Sets", "replacement"]),
             (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
-                 "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "attachment", "faultTrace",
+                 "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "reclaimerReference", "attachment", "faultTrace",
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
                  "catchSegv", "counters"]),
             (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads", "swapSlots"]),
             (try #require(k.swap), ["slotCount", "readLatency", "writeLatency", "users", "lastUse", "usedCount",
-                                    "allocated", "data", "free"]),
+                                    "allocated", "free", "pageBytes",
+                                    "pageOfSlot", "lengthOfSlot", "chunks", "freePages",   // the bytes: captured through load(_:)
+                                    "zeroPage"]),   // constant
             (try #require(k.reclaimer), ["frames", "policy", "policyName", "needsEveryAccess", "tickInterval", "low",
                                          "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse", "faultLogs",
                                          "machineFaults", "filePages", "slotFrame", "incoming", "currentPID", "faultingFrame",

@@ -110,7 +110,13 @@ public final class CPU {
     /// `weak` either: a weak reference gives the space a side table that makes every retain and
     /// release of it slow (most of the time of a kernel run). A space going away clears it
     /// (`PageTable.deinit` → `Processors.forget`).
-    public internal(set) unowned(unsafe) var space: PageTable?
+    public internal(set) var space: PageTable? {
+        get { spaceReference?.takeUnretainedValue() }
+        set { spaceReference = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `space`, as the access path reads it: borrowing an unmanaged reference costs no retain
+    /// and release (reading an `unowned(unsafe)` property into a local costs both).
+    var spaceReference: Unmanaged<PageTable>?
     /// The tag of its current entries: the space's ASID with PCIDs on (with `userTagBit` added
     /// in user mode under KPTI), else the CPU index.
     public internal(set) var currentTag = 0
@@ -147,6 +153,9 @@ public final class CPU {
     /// Fills empty path slots (never looked up).
     let placeholder: TLB
     let costs: UnsafeMutablePointer<CostModel>
+    /// The machine's cost-model version and counters (`Machine.costsVersion`, `Machine.counters`).
+    let costsVersion: UnsafeMutablePointer<UInt64>
+    let machineCounters: UnsafeMutablePointer<CounterValues>
     /// costs.tlbHit per level number 0…16 (refreshed at each `access`/`run`).
     let levelCost: UnsafeMutablePointer<Int>
     /// Paths: data at 0..<pathCount[0], instruction at 16..<16 + pathCount[1] (the structures'
@@ -222,6 +231,8 @@ public final class CPU {
         self.pathIndex = pathIndex
         self.fills = fills
         costs = processors.machine.costStorage
+        costsVersion = processors.machine.costsVersion
+        machineCounters = processors.machine.counters.storage
         levelCost = .allocate(capacity: 17); levelCost.initialize(repeating: 0, count: 17)
         placeholder = TLB(name: "", entries: 1, ways: 1, replacement: .lru, kind: .unified, held: [], shared: false,
                           cpu: index, pageWalkCache: false, frameBits: mode.pageBits, seed: 0)
@@ -285,7 +296,7 @@ public final class CPU {
     /// (Only when the costs changed since the last refresh: this runs before every access.)
     @inline(__always)
     func refreshCosts() {
-        let version = machine.costsVersion.pointee
+        let version = costsVersion.pointee
         guard levelCostVersion.pointee != version else { return }
         levelCostVersion.pointee = version
         let list = costs.pointee.tlbHit
@@ -467,12 +478,15 @@ public final class CPU {
     /// Translates one access of the current space through TLBs, page-walk caches and the walker.
     /// Faults are returned in the result (not thrown); throws only when no space is current.
     public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
-        guard let space else { throw .noAddressSpace(cpu: index) }
+        guard let reference = spaceReference else { throw .noAddressSpace(cpu: index) }
         refreshCosts()
         enter(privilege)
         var r = MMUResult()
-        translate(va, kind, privilege, space, root: space.root(for: privilege), tag: UInt32(truncatingIfNeeded: currentTag | vmidTag),
-                  pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
+        let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
+        reference._withUnsafeGuaranteedRef { space in
+            translate(va, kind, privilege, space, root: space.root(for: privilege), tag: tag,
+                      pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
+        }
         try throwRefillFailure()
         let s = stats
         s.pointee.accesses += 1
@@ -480,9 +494,8 @@ public final class CPU {
         if r.tlbLevel > 0 { s.pointee.tlbHits += 1 } else { s.pointee.walks += 1 }
         if r.pageWalkCacheLevel >= 0 { s.pointee.pageWalkCacheHits += 1 }
         if r.fault != nil { s.pointee.faults += 1 }
-        let counters = machine.counters
-        counters.accesses &+= 1
-        counters.cycles &+= r.cycles &- r.references &* machine.costStorage.pointee.memoryReference
+        machineCounters.pointee.accesses &+= 1
+        machineCounters.pointee.cycles &+= r.cycles &- r.references &* costs.pointee.memoryReference
         return r
     }
 

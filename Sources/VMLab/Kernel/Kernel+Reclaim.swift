@@ -161,15 +161,18 @@ extension Kernel {
 
     /// Start of an access through the MMU: the policy's clock advances.
     @inline(__always)
-    func beginAccess() { reclaimer?.beginAccess() }
+    func beginAccess() { reclaimerReference?._withUnsafeGuaranteedRef { $0.beginAccess() } }
 
     /// An access reached `pa`: sets R/D of its frame in the policy's table (and tells an
     /// exact-recency policy). Raises an error a policy raised meanwhile.
     @inline(__always)
     func finishAccess(_ pa: UInt64, _ access: AccessKind, faulted: Bool) throws(KernelError) {
-        guard let r = reclaimer else { return }
-        r.touched(frameNumber(pa), isWrite: access == .write, faulted: faulted)
-        if let error = r.policyError {
+        guard let reference = reclaimerReference else { return }
+        let failed = reference._withUnsafeGuaranteedRef { r in
+            r.touched(frameNumber(pa), isWrite: access == .write, faulted: faulted)
+            return r.policyError != nil
+        }
+        if failed, let r = reclaimer, let error = r.policyError {
             r.policyError = nil
             throw .fail(.EFAULT, "policy \(r.policyName)", "\(error)")
         }
@@ -265,7 +268,7 @@ extension Kernel {
         }
         let pa = machine.memory.address(frame: frame)
         let firstPID = found[0].process.pid
-        writeOut(frame, to: slot, write: write, try? machine.memory.readBytes(pa, count: Int(pageBytes)))
+        writeOut(frame, to: slot, write: write)
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
             try? p.space.writeEntry(pte, entry)
@@ -291,12 +294,12 @@ extension Kernel {
         return true
     }
 
-    /// The swap-out of the victim in `frame` to `slot`: stores `bytes` there and counts a
+    /// The swap-out of the victim in `frame` to `slot`: stores its page there and counts a
     /// write-back (with the device's write latency) when `write`, else counts a clean drop.
-    func writeOut(_ frame: UInt64, to slot: Int, write: Bool, _ bytes: @autoclosure () -> [UInt8]?) {
+    func writeOut(_ frame: UInt64, to slot: Int, write: Bool) {
         guard let r = reclaimer, let swap else { return }
         if write {
-            swap.store(slot, bytes())
+            storePage(frame, in: slot)
             r.counters.writebacks += 1
             machine.counters.cycles &+= swap.writeLatency
         } else {

@@ -33,7 +33,7 @@ extension Kernel {
             object.swapSlots[index] = slot
             write = true
         }
-        writeOut(frame, to: slot, write: write, bytes)
+        writeOut(frame, to: slot, write: write)
         dropObjectPage(frame, object, index, found)
         guard observer != nil else { return true }
         let first = found.first
@@ -59,7 +59,7 @@ extension Kernel {
             return cached
         }
         adjustFrame(frame, refs: 1, maps: 0)
-        if let bytes = swap.load(slot) { try? machine.memory.writeBytes(machine.memory.address(frame: frame), bytes) }
+        loadPage(from: slot, into: frame)
         object.cache[index] = frame
         r.counters.swapIns += 1
         p.counters.swapIns += 1

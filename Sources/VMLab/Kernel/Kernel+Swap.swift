@@ -32,7 +32,7 @@ extension Kernel {
         if let readLatency, readLatency < 0 { throw .fail(.EINVAL, "swap", "read_latency must not be negative") }
         if let writeLatency, writeLatency < 0 { throw .fail(.EINVAL, "swap", "write_latency must not be negative") }
         try makeReclaimer()
-        swap = SwapDevice(slots: Int(slots), readLatency: readLatency ?? machine.costs.majorFault,
+        swap = SwapDevice(slots: Int(slots), pageBytes: Int(pageBytes), readLatency: readLatency ?? machine.costs.majorFault,
                           writeLatency: writeLatency ?? machine.costs.swapWrite)
         installSwapHooks()
     }
@@ -56,6 +56,32 @@ extension Kernel {
         let s = Int(slot)
         swap.users[s] -= 1
         if swap.users[s] <= 0 && reclaimer?.slotFrame[s] == nil { swap.releaseSlot(s) }
+    }
+
+    /// Copies `frame`'s page into swap slot `slot` (straight from its storage block when a
+    /// page is one block: no array in between).
+    func storePage(_ frame: UInt64, in slot: Int) {
+        guard let swap else { return }
+        let memory = machine.memory
+        let pa = memory.address(frame: frame)
+        if pageBytes == PhysicalMemory.blockBytes {
+            swap.store(slot, copying: memory.existingBlock(pa).map { UnsafeRawPointer($0) }, count: Int(pageBytes))
+        } else {
+            swap.store(slot, try? memory.readBytes(pa, count: Int(pageBytes)))
+        }
+    }
+
+    /// Copies swap slot `slot` into `frame`, a frame just allocated (all zero: a slot that
+    /// holds nothing leaves it so).
+    func loadPage(from slot: Int, into frame: UInt64) {
+        guard let swap, swap.isAllocated(slot), swap.pageOfSlot[slot] >= 0 else { return }
+        let memory = machine.memory
+        let pa = memory.address(frame: frame)
+        if pageBytes == PhysicalMemory.blockBytes {
+            swap.load(slot, into: memory.block(pa), count: Int(pageBytes))
+        } else if let bytes = swap.load(slot) {
+            try? memory.writeBytes(pa, bytes)
+        }
     }
 
     /// True when the kernel can tell a written page from a clean one (a dirty bit and a
@@ -104,7 +130,7 @@ extension Kernel {
                 try? machine.freeFrames(first: frame, order: 0)
                 return .spurious
             }
-            if let bytes = swap.load(s) { try? machine.memory.writeBytes(machine.memory.address(frame: frame), bytes) }
+            loadPage(from: s, into: frame)
             linkSwapCache(frame, s)
             kind = .swapIn
             r.counters.swapIns += 1

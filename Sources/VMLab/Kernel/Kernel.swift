@@ -68,7 +68,12 @@ public final class Kernel {
     /// Reclaim: the replacement policy, watermarks, reverse map and swap cache (`setPolicy`,
     /// `enableSwap`), or nil. Read on every access and fault: no exclusivity check (it is set
     /// only by `makeReclaimer`).
-    @exclusivity(unchecked) public internal(set) var reclaimer: Reclaimer?
+    @exclusivity(unchecked) public internal(set) var reclaimer: Reclaimer? {
+        didSet { reclaimerReference = reclaimer.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `reclaimer`, as every access reads it: borrowing an unmanaged reference costs no retain
+    /// and release (the reclaimer lives as long as `reclaimer` holds it).
+    var reclaimerReference: Unmanaged<Reclaimer>?
     /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
     public var attachment: AnyObject?
     /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).

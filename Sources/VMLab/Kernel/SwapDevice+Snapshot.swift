@@ -2,6 +2,7 @@ extension SwapDevice {
     /// A swap device's slots and data at one moment.
     struct Image {
         let slotCount: Int
+        let pageBytes: Int
         let readLatency: Int
         let writeLatency: Int
         let users: [Int32]
@@ -12,20 +13,22 @@ extension SwapDevice {
         let free: [Int]
     }
 
-    /// A copy of the device (the pages' bytes are shared copy-on-write by the arrays).
+    /// A copy of the device (the bytes of every slot that holds some).
     func capture() -> Image {
-        Image(slotCount: slotCount, readLatency: readLatency, writeLatency: writeLatency, users: users,
-              lastUse: lastUse, usedCount: usedCount, allocated: allocated, data: data, free: free)
+        Image(slotCount: slotCount, pageBytes: pageBytes, readLatency: readLatency, writeLatency: writeLatency,
+              users: users, lastUse: lastUse, usedCount: usedCount, allocated: allocated,
+              data: (0..<slotCount).map { load($0) }, free: free)
     }
 
     /// A device holding what `image` held.
     convenience init(_ image: Image) {
-        self.init(slots: image.slotCount, readLatency: image.readLatency, writeLatency: image.writeLatency)
+        self.init(slots: image.slotCount, pageBytes: image.pageBytes, readLatency: image.readLatency,
+                  writeLatency: image.writeLatency)
         users = image.users
         lastUse = image.lastUse
         usedCount = image.usedCount
         allocated = image.allocated
-        data = image.data
         free = image.free
+        for (slot, bytes) in image.data.enumerated() where bytes != nil { store(slot, bytes) }
     }
 }

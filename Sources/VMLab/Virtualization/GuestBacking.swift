@@ -101,7 +101,7 @@ public final class GuestBacking {
         pageBytes = host.mode.pageBytes
         guestPages = guestBytes >> pageBits
         let slots = Int(swapBytes >> pageBits)
-        swap = slots > 0 ? SwapDevice(slots: slots, readLatency: host.costs.majorFault, writeLatency: host.costs.swapWrite) : nil
+        swap = slots > 0 ? SwapDevice(slots: slots, pageBytes: Int(pageBytes), readLatency: host.costs.majorFault, writeLatency: host.costs.swapWrite) : nil
         self.limitFrames = limitFrames
         chunkCount = Int((guestPages + (1 << Self.chunkShift) - 1) >> Self.chunkShift)
         chunks = .allocate(capacity: chunkCount)
