@@ -61,6 +61,52 @@ extension PageTable {
         return table + index(va, level: target) * pteBytes
     }
 
+    /// Where the descent for `va` stops — the slot, raw value and level of a leaf (huge or not)
+    /// or of a not-present entry — as `descend` finds it, without building its list of tables
+    /// (and without retains: it reads through `memory`). Nil where `descend` throws.
+    func stopEntry(_ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
+        if memory.guestBacking != nil {   // guest memory: its accesses prepare the backing
+            guard let d = try? descend(va) else { return nil }
+            return (d.slot, d.raw, d.level)
+        }
+        let memoryBytes = memory.bytes, width = Int(pteBytes)
+        var table = root
+        for level in 0..<levelCount {
+            let slot = table &+ index(va, level: level) &* pteBytes
+            guard slot < memoryBytes, memoryBytes &- slot >= pteBytes else { return nil }
+            let raw = memory.loadAligned(slot, width: width)
+            if !isPresent(raw) || isLeaf(raw, level: level) { return (slot, raw, level) }
+            table = frameAddress(raw)
+        }
+        return nil   // unreachable: the last level is always a leaf or not present
+    }
+
+    /// The slot and raw value of the last-level entry for `va`: `walk(va, level: last, create:
+    /// false)` and `readEntry` in one, for the kernel's lookups at every fault, without their
+    /// retains (it reads through `memory` as the MMU's walker does). Nil when a table on the way
+    /// is missing, a huge page covers `va`, `va` is not canonical, or the space is released or hashed.
+    func lastLevelEntry(_ va: UInt64) -> (slot: UInt64, raw: UInt64)? {
+        guard isLive, hashedTable == nil else { return nil }
+        if memory.guestBacking != nil {   // guest memory: its accesses prepare the backing
+            guard let slot = try? walk(va, level: levelCount - 1, create: false), let raw = try? readEntry(slot) else { return nil }
+            return (slot, raw)
+        }
+        guard isCanonical(va) else { return nil }
+        let memoryBytes = memory.bytes, width = Int(pteBytes)
+        let last = levelCount - 1
+        var table = root
+        var level = 0
+        while true {
+            let slot = table &+ index(va, level: level) &* pteBytes
+            guard slot < memoryBytes, memoryBytes &- slot >= pteBytes else { return nil }
+            let raw = memory.loadAligned(slot, width: width)
+            if level == last { return (slot, raw) }
+            guard isPresent(raw), !isLeaf(raw, level: level) else { return nil }
+            table = frameAddress(raw)
+            level &+= 1
+        }
+    }
+
     /// Maps the page of `pageBytes` at `va` to physical address `pa` with `flags`, allocating
     /// table pages as needed. `pageBytes` must be a page size of the mode (4 KiB, 2 MiB, 1 GiB on
     /// x86_64); `va` and `pa` must be aligned to it. Throws on a non-canonical VA, unsupported or

@@ -191,19 +191,19 @@ public final class PageTable {
 
     /// Reads the entry at physical address `slot` (checked against the end of memory).
     func readEntry(_ slot: UInt64) throws(VMError) -> UInt64 {
-        try machine.memory.checkAccess(slot, width: pteBytes)
-        return machine.memory.loadAligned(slot, width: Int(pteBytes))
+        try memory.checkAccess(slot, width: pteBytes)
+        return memory.loadAligned(slot, width: Int(pteBytes))
     }
 
     /// Writes the entry at physical address `slot` (checked against the end of memory). A
     /// user-half entry of the root is written to the user root too (KPTI).
     func writeEntry(_ slot: UInt64, _ raw: UInt64) throws(VMError) {
-        try machine.memory.checkAccess(slot, width: pteBytes)
-        machine.memory.storeAligned(slot, raw, width: Int(pteBytes))
+        try memory.checkAccess(slot, width: pteBytes)
+        memory.storeAligned(slot, raw, width: Int(pteBytes))
         if let userRoot, slot >= root, slot - root < userHalfBytes {
-            machine.memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
+            memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
         }
-        if let guest = machine.memory.guestBacking, let shadow = guest.shadow {   // shadow paging traps (ShadowPaging.swift)
+        if let guest = memory.guestBacking, let shadow = guest.shadow {   // shadow paging traps (ShadowPaging.swift)
             guest.trapTableWrite(shadow, slot: slot, raw: raw, guestMode: mode)
         }
     }

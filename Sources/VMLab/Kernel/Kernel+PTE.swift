@@ -66,8 +66,8 @@ extension Kernel {
     /// Where the descent for `va` stops: the entry (a leaf, huge or not, or a not-present entry),
     /// its slot and level. Nil for a non-canonical address or a released space.
     func leafOf(_ space: PageTable, _ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
-        guard space.isLive, let d = try? space.descend(va) else { return nil }
-        return (d.slot, d.raw, d.level)
+        guard space.isLive else { return nil }
+        return space.stopEntry(va)
     }
 
     /// The leaf entry mapping frame `frame` for a user page with `writable`/`executable`,
@@ -85,6 +85,13 @@ extension Kernel {
         guard let slot = try leafSlot(p.space, va, create: true) else {
             throw .fail(.EFAULT, call, "no page table for \(Units.hex(va))")
         }
+        try installPage(p, at: slot, frame: frame, writable: writable, executable: executable, user: user, call: call)
+    }
+
+    /// `installPage` at the leaf entry `slot` the caller has just found (empty, or the swap
+    /// entry being replaced).
+    func installPage(_ p: Process, at slot: UInt64, frame: UInt64, writable: Bool, executable: Bool,
+                     user: Bool = true, call: String) throws(KernelError) {
         do {
             try p.space.writeEntry(slot, userEntry(p.space, frame: frame, writable: writable, executable: executable, user: user))
         } catch {

@@ -98,9 +98,7 @@ extension Kernel {
     /// the way (`leafOf` builds the list of tables); nil when no leaf table reaches `va` or a
     /// huge page covers it.
     func leafEntry(_ space: PageTable, _ va: UInt64) -> (slot: UInt64, raw: UInt64)? {
-        guard space.isLive, let slot = try? space.walk(va, level: mode.levels - 1, create: false),
-              let raw = try? space.readEntry(slot) else { return nil }
-        return (slot, raw)
+        space.lastLevelEntry(va)
     }
 
     /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames
@@ -240,7 +238,7 @@ extension Kernel {
     /// cannot see, or dirty with no free slot.
     func evictFrame(_ frame: UInt64) -> Bool {
         guard let r = reclaimer else { return false }
-        if let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
+        if !r.filePages.isEmpty, let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
         guard let swap else { return false }
         let info = frameInfo(frame)
         if info.order > 0 && Int(info.order) == hugeOrder { return evictHugePage(frame) }
@@ -249,9 +247,10 @@ extension Kernel {
         }
         let va = r.pageVA[Int(frame)]
         var found: [(process: Process, slot: UInt64)] = []
+        found.reserveCapacity(processes.count)
         var dirty = false
         // One process (the common case under a trace replay) needs no sorted list.
-        for p in processes.count == 1 ? Array(processes.values) : processList {
+        for p in processes.count == 1 ? [processes.first!.value] : processList {
             guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { continue }
             guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }
             found.append((p, leaf.slot))

@@ -118,9 +118,11 @@ extension Kernel {
         let s = Int(slot)
         let frame: UInt64
         var kind = FaultKind.swapCache
+        let pte: UInt64?   // the slot of the page's entry, while it still holds the swap entry
         if let cached = r.slotFrame[s] {
             frame = cached
             r.counters.cacheHits += 1
+            pte = leafEntry(p.space, page)?.slot
         } else {
             do { frame = try allocFrame(owner: p.space.owner, call: "swap-in") } catch {
                 throw try segv(p, page, access, .outOfMemory)
@@ -130,6 +132,7 @@ extension Kernel {
                 try? machine.freeFrames(first: frame, order: 0)
                 return .spurious
             }
+            pte = entry.slot
             loadPage(from: s, into: frame)
             linkSwapCache(frame, s)
             kind = .swapIn
@@ -138,11 +141,15 @@ extension Kernel {
             machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
         }
         swap.users[s] -= 1
-        if let entry = leafEntry(p.space, page) { try? p.space.writeEntry(entry.slot, 0) }
+        if let pte { try? p.space.writeEntry(pte, 0) }
         let exclusive = swap.users[s] == 0 && frameInfo(frame).refcount == 0
         let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
         if writable || !canTrackDirty { dropSwapCache(frame) }
-        try installPage(p, page, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
+        if let pte {
+            try installPage(p, at: pte, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
+        } else {
+            try installPage(p, page, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
+        }
         if kind == .swapIn {
             emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
                              ("slot", .integer(s)), ("pa", .integer(Int(machine.memory.address(frame: frame))))])
@@ -191,7 +198,7 @@ extension Kernel {
             if named[slot] == 0 && r.slotFrame[slot] == nil { problems.append("swap slot \(slot): allocated but unused (leaked)") }
         }
         if used != swap.usedCount { problems.append("swap: \(swap.usedCount) slots counted in use but \(used) are allocated") }
-        for (slot, frame) in r.slotFrame.sorted(by: { $0.key < $1.key }) {
+        for (slot, frame) in r.slotFrame.links {
             let info = frameInfo(frame)
             if Int(r.cacheSlot[Int(frame)]) != slot || !swap.isAllocated(slot) || info.state != .user || info.mapcount == 0 {
                 problems.append("swap slot \(slot): swap cache link to frame \(Units.hex(frame)) is broken (\(info.state), mapcount \(info.mapcount))")

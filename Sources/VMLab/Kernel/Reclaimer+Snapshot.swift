@@ -14,7 +14,7 @@ extension Reclaimer {
         let faultLogs: [Int: FaultLog]
         let machineFaults: FaultLog
         let filePages: [UInt64: (object: MemoryObject, index: UInt64)]
-        let slotFrame: [Int: UInt64]
+        let slotFrame: SwapCacheLinks
         let swapsPageTables: Bool
         let swappedTables: Int
     }

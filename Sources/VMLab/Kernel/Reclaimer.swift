@@ -49,7 +49,7 @@ public final class Reclaimer {
     /// object and page index.
     var filePages: [UInt64: (object: MemoryObject, index: UInt64)] = [:]
     /// Per swap slot in the swap cache: the resident frame holding its page.
-    var slotFrame: [Int: UInt64] = [:]
+    var slotFrame = SwapCacheLinks()
     /// The page id of the fault being handled (ARC and 2Q look at their ghost lists with it).
     var incoming: UInt64 = 0
     /// The pid whose fault is being handled (the OOM killer spares it when it can).
