@@ -240,7 +240,7 @@ import Testing
             (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
                                               "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
                                               "setMask", "pow2Sets", "replacement"]),
-            (k, ["machine", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
+            (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "reclaimerReference", "attachment", "faultTrace",
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),

@@ -42,7 +42,7 @@ extension Kernel {
         var result: [UInt8] = []
         result.reserveCapacity(min(max(0, count), 1 << 24))
         try eachPage(p, va, count, .read, privilege) { (pa, n) throws(KernelError) in
-            do throws(VMError) { result += try machine.memory.readBytes(pa, count: n) } catch { throw .from(error, in: "read") }
+            do throws(VMError) { result += try memory.readBytes(pa, count: n) } catch { throw .from(error, in: "read") }
         }
         return result
     }
@@ -51,7 +51,7 @@ extension Kernel {
     public func writeBytes(_ p: Process, _ va: UInt64, _ bytes: [UInt8], privilege: Privilege = .user) throws(KernelError) {
         var done = 0
         try eachPage(p, va, bytes.count, .write, privilege) { (pa, n) throws(KernelError) in
-            do throws(VMError) { try machine.memory.writeBytes(pa, Array(bytes[done..<(done + n)])) } catch { throw .from(error, in: "write") }
+            do throws(VMError) { try memory.writeBytes(pa, Array(bytes[done..<(done + n)])) } catch { throw .from(error, in: "write") }
             done += n
         }
     }

@@ -124,7 +124,6 @@ extension Kernel {
 
     func checkFrames(maps: [UInt64: Int32], refs: [UInt64: Int32], tables: Set<UInt64>, tails: Set<UInt64>,
                      _ problems: inout [String]) {
-        let memory = machine.memory
         let perChunk = UInt64(PhysicalMemory.infosPerChunk)
         for chunk in 0..<memory.infoDirectoryCount where memory.infoDirectory[chunk] != nil {
             let first = UInt64(chunk) * perChunk

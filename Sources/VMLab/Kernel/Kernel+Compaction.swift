@@ -16,7 +16,7 @@
 extension Kernel {
     /// Free aligned blocks of the huge-page order (bigger free blocks count for several).
     public var freeHugeBlocks: Int {
-        let allocator = machine.frames
+        let allocator = frameAllocator
         guard hugePageBytes != nil, hugeOrder <= allocator.maxOrder else { return 0 }
         return (hugeOrder...allocator.maxOrder).reduce(0) { $0 + allocator.freeBlocks[$1] << ($1 - hugeOrder) }
     }
@@ -37,7 +37,7 @@ extension Kernel {
         // The migrate scanner: blocks whose used frames all move, fewest used frames first
         // (then highest address first).
         var sources: [(block: UInt64, used: [UInt64])] = []
-        for block in stride(from: machine.memory.frameCount / blockFrames, to: 0, by: -1) {
+        for block in stride(from: memory.frameCount / blockFrames, to: 0, by: -1) {
             let first = (block - 1) * blockFrames
             var used: [UInt64] = []
             var movable = true
@@ -55,7 +55,7 @@ extension Kernel {
         var heldAside: [UInt64] = []
         defer { for frame in heldAside { try? machine.freeFrames(first: frame, order: 0) } }
         func destination() -> UInt64? {
-            while (0..<hugeOrder).contains(where: { machine.frames.freeBlocks[$0] > 0 }) {
+            while (0..<hugeOrder).contains(where: { frameAllocator.freeBlocks[$0] > 0 }) {
                 guard let frame = try? machine.allocateFrames(order: 0, state: .user, purpose: "compaction") else { return nil }
                 if !sourceBlocks.contains(frame / blockFrames) { return frame }
                 heldAside.append(frame)
@@ -112,7 +112,6 @@ extension Kernel {
     /// it (with a shootdown of the page), the page cache; then frees `old`.
     func movePage(_ old: UInt64, to fresh: UInt64, _ mappings: inout [UInt64: [(space: PageTable, slot: UInt64, va: UInt64)]],
                   _ cached: inout [UInt64: (object: MemoryObject, index: UInt64)]) {
-        let memory = machine.memory
         try? memory.copy(from: memory.address(frame: old), to: memory.address(frame: fresh), length: pageBytes)
         let info = frameInfo(old)
         try? memory.updateInfo(frame: fresh) { $0 = info }
@@ -129,6 +128,6 @@ extension Kernel {
         }
         try? memory.updateInfo(frame: old) { $0.refcount = 0; $0.mapcount = 0 }
         try? machine.freeFrames(first: old, order: 0)
-        machine.counters.cycles &+= machine.costs.pageCopy
+        machineCounters.cycles &+= costModel.pointee.pageCopy
     }
 }

@@ -104,7 +104,7 @@ extension Kernel {
             // From the hugetlb pool when one was reserved (empty pool: Linux's SIGBUS, here SIGSEGV "out of memory").
             guard let head = takeHugetlbPage(p) else { throw try segv(p, va, access, .outOfMemory) }
             try installHugePage(p, va & ~(huge - 1), head: head, writable: v.protection.write, executable: v.protection.execute)
-            machine.counters.cycles &+= machine.costs.zeroFill &* Int(huge / pageBytes)
+            machineCounters.cycles &+= costModel.pointee.zeroFill &* Int(huge / pageBytes)
             kind = .demandZero
         } else if try faultHugePage(p, v, va) {
             kind = .demandZero
@@ -115,7 +115,7 @@ extension Kernel {
             }
             try installPage(p, page, frame: frame, writable: v.protection.write, executable: v.protection.execute,
                             call: "demand-zero fault")
-            machine.counters.cycles &+= machine.costs.zeroFill
+            machineCounters.cycles &+= costModel.pointee.zeroFill
             promoteIfFull(p, v, page)
             kind = .demandZero
         }
@@ -131,12 +131,12 @@ extension Kernel {
         trackFault(p, va: va, access: access)
         if kind.isMajor {
             p.counters.majorFaults += 1
-            machine.counters.majorFaults &+= 1
-            machine.counters.cycles &+= machine.costs.majorFault
+            machineCounters.majorFaults &+= 1
+            machineCounters.cycles &+= costModel.pointee.majorFault
         } else {
             p.counters.minorFaults += 1
-            machine.counters.minorFaults &+= 1
-            machine.counters.cycles &+= machine.costs.minorFault
+            machineCounters.minorFaults &+= 1
+            machineCounters.cycles &+= costModel.pointee.minorFault
         }
         switch kind {
         case .demandZero: p.counters.demandZeroFaults += 1
@@ -191,7 +191,7 @@ extension Kernel {
             do { try splitHugePage(p, base, call: "COW fault") } catch { throw try segv(p, page, .write, .outOfMemory) }
             return .cowCopy
         }
-        try? machine.memory.copy(from: machine.memory.address(frame: old), to: machine.memory.address(frame: fresh),
+        try? memory.copy(from: memory.address(frame: old), to: memory.address(frame: fresh),
                                  length: size)
         let keep = raw & mode.layout.accessed
         rewritePTE(p, slot: slot, va: base,
@@ -199,10 +199,10 @@ extension Kernel {
                    bytes: size)
         adjustFrame(fresh, refs: 1, maps: 1)
         adjustFrame(old, refs: -1, maps: -1)
-        machine.counters.cycles &+= machine.costs.pageCopy &* Int(size / pageBytes)
+        machineCounters.cycles &+= costModel.pointee.pageCopy &* Int(size / pageBytes)
         emit("cow", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
-                     ("old_pa", .integer(Int(machine.memory.address(frame: old)))),
-                     ("new_pa", .integer(Int(machine.memory.address(frame: fresh))))])
+                     ("old_pa", .integer(Int(memory.address(frame: old)))),
+                     ("new_pa", .integer(Int(memory.address(frame: fresh))))])
         return .cowCopy
     }
 
@@ -248,10 +248,10 @@ extension Kernel {
         do { fresh = try allocFrame(owner: p.space.owner, call: "private file page") } catch {
             throw try segv(p, page, access, .outOfMemory)
         }
-        try? machine.memory.copy(from: machine.memory.address(frame: cached), to: machine.memory.address(frame: fresh),
+        try? memory.copy(from: memory.address(frame: cached), to: memory.address(frame: fresh),
                                  length: pageBytes)
         try installPage(p, page, frame: fresh, writable: true, executable: v.protection.execute, call: "file fault")
-        machine.counters.cycles &+= machine.costs.pageCopy
+        machineCounters.cycles &+= costModel.pointee.pageCopy
         return kind == .pageCache ? .cowCopy : kind
     }
 
@@ -263,7 +263,7 @@ extension Kernel {
         let from = index * pageBytes
         if !object.isAnonymous && from < UInt64(object.contents.count) {
             let upTo = min(UInt64(object.contents.count), from + pageBytes)
-            try? machine.memory.writeBytes(machine.memory.address(frame: frame), Array(object.contents[Int(from)..<Int(upTo)]))
+            try? memory.writeBytes(memory.address(frame: frame), Array(object.contents[Int(from)..<Int(upTo)]))
             object.reads += 1
         }
         object.cache[index] = frame

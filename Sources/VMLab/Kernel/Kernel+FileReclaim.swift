@@ -14,11 +14,11 @@ extension Kernel {
         let written = writeBackFilePage(object, index, frame)
         if written {
             r.counters.fileWritebacks += 1
-            machine.counters.cycles &+= swap?.writeLatency ?? machine.costs.swapWrite
+            machineCounters.cycles &+= swap?.writeLatency ?? costModel.pointee.swapWrite
         } else {
             r.counters.fileDrops += 1
         }
-        let pa = machine.memory.address(frame: frame)
+        let pa = memory.address(frame: frame)
         dropObjectPage(frame, object, index, found)
         emit("evict", [("pid", .integer(found.first?.process.pid ?? 0)), ("va", .integer(Int(truncatingIfNeeded: found.first?.va ?? 0))),
                        ("pa", .integer(Int(pa))), ("dirty", .flag(written)), ("mappings", .integer(found.count)),
@@ -67,7 +67,7 @@ extension Kernel {
         let from = index * pageBytes
         guard from < object.size else { return false }
         let n = Int(min(pageBytes, object.size - from))
-        guard let page = try? machine.memory.readBytes(machine.memory.address(frame: frame), count: n) else { return false }
+        guard let page = try? memory.readBytes(memory.address(frame: frame), count: n) else { return false }
         let start = Int(from)
         let stored = start < object.contents.count ? Array(object.contents[start..<min(object.contents.count, start + n)]) : []
         let same = page.indices.allSatisfy { $0 < stored.count ? page[$0] == stored[$0] : page[$0] == 0 }

@@ -7,7 +7,7 @@ extension Kernel {
         guard !name.isEmpty else { throw .fail(.EINVAL, "file", "the name is empty") }
         guard files[name] == nil else { throw .fail(.EINVAL, "file", "'\(name)' exists already") }
         let total = max(UInt64(contents.count), size ?? 0)
-        guard total <= machine.memory.bytes * 4 else {
+        guard total <= memory.bytes * 4 else {
             throw .fail(.ENOMEM, "file", "\(Units.size(total)) is more than the file store holds (4 × memory)")
         }
         let file = MemoryObject(name: name, anonymous: false, size: total, contents: contents)
@@ -25,7 +25,7 @@ extension Kernel {
             guard index < UInt64(bytes.count) / pageBytes + 1, index * pageBytes < UInt64(bytes.count) else { continue }
             let from = Int(index * pageBytes)
             let n = min(Int(pageBytes), bytes.count - from)
-            if let page = try? machine.memory.readBytes(machine.memory.address(frame: frame), count: n) {
+            if let page = try? memory.readBytes(memory.address(frame: frame), count: n) {
                 bytes.replaceSubrange(from..<(from + n), with: page)
             }
         }

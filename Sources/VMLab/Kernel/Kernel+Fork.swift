@@ -78,7 +78,7 @@ extension Kernel {
                 adjustFrame(held, refs: 1, maps: 0)
                 defer { adjustFrame(held, refs: -1, maps: 0) }
                 let fresh = try allocFrame(owner: child.space.owner, call: "fork")
-                try? machine.memory.copy(from: source.frameAddress(raw), to: machine.memory.address(frame: fresh), length: pageBytes)
+                try? memory.copy(from: source.frameAddress(raw), to: memory.address(frame: fresh), length: pageBytes)
                 try? child.space.writeEntry(childSlot, userEntry(child.space, frame: fresh, writable: true,
                                                                  executable: v.protection.execute))
                 child.space.mappedBytes += pageBytes

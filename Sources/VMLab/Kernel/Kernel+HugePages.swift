@@ -85,7 +85,7 @@ extension Kernel {
               let slot = try? p.space.walk(base, level: hugeLevel, create: true),
               (try? p.space.readEntry(slot)) == 0 else { return false }
         var head: UInt64?
-        if reclaimer.map({ Int(machine.frames.freeFrames) - Int(hugeFrames) >= $0.high }) ?? true {
+        if reclaimer.map({ Int(frameAllocator.freeFrames) - Int(hugeFrames) >= $0.high }) ?? true {
             head = try? machine.allocateFrames(order: hugeOrder, state: .user, owner: p.space.owner,
                                                purpose: "a transparent huge page")
         }
@@ -95,7 +95,7 @@ extension Kernel {
             return false
         }
         try installHugePage(p, base, head: head, writable: v.protection.write, executable: v.protection.execute)
-        machine.counters.cycles &+= machine.costs.zeroFill &* Int(hugeFrames)
+        machineCounters.cycles &+= costModel.pointee.zeroFill &* Int(hugeFrames)
         hugePages.counters.thpFaultAlloc += 1
         emit("thp_fault_alloc", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base)))])
         return true
@@ -168,8 +168,8 @@ extension Kernel {
             guard isPresent(raw) else { continue }
             keep |= raw & (mode.layout.accessed | mode.layout.dirty)
             let frame = entryFrame(space, raw)
-            try? machine.memory.copy(from: machine.memory.address(frame: frame),
-                                     to: machine.memory.address(frame: head + i), length: pageBytes)
+            try? memory.copy(from: memory.address(frame: frame),
+                                     to: memory.address(frame: head + i), length: pageBytes)
             old.append(frame)
         }
         let leaf = userEntry(space, frame: head, writable: v.protection.write, executable: v.protection.execute,
@@ -182,7 +182,7 @@ extension Kernel {
         adjustFrame(head, refs: 1, maps: 1)
         machine.processorStorage?.mappingsChanged(space, va: base, length: huge)
         trackHugePage(p, base)
-        machine.counters.cycles &+= machine.costs.pageCopy &* old.count
+        machineCounters.cycles &+= costModel.pointee.pageCopy &* old.count
         hugePages.counters.thpCollapseAlloc += 1
         emit("thp_collapse", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base))),
                               ("pages", .integer(old.count))])
@@ -263,16 +263,16 @@ extension Kernel {
                     try? machine.freeFrames(first: tableFrame, order: 0)
                     throw .fail(.ENOMEM, call, "no room to split the shared huge page at \(Units.hex(base)) into copies")
                 }
-                try? machine.memory.copy(from: machine.memory.address(frame: head + i),
-                                         to: machine.memory.address(frame: copy), length: pageBytes)
+                try? memory.copy(from: memory.address(frame: head + i),
+                                         to: memory.address(frame: copy), length: pageBytes)
                 frames.append(copy)
             }
-            machine.counters.cycles &+= machine.costs.pageCopy &* Int(hugeFrames)
+            machineCounters.cycles &+= costModel.pointee.pageCopy &* Int(hugeFrames)
         }
         let writable = inPlace ? isWritable(leaf.raw) : p.vma(containing: base)?.protection.write ?? false
         if inPlace {
             for frame in frames {
-                try? machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.mapcount = 1; $0.pinned = info.pinned }
+                try? memory.updateInfo(frame: frame) { $0.refcount = 1; $0.mapcount = 1; $0.pinned = info.pinned }
             }
             trackSplitPages(p, base, frames, dirty: leaf.raw & mode.layout.dirty != 0)
         } else {
@@ -292,7 +292,7 @@ extension Kernel {
         let executable = mode.layout.executable != 0 ? raw & mode.layout.executable != 0 : raw & mode.layout.noExecute == 0
         let user = raw & mode.layout.user != 0
         let keep = raw & (mode.layout.accessed | mode.layout.dirty)
-        let table = machine.memory.address(frame: tableFrame)
+        let table = memory.address(frame: tableFrame)
         for (i, frame) in frames.enumerated() {
             try? space.writeEntry(table + UInt64(i) * space.pteBytes,
                                   userEntry(space, frame: frame, writable: writable, executable: executable, user: user) | keep)

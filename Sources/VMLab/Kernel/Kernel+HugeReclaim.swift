@@ -90,7 +90,7 @@ extension Kernel {
         let frames = (0..<hugeFrames).map { head + $0 }
         let count = Int32(mappers.count)
         for frame in frames {
-            try? machine.memory.updateInfo(frame: frame) { $0.refcount = count; $0.mapcount = count; $0.pinned = pinned }
+            try? memory.updateInfo(frame: frame) { $0.refcount = count; $0.mapcount = count; $0.pinned = pinned }
         }
         trackSplitPages(mappers[0].process, base, frames, dirty: mappers.contains { $0.raw & mode.layout.dirty != 0 })
         for ((p, slot, raw), table) in zip(mappers, tables) {

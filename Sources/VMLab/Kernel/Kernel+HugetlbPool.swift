@@ -15,9 +15,9 @@ extension Kernel {
             guard let head = try? machine.allocateFrames(order: hugeOrder, state: .allocated, owner: owner,
                                                          purpose: "the hugetlb pool") else {
                 for head in taken { try? machine.freeFrames(first: head, order: hugeOrder) }
-                throw .fail(.ENOMEM, call, "only \(taken.count) free \(Units.size(huge)) blocks for a pool of \(pages) (\(Units.size(machine.memory.bytes)) of memory)")
+                throw .fail(.ENOMEM, call, "only \(taken.count) free \(Units.size(huge)) blocks for a pool of \(pages) (\(Units.size(memory.bytes)) of memory)")
             }
-            try? machine.memory.updateInfo(frame: head) { $0.refcount = 1 }
+            try? memory.updateInfo(frame: head) { $0.refcount = 1 }
             taken.append(head)
         }
         for head in taken { hugePages.pool.add(head) }
@@ -42,7 +42,7 @@ extension Kernel {
         }
         guard let head = hugePages.pool.take() else { return nil }
         for frame in head..<(head + hugeFrames) {
-            try? machine.memory.updateInfo(frame: frame) { info in
+            try? memory.updateInfo(frame: frame) { info in
                 info.state = .user
                 info.owner = p.space.owner
                 if frame == head { info.refcount = 0 }
@@ -55,9 +55,9 @@ extension Kernel {
     /// is not a pool page.
     func returnToPool(_ head: UInt64) -> Bool {
         guard hugePages.pool.owns(head) else { return false }
-        try? machine.memory.zero(machine.memory.address(frame: head), length: hugeFrames * pageBytes)
+        try? memory.zero(memory.address(frame: head), length: hugeFrames * pageBytes)
         for frame in head..<(head + hugeFrames) {
-            try? machine.memory.updateInfo(frame: frame) { info in
+            try? memory.updateInfo(frame: frame) { info in
                 info = FrameInfo()
                 info.state = .allocated
                 info.owner = owner

@@ -369,7 +369,7 @@ extension Kernel {
         try eachVMA(p, addr, end, call: "mlock") { (i) throws(KernelError) in p.vmas[i].flags.insert(.locked) }
         try populate(p, addr, end, call: "mlock")
         try forEachEntry(p.space, addr, end) { (_, _, raw, _) throws(KernelError) in
-            if isPresent(raw) { try? machine.memory.updateInfo(frame: entryFrame(p.space, raw)) { $0.pinned = true } }
+            if isPresent(raw) { try? memory.updateInfo(frame: entryFrame(p.space, raw)) { $0.pinned = true } }
         }
     }
 
@@ -379,7 +379,7 @@ extension Kernel {
         let end = try checkUserRange(addr, length, call: "munlock")
         try eachVMA(p, addr, end, call: "munlock") { (i) throws(KernelError) in p.vmas[i].flags.remove(.locked) }
         try forEachEntry(p.space, addr, end) { (_, _, raw, _) throws(KernelError) in
-            if isPresent(raw) { try? machine.memory.updateInfo(frame: entryFrame(p.space, raw)) { $0.pinned = false } }
+            if isPresent(raw) { try? memory.updateInfo(frame: entryFrame(p.space, raw)) { $0.pinned = false } }
         }
         mergeVMAs(p)
     }

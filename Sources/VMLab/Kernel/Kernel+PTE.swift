@@ -22,7 +22,7 @@ extension Kernel {
     func adjustFrame(_ frame: UInt64, refs: Int32, maps: Int32) {
         var left: Int32 = 1
         var order = 0
-        try? machine.memory.updateInfo(frame: frame) { info in
+        try? memory.updateInfo(frame: frame) { info in
             info.refcount += refs
             info.mapcount += maps
             left = info.refcount
@@ -41,7 +41,7 @@ extension Kernel {
 
     /// Metadata of `frame` (the default for an impossible frame number).
     func frameInfo(_ frame: UInt64) -> FrameInfo {
-        (try? machine.memory.info(frame: frame)) ?? FrameInfo()
+        (try? memory.info(frame: frame)) ?? FrameInfo()
     }
 
     // MARK: PTEs
@@ -74,7 +74,7 @@ extension Kernel {
     /// or supervisor-only when `user` is false (how PROT_NONE pages keep their frame).
     func userEntry(_ space: PageTable, frame: UInt64, writable: Bool, executable: Bool, user: Bool = true,
                    level: Int? = nil) -> UInt64 {
-        space.leafEntry(machine.memory.address(frame: frame), level: level ?? mode.levels - 1,
+        space.leafEntry(memory.address(frame: frame), level: level ?? mode.levels - 1,
                         flags: MapFlags(writable: writable, user: user, executable: executable))
     }
 

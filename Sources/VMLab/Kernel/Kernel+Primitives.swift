@@ -5,7 +5,7 @@ extension Kernel {
     /// A zeroed frame owned by `p` (refcount 0: map it, or it shows up in `check()` as leaked).
     /// Returns its physical address.
     public func primitiveAllocFrame(_ p: Process) throws(KernelError) -> UInt64 {
-        machine.memory.address(frame: try allocFrame(owner: p.space.owner, call: "alloc_frame"))
+        memory.address(frame: try allocFrame(owner: p.space.owner, call: "alloc_frame"))
     }
 
     /// Maps the page at `va` of `p` to the frame at `pa` with `protection` (user page),
@@ -17,7 +17,7 @@ extension Kernel {
             throw .fail(.EINVAL, "map", "\(Units.hex(va)) and \(Units.hex(pa)) must be page aligned")
         }
         guard va < userTop else { throw .fail(.EINVAL, "map", "\(Units.hex(va)) is not a user address") }
-        guard pa < machine.memory.bytes, frameInfo(frameNumber(pa)).state == .user else {
+        guard pa < memory.bytes, frameInfo(frameNumber(pa)).state == .user else {
             throw .fail(.EFAULT, "map", "physical address \(Units.hex(pa)) is not a user frame (from alloc_frame or a mapping)")
         }
         // Hold the new frame while the old mapping goes: remapping a page to its own frame must
@@ -42,17 +42,17 @@ extension Kernel {
 
     /// Fills the frame at `pa` with zeros.
     public func primitiveZero(_ pa: UInt64) throws(KernelError) {
-        do { try machine.memory.zero(pa & ~(pageBytes - 1), length: pageBytes) } catch { throw .from(error, in: "zero") }
+        do { try memory.zero(pa & ~(pageBytes - 1), length: pageBytes) } catch { throw .from(error, in: "zero") }
     }
 
     /// Copies the frame at `source` to the frame at `destination`.
     public func primitiveCopyFrame(_ source: UInt64, _ destination: UInt64) throws(KernelError) {
         do {
-            try machine.memory.copy(from: source & ~(pageBytes - 1), to: destination & ~(pageBytes - 1), length: pageBytes)
+            try memory.copy(from: source & ~(pageBytes - 1), to: destination & ~(pageBytes - 1), length: pageBytes)
         } catch {
             throw .from(error, in: "copy_frame")
         }
-        machine.counters.cycles &+= machine.costs.pageCopy
+        machineCounters.cycles &+= costModel.pointee.pageCopy
     }
 
     /// Brings the page at `va` back from swap through `swapInHook`. EINVAL when its PTE holds
@@ -71,6 +71,6 @@ extension Kernel {
 
     /// The refcount of the frame at `pa`.
     public func refcount(_ pa: UInt64) -> Int {
-        pa < machine.memory.bytes ? Int(frameInfo(frameNumber(pa)).refcount) : 0
+        pa < memory.bytes ? Int(frameInfo(frameNumber(pa)).refcount) : 0
     }
 }

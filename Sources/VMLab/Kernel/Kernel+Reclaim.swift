@@ -31,7 +31,7 @@ extension Kernel {
     /// Before an operation that allocates up to `frames` page-table pages without faulting
     /// (fork): reclaims until that many frames and the low watermark are free.
     func reclaimForTables(_ frames: Int) {
-        guard let r = reclaimer, Int(machine.frames.freeFrames) < frames + r.low else { return }
+        guard let r = reclaimer, Int(frameAllocator.freeFrames) < frames + r.low else { return }
         r.counters.reclaimRuns += 1
         reclaim(until: max(r.high, frames + r.low))
     }
@@ -39,7 +39,7 @@ extension Kernel {
     /// Sets up reclaim (Clock, default watermarks) when it is not yet.
     func makeReclaimer() throws(KernelError) {
         guard reclaimer == nil else { return }
-        let count = Int(machine.memory.frameCount)
+        let count = Int(memory.frameCount)
         guard count <= Self.maxReclaimFrames else {
             throw .fail(.EINVAL, "reclaim", "\(count) frames are more than reclaim tracks (\(Self.maxReclaimFrames))")
         }
@@ -79,7 +79,7 @@ extension Kernel {
     /// EINVAL unless 0 ≤ low ≤ high ≤ frames.
     public func setWatermarks(low: Int, high: Int) throws(KernelError) {
         try makeReclaimer()
-        let frames = Int(machine.memory.frameCount)
+        let frames = Int(memory.frameCount)
         guard low >= 0, low <= high, high <= frames else {
             throw .fail(.EINVAL, "watermarks", "need 0 <= low (\(low)) <= high (\(high)) <= frames (\(frames))")
         }
@@ -178,7 +178,7 @@ extension Kernel {
 
     /// Reclaims until `high` frames are free when fewer than `low` are.
     func reclaimIfLow() {
-        guard let r = reclaimer, Int(machine.frames.freeFrames) < r.low else { return }
+        guard let r = reclaimer, Int(frameAllocator.freeFrames) < r.low else { return }
         r.counters.reclaimRuns += 1
         _ = reclaim(until: r.high)
     }
@@ -197,8 +197,8 @@ extension Kernel {
         defer { r.busy = false }
         var evicted = 0
         var tries = r.frames.residentCount
-        if !thorough { tries = min(tries, 8 * max(1, target - Int(machine.frames.freeFrames)) + 64) }
-        while Int(machine.frames.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
+        if !thorough { tries = min(tries, 8 * max(1, target - Int(frameAllocator.freeFrames)) + 64) }
+        while Int(frameAllocator.freeFrames) < target && tries > 0 && r.frames.residentCount > 0 {
             tries -= 1
             if swap?.freeCount ?? 0 == 0 && r.slotFrame.isEmpty && r.filePages.isEmpty { break }
             let slot: Int
@@ -247,14 +247,22 @@ extension Kernel {
         }
         let va = r.pageVA[Int(frame)]
         var found: [(process: Process, slot: UInt64)] = []
-        found.reserveCapacity(processes.count)
         var dirty = false
-        // One process (the common case under a trace replay) needs no sorted list.
-        for p in processes.count == 1 ? [processes.first!.value] : processList {
-            guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { continue }
+        /// Adds `p`'s mapping of the page, if it has one; false when it lies in a locked area.
+        func collect(_ p: Process) -> Bool {
+            guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { return true }
             guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }
             found.append((p, leaf.slot))
             if leaf.raw & mode.layout.dirty != 0 { dirty = true }
+            return true
+        }
+        // A page mapped once is mapped, as a rule, by the process that loaded it (the pid in its
+        // policy page id): look there first, and at every process (lowest pid first) otherwise.
+        if info.mapcount == 1, let loader = processes[Int(truncatingIfNeeded: PolicyPage.owner(r.frames.page(Int(frame))))] {
+            guard collect(loader) else { return false }
+        }
+        if found.isEmpty {
+            for p in processList { guard collect(p) else { return false } }
         }
         guard found.count == Int(info.mapcount) else { return false }
         var slot = Int(r.cacheSlot[Int(frame)])
@@ -265,7 +273,7 @@ extension Kernel {
             linkSwapCache(frame, slot)
             write = true
         }
-        let pa = machine.memory.address(frame: frame)
+        let pa = memory.address(frame: frame)
         let firstPID = found[0].process.pid
         writeOut(frame, to: slot, write: write)
         let entry = swapEntry(slot: UInt64(slot))
@@ -300,7 +308,7 @@ extension Kernel {
         if write {
             storePage(frame, in: slot)
             r.counters.writebacks += 1
-            machine.counters.cycles &+= swap.writeLatency
+            machineCounters.cycles &+= swap.writeLatency
         } else {
             r.counters.cleanDrops += 1
         }

@@ -19,8 +19,8 @@ extension Kernel {
     /// held by more than the cache and its mappings, or a new slot is needed and swap is full.
     func evictSharedPage(_ frame: UInt64, _ object: MemoryObject, _ index: UInt64) -> Bool {
         guard let r = reclaimer, let swap, let found = objectMappings(frame, object, index) else { return false }
-        let pa = machine.memory.address(frame: frame)
-        let bytes = try? machine.memory.readBytes(pa, count: Int(pageBytes))
+        let pa = memory.address(frame: frame)
+        let bytes = try? memory.readBytes(pa, count: Int(pageBytes))
         let slot: Int
         let write: Bool
         if let owned = object.swapSlots[index] {
@@ -63,9 +63,9 @@ extension Kernel {
         object.cache[index] = frame
         r.counters.swapIns += 1
         p.counters.swapIns += 1
-        machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
+        machineCounters.cycles &+= swap.readLatency &- costModel.pointee.majorFault
         emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))), ("slot", .integer(slot)),
-                         ("pa", .integer(Int(machine.memory.address(frame: frame)))), ("shared", .flag(true))])
+                         ("pa", .integer(Int(memory.address(frame: frame)))), ("shared", .flag(true))])
         return frame
     }
 

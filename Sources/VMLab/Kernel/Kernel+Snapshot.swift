@@ -83,7 +83,7 @@ extension Kernel {
         if let saved = image.reclaimer {
             if reclaimer == nil {
                 do {
-                    reclaimer = try Reclaimer(frameCount: Int(machine.memory.frameCount), spec: .fifo, low: 0, high: 0)
+                    reclaimer = try Reclaimer(frameCount: Int(memory.frameCount), spec: .fifo, low: 0, high: 0)
                 } catch {
                     throw .invalidConfiguration(what: "snapshot", reason: "reclaim could not be set up: \(error)")
                 }

@@ -32,8 +32,8 @@ extension Kernel {
         if let readLatency, readLatency < 0 { throw .fail(.EINVAL, "swap", "read_latency must not be negative") }
         if let writeLatency, writeLatency < 0 { throw .fail(.EINVAL, "swap", "write_latency must not be negative") }
         try makeReclaimer()
-        swap = SwapDevice(slots: Int(slots), pageBytes: Int(pageBytes), readLatency: readLatency ?? machine.costs.majorFault,
-                          writeLatency: writeLatency ?? machine.costs.swapWrite)
+        swap = SwapDevice(slots: Int(slots), pageBytes: Int(pageBytes), readLatency: readLatency ?? costModel.pointee.majorFault,
+                          writeLatency: writeLatency ?? costModel.pointee.swapWrite)
         installSwapHooks()
     }
 
@@ -62,7 +62,6 @@ extension Kernel {
     /// page is one block: no array in between).
     func storePage(_ frame: UInt64, in slot: Int) {
         guard let swap else { return }
-        let memory = machine.memory
         let pa = memory.address(frame: frame)
         if pageBytes == PhysicalMemory.blockBytes {
             swap.store(slot, copying: memory.existingBlock(pa).map { UnsafeRawPointer($0) }, count: Int(pageBytes))
@@ -75,7 +74,6 @@ extension Kernel {
     /// holds nothing leaves it so).
     func loadPage(from slot: Int, into frame: UInt64) {
         guard let swap, swap.isAllocated(slot), swap.pageOfSlot[slot] >= 0 else { return }
-        let memory = machine.memory
         let pa = memory.address(frame: frame)
         if pageBytes == PhysicalMemory.blockBytes {
             swap.load(slot, into: memory.block(pa), count: Int(pageBytes))
@@ -138,7 +136,7 @@ extension Kernel {
             kind = .swapIn
             r.counters.swapIns += 1
             p.counters.swapIns += 1
-            machine.counters.cycles &+= swap.readLatency &- machine.costs.majorFault
+            machineCounters.cycles &+= swap.readLatency &- costModel.pointee.majorFault
         }
         swap.users[s] -= 1
         if let pte { try? p.space.writeEntry(pte, 0) }
@@ -152,7 +150,7 @@ extension Kernel {
         }
         if kind == .swapIn {
             emit("swap_in", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: page))),
-                             ("slot", .integer(s)), ("pa", .integer(Int(machine.memory.address(frame: frame))))])
+                             ("slot", .integer(s)), ("pa", .integer(Int(memory.address(frame: frame))))])
         }
         return kind
     }

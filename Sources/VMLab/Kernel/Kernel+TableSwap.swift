@@ -51,7 +51,7 @@ extension Kernel {
         for i in 0..<UInt64(mode.entries(level: mode.levels - 1)) {
             if isPresent((try? space.readEntry(table + i * space.pteBytes)) ?? 0) { return }
         }
-        guard let bytes = try? machine.memory.readBytes(table, count: leafTableBytes), let slot = swap.allocateSlot() else { return }
+        guard let bytes = try? memory.readBytes(table, count: leafTableBytes), let slot = swap.allocateSlot() else { return }
         swap.store(slot, bytes)
         swap.users[slot] = 1                        // the parent entry
         let upper = mode.levels - 2
@@ -62,7 +62,7 @@ extension Kernel {
         machine.processorStorage?.mappingsChanged(space, va: base, length: leafTableSpan)
         r.swappedTables += 1
         r.counters.tableSwapOuts += 1
-        machine.counters.cycles &+= swap.writeLatency
+        machineCounters.cycles &+= swap.writeLatency
         emit("table_swap_out", [("pid", .integer(p.pid)), ("va", .integer(Int(truncatingIfNeeded: base))), ("slot", .integer(slot))])
     }
 
@@ -91,14 +91,14 @@ extension Kernel {
             if swappedTable(space, va) == nil { return }
             throw .fail(.ENOMEM, "table swap-in", "no frame is free for the page table of \(Units.hex(va))")
         }
-        let table = machine.memory.address(frame: frame)
-        if let bytes = swap.load(out.slot) { try? machine.memory.writeBytes(table, bytes) }
+        let table = memory.address(frame: frame)
+        if let bytes = swap.load(out.slot) { try? memory.writeBytes(table, bytes) }
         swap.releaseSlot(out.slot)
         try? space.writeEntry(out.parent, space.tableEntry(table))
         space.tablePages[mode.levels - 1] += 1
         r.swappedTables -= 1
         r.counters.tableSwapIns += 1
-        machine.counters.cycles &+= swap.readLatency
+        machineCounters.cycles &+= swap.readLatency
         emit("table_swap_in", [("pid", .integer(pid)), ("va", .integer(Int(truncatingIfNeeded: va & ~(leafTableSpan - 1)))),
                                ("slot", .integer(out.slot)), ("pa", .integer(Int(table)))])
     }

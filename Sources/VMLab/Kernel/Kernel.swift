@@ -21,6 +21,13 @@
 public final class Kernel {
     /// The hardware.
     public unowned let machine: Machine
+    /// The machine's memory, frame allocator, counters and cost model, held here: reaching them
+    /// through the unowned `machine` costs an atomic retain and release each time, and a fault
+    /// under memory pressure does so dozens of times.
+    let memory: PhysicalMemory
+    let frameAllocator: FrameAllocator
+    let machineCounters: Counters
+    let costModel: UnsafeMutablePointer<CostModel>
     /// The paging mode.
     public let mode: PagingMode
     /// Bytes per page.
@@ -92,6 +99,10 @@ public final class Kernel {
     /// a machine forked from a snapshot (`adopting`), keeps the ones already in its memory.
     init(machine: Machine, adopting existing: (owner: Int32, kernelFrame: UInt64?)? = nil) throws(VMError) {
         self.machine = machine
+        memory = machine.memory
+        frameAllocator = machine.frames
+        machineCounters = machine.counters
+        costModel = machine.costStorage
         self.mode = machine.mode
         self.pageBytes = machine.mode.pageBytes
         self.owner = existing?.owner ?? machine.makeOwnerID()
@@ -113,7 +124,7 @@ public final class Kernel {
                 kernelFrame = existing.kernelFrame
             } else {
                 let frame = try machine.allocateFrames(order: 0, state: .allocated, owner: owner, purpose: "the kernel image")
-                try machine.memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
+                try memory.updateInfo(frame: frame) { $0.refcount = 1; $0.pinned = true }
                 kernelFrame = frame
             }
         }
@@ -159,13 +170,13 @@ public final class Kernel {
             ownerIDs.insert(space.owner)
             if let kernelFrame {
                 do throws(VMError) {
-                    try space.map(kernelImageBase, to: machine.memory.address(frame: kernelFrame), pageBytes: pageBytes,
+                    try space.map(kernelImageBase, to: memory.address(frame: kernelFrame), pageBytes: pageBytes,
                                   flags: MapFlags(writable: true, user: false, executable: true, global: true))
                 } catch {
                     try? space.release()
                     throw error
                 }
-                try machine.memory.updateInfo(frame: kernelFrame) { $0.mapcount += 1; $0.refcount += 1 }
+                try memory.updateInfo(frame: kernelFrame) { $0.mapcount += 1; $0.refcount += 1 }
             }
             return space
         } catch {
