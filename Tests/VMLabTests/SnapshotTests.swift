@@ -229,7 +229,7 @@ import Testing
                             "vmid", "sharesHostTLBs", "vmidsInUse"]),   // guests and their hosts are refused
             (m.cpus[0], ["index", "processors", "spaceReference", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",
                          "stats", "scratch", "flushedGeneration", "paths", "pathLevels", "pathIndex", "fills",
-                         "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "costsVersion", "machineCounters",
+                         "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "costsVersion", "machineCounters", "basePageBytes",
                          "levelCost", "pathTLB",
                          "pathLevel", "pathSlot", "pathCount", "fillTLB", "fillLevel", "fillCount", "pwcTLB", "pwcLevel",
                          "pwcCount", "softwareTLB", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",

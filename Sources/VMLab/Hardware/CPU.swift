@@ -155,6 +155,8 @@ public final class CPU {
     let costs: UnsafeMutablePointer<CostModel>
     /// The machine's cost-model version and counters (`Machine.costsVersion`, `Machine.counters`).
     let costsVersion: UnsafeMutablePointer<UInt64>
+    /// The mode's base page size (what one `invlpg` covers).
+    let basePageBytes: UInt64
     let machineCounters: UnsafeMutablePointer<CounterValues>
     /// costs.tlbHit per level number 0…16 (refreshed at each `access`/`run`).
     let levelCost: UnsafeMutablePointer<Int>
@@ -232,6 +234,7 @@ public final class CPU {
         self.fills = fills
         costs = processors.machine.costStorage
         costsVersion = processors.machine.costsVersion
+        basePageBytes = processors.machine.mode.pageBytes
         machineCounters = processors.machine.counters.storage
         levelCost = .allocate(capacity: 17); levelCost.initialize(repeating: 0, count: 17)
         placeholder = TLB(name: "", entries: 1, ways: 1, replacement: .lru, kind: .unified, held: [], shared: false,
@@ -454,12 +457,20 @@ public final class CPU {
     /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
     /// of the space's tag when there are more than `flushCeiling` pages.
     func invalidate(_ space: PageTable, va: UInt64, length: UInt64) {
-        for tag in tags(for: space) { invalidate(va: va, length: length, tag: tag) }
+        // The tags of `tags(for:)`, without making the array (this runs at every eviction).
+        let p = processors
+        if p.configuration.pcid {
+            if space.asidGeneration == 0 { return }
+            invalidate(va: va, length: length, tag: space.asid)
+            if p.configuration.kpti { invalidate(va: va, length: length, tag: space.asid | userTagBit) }
+        } else if spaceReference?.toOpaque() == Unmanaged.passUnretained(space).toOpaque() {
+            invalidate(va: va, length: length, tag: index)
+        }
     }
 
     /// `invalidate` for the entries tagged `tag`.
     func invalidate(va: UInt64, length: UInt64, tag: Int) {
-        let pageBytes = machine.mode.pageBytes
+        let pageBytes = basePageBytes
         let pages = (length + pageBytes - 1) / pageBytes
         if pages > UInt64(processors.configuration.flushCeiling) {
             flush(asid: tag)
