@@ -77,7 +77,7 @@ final class LuaPolicyRunner: ReplacementPolicy {
         }
         let result = state.value(at: -1)
         state.pop()
-        let expected = "expected a slot number 0…\(frames.capacity - 1)"
+        var expected: String { "expected a slot number 0…\(frames.capacity - 1)" }   // for errors only
         switch result {
         case .integer(let slot):
             return slot

@@ -125,15 +125,15 @@ public final class Machine {
     /// level for page tables) in their metadata and returns the first frame number.
     /// Throws `outOfMemory` naming `purpose` when no block is free.
     public func allocateFrames(order: Int, state: FrameState, owner: Int32 = 0, tableLevel: Int = -1,
-                               purpose: String) throws(VMError) -> UInt64 {
+                               purpose: @autoclosure () -> String) throws(VMError) -> UInt64 {
         guard order >= 0, order <= frames.maxOrder else {
             if order > frames.maxOrder && order < 64 {
-                throw .outOfMemory(purpose: purpose, bytes: mode.pageBytes << UInt64(order))
+                throw .outOfMemory(purpose: purpose(), bytes: mode.pageBytes << UInt64(order))
             }
             throw .invalidOrder(order: order, maxOrder: frames.maxOrder)
         }
         guard let first = frames.allocate(order: order) else {
-            throw .outOfMemory(purpose: purpose, bytes: mode.pageBytes << UInt64(order))
+            throw .outOfMemory(purpose: purpose(), bytes: mode.pageBytes << UInt64(order))
         }
         for frame in first..<(first + FrameAllocator.blockFrames(order)) {
             try memory.updateInfo(frame: frame) { info in
