@@ -222,7 +222,8 @@ static int lk_trampoline(lua_State *L) {
 void lk_setdispatcher(lk_Dispatcher d) { lk_dispatch = d; }
 void lk_setreleaser(lk_Releaser r) { lk_release = r; }
 
-void lk_pushfunction(lua_State *L, void *target) {
+/* Push a userdata holding retained Swift reference `target`, released by its __gc. */
+static void lk_pushslot(lua_State *L, void *target) {
   void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
   *slot = target;
   if (luaL_newmetatable(L, LK_FUNCTIONMETA)) {
@@ -230,7 +231,45 @@ void lk_pushfunction(lua_State *L, void *target) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
+}
+
+void lk_pushfunction(lua_State *L, void *target) {
+  lk_pushslot(L, target);
   lua_pushcclosure(L, lk_trampoline, 1);
+}
+
+/* f(self, i): bit of bytes[i], or clear it. Upvalues: 1 bytes, 2 count, 3 bit, 4 clear,
+** 5 what the bytes are (for errors), 6 the slot keeping their owner alive. */
+static int lk_bytebit(lua_State *L) {
+  unsigned char *bytes = (unsigned char *)lua_touserdata(L, lua_upvalueindex(1));
+  lua_Integer count = lua_tointeger(L, lua_upvalueindex(2));
+  unsigned char bit = (unsigned char)lua_tointeger(L, lua_upvalueindex(3));
+  lua_Integer i = luaL_checkinteger(L, 2);
+  if (i < 0 || i >= count) {
+    const char *what = lua_tostring(L, lua_upvalueindex(5));
+    return luaL_argerror(L, 2, lua_pushfstring(L, "%s: slot %I does not exist (slots 0\xE2\x80\xA6%I)",
+                                               what, i, count - 1));
+  }
+  if (lua_toboolean(L, lua_upvalueindex(4))) {
+    bytes[i] &= (unsigned char)~bit;
+    return 0;
+  }
+  lua_pushboolean(L, (bytes[i] & bit) != 0);
+  return 1;
+}
+
+/* Push f(self, i) over `count` bytes that test (or, with `clear`, clear) `bit` of one of
+** them in C, never entering Swift: what a Lua replacement policy calls several times per
+** eviction. `owner`, a retained Swift reference, keeps the bytes alive. */
+void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
+                    const char *what, void *owner) {
+  lua_pushlightuserdata(L, bytes);
+  lua_pushinteger(L, count);
+  lua_pushinteger(L, bit);
+  lua_pushboolean(L, clear);
+  lua_pushstring(L, what);
+  lk_pushslot(L, owner);
+  lua_pushcclosure(L, lk_bytebit, 6);
 }
 
 /* }====================================================== */

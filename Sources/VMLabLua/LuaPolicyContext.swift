@@ -23,6 +23,10 @@ enum LuaPolicyContext {
             }
             return slot
         }
+        func bitFunction(_ bit: UInt8, clears: Bool = false) -> LuaByteBitFunction {
+            LuaByteBitFunction(bytes: frames.flagBytes, count: frames.capacity, bit: bit, clears: clears,
+                               context: "policy '\(policy)'", owner: frames)
+        }
         let record = LuaRecord([
             ("count", frames.capacity),
             ("now", 0),
@@ -31,12 +35,13 @@ enum LuaPolicyContext {
                 return frames.isResident(s) ? call.push(frames.page(s).lua) : call.pushNil()
             }),
             ("owner", LuaSwiftFunction { call in call.push(Int(PolicyPage.owner(frames.page(try slot(call))))) }),
-            ("referenced", LuaSwiftFunction { call in call.push(frames.referenced(try slot(call))) }),
-            ("dirty", LuaSwiftFunction { call in call.push(frames.dirty(try slot(call))) }),
-            ("pinned", LuaSwiftFunction { call in call.push(frames.pinned(try slot(call))) }),
-            ("resident", LuaSwiftFunction { call in call.push(frames.isResident(try slot(call))) }),
+            // The bit tests a victim scan calls over and over run in C, on the table's bytes.
+            ("referenced", bitFunction(FrameTable.referencedBit)),
+            ("dirty", bitFunction(FrameTable.dirtyBit)),
+            ("pinned", bitFunction(FrameTable.pinnedBit)),
+            ("resident", bitFunction(FrameTable.residentBit)),
             ("loaded", LuaSwiftFunction { call in call.push(frames.loadTime(try slot(call)).lua) }),
-            ("clear_referenced", LuaSwiftFunction { call in frames.clearReferenced(try slot(call)); return 0 }),
+            ("clear_referenced", bitFunction(FrameTable.referencedBit, clears: true)),
             ("clear_dirty", LuaSwiftFunction { call in frames.clearDirty(try slot(call)); return 0 }),
             ("frames", LuaSwiftFunction { call in
                 var next = 0

@@ -31,10 +31,14 @@ public final class FrameTable {
     private let flags: UnsafeMutablePointer<UInt8>
     private let clock: UnsafeMutablePointer<UInt64>  // `now`, without run-time exclusivity checks
 
-    private static let residentBit: UInt8 = 1
-    private static let referencedBit: UInt8 = 2
-    private static let dirtyBit: UInt8 = 4
-    private static let pinnedBit: UInt8 = 8
+    /// The bits of a slot's flag byte.
+    public static let residentBit: UInt8 = 1
+    public static let referencedBit: UInt8 = 2
+    public static let dirtyBit: UInt8 = 4
+    public static let pinnedBit: UInt8 = 8
+    /// The flag bytes, one per slot (`…Bit` above), for a binding that reads and clears them
+    /// in place (Lua policies' `ctx:referenced`). Valid while the table lives.
+    public var flagBytes: UnsafeMutablePointer<UInt8> { flags }
 
     /// An empty table of `capacity` slots (at least 1; the caller validates user input).
     public init(capacity: Int) {
