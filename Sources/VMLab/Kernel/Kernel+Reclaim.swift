@@ -247,11 +247,12 @@ extension Kernel {
         }
         let va = r.pageVA[Int(frame)]
         var found: [(process: Process, slot: UInt64)] = []
+        found.reserveCapacity(Int(info.mapcount))
         var dirty = false
         /// Adds `p`'s mapping of the page, if it has one; false when it lies in a locked area.
         func collect(_ p: Process) -> Bool {
             guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { return true }
-            guard let v = p.vma(containing: va), !v.flags.contains(.locked) else { return false }
+            guard let i = p.vmaIndex(containing: va), !p.vmas[i].flags.contains(.locked) else { return false }
             found.append((p, leaf.slot))
             if leaf.raw & mode.layout.dirty != 0 { dirty = true }
             return true
