@@ -247,12 +247,15 @@ public final class TLB {
     public func flush(asid tag: Int) {
         let t = UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
+        // One pass that keeps the per-size counts (every invlpg flushes the page-walk caches so).
         for i in 0..<entries {
             let m = metas[i]
             if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t
-                && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) { metas[i] = 0 }
+                && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
+                metas[i] = 0
+                sizeCounts[localOfSize[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1
+            }
         }
-        recountSizes()
         state.pointee.stats.flushes += 1
     }
 
