@@ -587,9 +587,8 @@ public final class CPU {
         var fillLevel = t.level   // the level whose page size the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
-        if let guest = machine.memory.guestBacking {   // a guest's CPU: the EPT side (GuestBacking+NestedMMU.swift)
-            fillLevel = guest.walkSecondDimension(t, va, kind, space, start: startAt, table: table, scratch: scratch,
-                                                  guestCounters: machine.counters, references: &r.references, cycles: &cycles)
+        if machine.memory.guestBacking != nil {   // a guest's CPU (tested without retaining the backing)
+            fillLevel = walkSecondDimension(t, va, kind, space, start: startAt, table: table, references: &r.references, cycles: &cycles)
         }
         r.cycles = cycles
         if t.fault != nil {
@@ -617,6 +616,16 @@ public final class CPU {
                 pwcTLB[k].pointee.insert(va, sizeIndex: 0, base: tableAddress, flags: cacheFlags, tag: tag)
             }
         }
+    }
+
+    /// The EPT side of a guest CPU's walk (GuestBacking+NestedMMU.swift): the level whose page
+    /// size the TLB caches. Out of `translate`'s line, so that a host walk does not retain the backing.
+    @inline(never)
+    func walkSecondDimension(_ t: Translation, _ va: UInt64, _ kind: AccessKind, _ space: PageTable, start: Int, table: UInt64,
+                             references: inout Int, cycles: inout Int) -> Int {
+        guard let guest = machine.memory.guestBacking else { return t.level }
+        return guest.walkSecondDimension(t, va, kind, space, start: start, table: table, scratch: scratch,
+                                         guestCounters: machine.counters, references: &references, cycles: &cycles)
     }
 
     /// Translates a buffer of accesses of the current space (the first byte of each; split

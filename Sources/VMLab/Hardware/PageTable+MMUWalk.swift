@@ -69,7 +69,7 @@ extension PageTable {
         var level = start
         var references = 0
         while true {
-            let slot = table &+ ((va >> shifts[level]) & indexMasks[level]) &* 8
+            let slot = table &+ ((va &>> shifts[level]) & indexMasks[level]) &* 8
             guard slot < memoryBytes, memoryBytes &- slot >= 8 else { return false }
             let raw = memory.load64(slot)
             references &+= 1
@@ -87,12 +87,12 @@ extension PageTable {
                 }
                 let updated = raw | accessed | (access == .write ? dirty : 0)
                 if updated != raw { memory.storeAligned(slot, updated, width: 8) }
-                let key = layout.protectionKeyShift > 0 ? UInt32((raw >> UInt64(layout.protectionKeyShift)) & 0xf) : 0
+                let key = layout.protectionKeyShift > 0 ? UInt32((raw &>> UInt64(layout.protectionKeyShift)) & 0xf) : 0
                 scratch.leafFlags.pointee = TLBMeta.readable | (isWritable ? TLBMeta.writable : 0)
                     | (executable ? TLBMeta.executable : 0) | (isUser ? TLBMeta.user : 0)
                     | (updated & dirty != 0 ? TLBMeta.dirty : 0) | (raw & global != 0 ? TLBMeta.global : 0)
                     | (key << TLBMeta.keyShift)
-                let pageMask = (UInt64(1) << shifts[level]) &- 1
+                let pageMask = (UInt64(1) &<< shifts[level]) &- 1
                 t.physicalAddress = ((((raw >> 12) & frameFieldMask) << 12) & ~pageMask) | (va & pageMask)
                 t.pageBytes = pageMask &+ 1
                 t.level = level

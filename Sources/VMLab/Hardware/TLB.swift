@@ -225,7 +225,7 @@ public final class TLB {
                 let m = metas[i]
                 if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
                     && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask || m & TLBMeta.global != 0) {
-                    metas[i] = 0
+                    core.pointee.clear(i)
                     sizeCounts[h] -= 1
                     removed += 1
                 }
@@ -237,7 +237,7 @@ public final class TLB {
 
     /// Removes every entry, global ones included.
     public func flushAll() {
-        for i in 0..<entries { metas[i] = 0 }
+        for i in 0..<entries { core.pointee.clear(i) }
         recountSizes()
         state.pointee.stats.flushes += 1
     }
@@ -252,7 +252,7 @@ public final class TLB {
             let m = metas[i]
             if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t
                 && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
-                metas[i] = 0
+                core.pointee.clear(i)
                 sizeCounts[localOfSize[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1
             }
         }
@@ -266,7 +266,7 @@ public final class TLB {
         let salt = UInt64(vmid) << Self.vmidShift
         for i in 0..<entries where (global || metas[i] & TLBMeta.global == 0)
                                     && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
-            metas[i] = 0
+            core.pointee.clear(i)
         }
         recountSizes()
         state.pointee.stats.flushes += 1
@@ -277,7 +277,7 @@ public final class TLB {
 
     /// Removes every non-global entry, whatever its tag.
     public func flushNonGlobal() {
-        for i in 0..<entries where metas[i] & TLBMeta.global == 0 { metas[i] = 0 }
+        for i in 0..<entries where metas[i] & TLBMeta.global == 0 { core.pointee.clear(i) }
         recountSizes()
         state.pointee.stats.flushes += 1
     }

@@ -75,7 +75,7 @@ struct TLBCore {
         var h = 0
         while h < heldCount {
             if sizeCounts[h] == 0 { h &+= 1; continue }
-            let vpn = va >> heldShifts[h]
+            let vpn = va &>> heldShifts[h]
             let set = setOf(vpn)
             let key = vpn | salt
             let sizeTag = heldSizeTags[h]
@@ -92,7 +92,7 @@ struct TLBCore {
                             return i
                         }
                         if dropDenied {
-                            metas[i] = 0
+                            clear(i)
                             sizeCounts[h] &-= 1
                         }
                         state.pointee.stats.misses &+= 1
@@ -147,12 +147,7 @@ struct TLBCore {
         let base = set * ways
         switch replacement {
         case .lru, .fifo:
-            var best = 0
-            var oldest = stamps[base]
-            for way in 1..<max(1, ways) where stamps[base + way] < oldest {
-                oldest = stamps[base + way]; best = way
-            }
-            return best
+            return leastRecentlyStamped(set: set) - base
         case .plru:
             var node = 1, low = 0, span = ways
             while span > 1 {
@@ -166,6 +161,25 @@ struct TLBCore {
         }
     }
 
+    /// The slot of `set` with the smallest stamp, the lowest way among equals: the first invalid
+    /// way when there is one (an invalid entry's stamp is 0, see `clear`; a valid one's is at
+    /// least 1), else the least recently used (LRU) or oldest (FIFO) entry.
+    @inline(__always)
+    mutating func leastRecentlyStamped(set: Int) -> Int {
+        let stamps = self.stamps
+        let start = set &* ways
+        let end = start &+ ways
+        var oldest = start
+        var oldestStamp = stamps[start]
+        var i = start &+ 1
+        while i < end {
+            let stamp = stamps[i]
+            if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
+            i &+= 1
+        }
+        return oldest
+    }
+
     /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
     /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
     /// page and tag is overwritten in place; otherwise it is `insert`ed. Does nothing when the
@@ -174,7 +188,7 @@ struct TLBCore {
     mutating func fill(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
-        let vpn = va >> heldShifts[local]
+        let vpn = va &>> heldShifts[local]
         let key = vpn | TLBMeta.salt(tag)
         let sizeTag = heldSizeTags[local]
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | sizeTag | (tag & TLBMeta.tagMask)
@@ -197,41 +211,40 @@ struct TLBCore {
 
     /// `fill` for a page the caller knows is not cached here: every structure the MMU pipeline
     /// fills was just looked up and missed (a denied match dropped by `lookup(dropDenied:)`), so
-    /// the search for an entry to overwrite is skipped: the first invalid way, else the victim.
+    /// the search for an entry to overwrite is skipped: the first invalid way, else the victim
+    /// (counting the eviction). LRU and FIFO find both in one pass over the stamps
+    /// (`leastRecentlyStamped`).
     @inline(__always)
     mutating func insert(_ va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
-        let vpn = va >> heldShifts[local]
+        let vpn = va &>> heldShifts[local]
         let set = setOf(vpn)
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
-        let start = set &* ways
-        var free = -1
-        var oldest = start
-        var oldestStamp = UInt64.max
-        var i = start
-        let end = start &+ ways
-        while i < end {
-            if metas[i] & TLBMeta.valid == 0 { free = i; break }
-            let stamp = stamps[i]
-            if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
-            i &+= 1
+        var slot: Int
+        if replacement == .lru || replacement == .fifo {
+            slot = leastRecentlyStamped(set: set)
+            if stamps[slot] != 0 { state.pointee.stats.evictions &+= 1 }
+            stamp(slot)
+        } else {
+            let start = set &* ways
+            slot = start
+            while slot < start &+ ways && metas[slot] & TLBMeta.valid != 0 { slot &+= 1 }
+            if slot == start &+ ways {
+                slot = start &+ victim(set: set)
+                state.pointee.stats.evictions &+= 1
+            }
+            if replacement == .plru { touch(set: set, way: slot &- start) }
         }
-        place(free, set: set, start: start, oldest: oldest, local: local, key: vpn | TLBMeta.salt(tag), base: base, meta: meta)
+        store(slot, local: local, key: vpn | TLBMeta.salt(tag), base: base, meta: meta)
     }
 
-    /// Puts a new entry in the free way `free`, or (−1) in the set's victim — `oldest`, the
-    /// least recently stamped way, for LRU and FIFO — counting the eviction.
+    /// Marks `slot` invalid, with stamp 0 (see `leastRecentlyStamped`). The caller keeps
+    /// `sizeCounts` right.
     @inline(__always)
-    mutating func place(_ free: Int, set: Int, start: Int, oldest: Int, local: Int, key: UInt64, base: UInt64, meta: UInt32) {
-        var slot = free
-        if slot < 0 {
-            slot = replacement == .lru || replacement == .fifo ? oldest : start &+ victim(set: set)
-            state.pointee.stats.evictions &+= 1
-        }
-        if replacement == .fifo || replacement == .lru { stamp(slot) }
-        if replacement == .plru { touch(set: set, way: slot &- start) }
-        store(slot, local: local, key: key, base: base, meta: meta)
+    mutating func clear(_ slot: Int) {
+        metas[slot] = 0
+        stamps[slot] = 0
     }
 
     /// Gives `slot` the next stamp (its LRU recency or FIFO arrival).
@@ -261,7 +274,7 @@ struct TLBCore {
         if local < 0 { return }
         stamp(slot)
         if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
-        store(slot, local: local, key: (va >> heldShifts[local]) | TLBMeta.salt(tag), base: base,
+        store(slot, local: local, key: (va &>> heldShifts[local]) | TLBMeta.salt(tag), base: base,
               meta: (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask))
     }
 }
