@@ -587,7 +587,8 @@ public final class CPU {
         var fillLevel = t.level   // the level whose page size the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
-        if machine.memory.guestBacking != nil {   // a guest's CPU (tested without retaining the backing)
+        // A guest's CPU: the EPT side. (The reference's bits are tested: `!= nil` retained the backing.)
+        if unsafeBitCast(machine.memory.guestBacking, to: UInt.self) != 0 {
             fillLevel = walkSecondDimension(t, va, kind, space, start: startAt, table: table, references: &r.references, cycles: &cycles)
         }
         r.cycles = cycles
@@ -660,6 +661,8 @@ public final class CPU {
             let kind = a.kind
             let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
             let fetch = kind == .execute
+            // The pipeline after the first level's lookup (one call site: `translate` inlines here).
+            var from = 0, spent = 0, charged = 0
             if shortcut && (fetch ? hasInstr : hasData) {
                 let cost = fetch ? instrCost : dataCost
                 let first = fetch ? instrFirst : dataFirst
@@ -668,16 +671,12 @@ public final class CPU {
                     firstLevelCycles &+= cost
                     continue
                 }
-                translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: 1, cycles: cost, level: fetch ? instrLevel : dataLevel, into: &r)
-                summary.add(r)
-                cycles &+= r.cycles
-                referenceCycles &+= r.references &* memoryReference
-            } else {
-                translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: 0, cycles: 0, level: 0, into: &r)
-                summary.add(r)
-                cycles &+= r.cycles
-                referenceCycles &+= r.references &* memoryReference
+                from = 1; spent = cost; charged = fetch ? instrLevel : dataLevel
             }
+            translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: from, cycles: spent, level: charged, into: &r)
+            summary.add(r)
+            cycles &+= r.cycles
+            referenceCycles &+= r.references &* memoryReference
             if softwareTLB && refillFailure.pointee != nil { break }
         }
         summary.accesses = processed

@@ -31,7 +31,7 @@ extension PageTable {
     /// reporting into `scratch` what the TLB and the page-walk caches need. An 8-byte x86 table
     /// is walked by `walkX86ForMMU` first; whatever that walk leaves (a fault, a PKRU check) the
     /// general walker does again from the start.
-    @inline(__always)
+    @_transparent
     func resolveForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
         var t = Translation()
@@ -39,8 +39,16 @@ extension PageTable {
                                                    inherited: inherited, scratch: scratch, into: &t) {
             return t
         }
-        return resolve(va, access, privilege, start: start, table: startTable, inherited: inherited,
-                       scratch: scratch, pkru: pkru, steps: nil)
+        return resolveForMMUInGeneral(va, access, privilege, start: start, table: startTable, inherited: inherited,
+                                      scratch: scratch, pkru: pkru)
+    }
+
+    /// `resolveForMMU` by the general walker, out of line: the fast walk above inlines into
+    /// the MMU pipeline without the general walker's code.
+    @inline(never)
+    func resolveForMMUInGeneral(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
+                                inherited: UInt32, scratch: MMUWalkScratch, pkru: UInt32) -> Translation {
+        resolve(va, access, privilege, start: start, table: startTable, inherited: inherited, scratch: scratch, pkru: pkru, steps: nil)
     }
 
     /// `resolve` for the 8-byte x86 formats with their bit positions as constants, for a walk
@@ -53,7 +61,7 @@ extension PageTable {
     ///   63  62..59  51..12   8  7   6  5  2   1   0
     ///   XD  PKEY    frame    G  PS  D  A  US  RW  P
     /// ```
-    @inline(__always)
+    @_transparent
     func walkX86ForMMU(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, start: Int, table startTable: UInt64,
                        inherited: UInt32, scratch: MMUWalkScratch, into t: inout Translation) -> Bool {
         let present: UInt64 = 1, writable: UInt64 = 1 << 1, user: UInt64 = 1 << 2

@@ -83,21 +83,21 @@ struct TLBCore {
             let globalWant = TLBMeta.valid | TLBMeta.global | sizeTag
             var i = set &* ways
             let end = i &+ ways
-            while i < end {
-                if keys[i] == key {
-                    let m = metas[i]
-                    if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
-                        if m & need == need {
-                            used(i, set: set)
-                            return i
-                        }
-                        if dropDenied {
-                            clear(i)
-                            sizeCounts[h] &-= 1
-                        }
-                        state.pointee.stats.misses &+= 1
-                        return -1
+            while true {
+                i = firstKey(key, from: i, end: end)
+                if i == end { break }
+                let m = metas[i]
+                if (m ^ want) & TLBMeta.matchMask == 0 || m & TLBMeta.globalMatchMask == globalWant {
+                    if m & need == need {
+                        used(i, set: set)
+                        return i
                     }
+                    if dropDenied {
+                        clear(i)
+                        sizeCounts[h] &-= 1
+                    }
+                    state.pointee.stats.misses &+= 1
+                    return -1
                 }
                 i &+= 1
             }
@@ -105,6 +105,21 @@ struct TLBCore {
         }
         state.pointee.stats.misses &+= 1
         return -1
+    }
+
+    /// The first slot in `from..<end` whose key is `key`, or `end`. Four keys per step: a set
+    /// that does not hold the page (the common case on a miss) costs one branch per four ways.
+    @inline(__always)
+    func firstKey(_ key: UInt64, from: Int, end: Int) -> Int {
+        let keys = self.keys
+        var i = from
+        while i &+ 4 <= end {
+            let k0 = keys[i] == key, k1 = keys[i &+ 1] == key, k2 = keys[i &+ 2] == key, k3 = keys[i &+ 3] == key
+            if k0 || k1 || k2 || k3 { return k0 ? i : k1 ? i &+ 1 : k2 ? i &+ 2 : i &+ 3 }
+            i &+= 4
+        }
+        while i < end && keys[i] != key { i &+= 1 }
+        return i
     }
 
     /// Counts a hit on slot `i` and updates LRU stamps or the PLRU tree.
@@ -172,7 +187,9 @@ struct TLBCore {
         var oldest = start
         var oldestStamp = stamps[start]
         var i = start &+ 1
-        while i < end {
+        // Stopping at a stamp 0 (nothing is smaller) also keeps the loop a loop with an exit:
+        // unrolled, the compiler turned the comparisons into branches, mispredicted on random sets.
+        while i < end && oldestStamp != 0 {
             let stamp = stamps[i]
             if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
             i &+= 1
