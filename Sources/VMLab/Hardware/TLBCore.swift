@@ -275,8 +275,13 @@ struct TLBCore {
     @inline(__always)
     mutating func store(_ slot: Int, local: Int, key: UInt64, base: UInt64, meta: UInt32) {
         let old = metas[slot]
-        if old & TLBMeta.valid != 0 { sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1 }
-        sizeCounts[local] &+= 1
+        // Replacing an entry of the same size (the usual eviction) leaves the counts as they are.
+        if old & TLBMeta.valid == 0 {
+            sizeCounts[local] &+= 1
+        } else if (old ^ meta) & TLBMeta.sizeMask != 0 {
+            sizeCounts[localOfSize[Int((old & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] &-= 1
+            sizeCounts[local] &+= 1
+        }
         keys[slot] = key
         bases[slot] = base
         metas[slot] = meta
