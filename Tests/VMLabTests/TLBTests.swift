@@ -276,4 +276,56 @@ enum TLBTestSupport {
             #expect((tlb.lookup(probe, tag: 1, need: 0) >= 0) == present, "lookup at step \(step)")
         }
     }
+
+    @Test(arguments: [TLBReplacement.lru, .fifo])
+    func victimsMatchAReferenceModel(policy: TLBReplacement) throws {
+        // Fills, hits, invalidations and flushes on 2 sets of 4 ways against a plain model: a fill
+        // refreshes the page's own entry, else takes the first invalid way, else the least recently
+        // used (LRU) or oldest (FIFO) way, counting an eviction.
+        let tlb = TLB(name: "T", entries: 8, ways: 4, replacement: policy, kind: .unified,
+                      held: [(sizeIndex: 0, shift: 12)], shared: false, cpu: 0, pageWalkCache: false, frameBits: 12, seed: 7)
+        struct Way { var valid = false, vpn: UInt64 = 0, tag: UInt32 = 0, stamp = 0 }
+        var model = [[Way]](repeating: [Way](repeating: Way(), count: 4), count: 2)
+        var clock = 0, evictions = 0
+        var rng = SeededGenerator(seed: 5)
+        for step in 0..<4000 {
+            let vpn = rng.next(below: 12), tag = UInt32(rng.next(below: 2))
+            let set = Int(vpn % 2)
+            let mine = model[set].firstIndex { $0.valid && $0.vpn == vpn && $0.tag == tag }
+            switch rng.next(below: 10) {
+            case 0:
+                tlb.invalidate(vpn << 12, tag: Int(tag))
+                if let w = mine { model[set][w].valid = false }
+            case 1:
+                if step % 5 == 0 {
+                    tlb.flushAll()
+                    model = model.map { $0.map { _ in Way() } }
+                }
+            case 2, 3, 4:
+                let hit = tlb.lookup(vpn << 12, tag: tag, need: 0) >= 0
+                #expect(hit == (mine != nil), "lookup at step \(step)")
+                if let w = mine, policy == .lru { clock += 1; model[set][w].stamp = clock }
+            default:
+                tlb.fill(vpn << 12, sizeIndex: 0, base: vpn << 12, flags: TLBMeta.readable, tag: tag)
+                clock += 1
+                if let w = mine {
+                    if policy == .lru { model[set][w].stamp = clock }
+                } else {
+                    var w = model[set].firstIndex { !$0.valid } ?? -1
+                    if w < 0 {
+                        w = model[set].indices.min { model[set][$0].stamp < model[set][$1].stamp }!
+                        evictions += 1
+                    }
+                    model[set][w] = Way(valid: true, vpn: vpn, tag: tag, stamp: clock)
+                }
+            }
+            let expected = model.enumerated().flatMap { s, ways in
+                ways.enumerated().compactMap { w, way in way.valid ? "\(s).\(w): \(way.vpn)/\(way.tag)" : nil }
+            }
+            let actual = tlb.dump().map { "\($0.set).\($0.way): \($0.vpn)/\($0.asid)" }
+            #expect(actual == expected, "entries at step \(step)")
+            #expect(tlb.stats.evictions == evictions, "evictions at step \(step)")
+            if actual != expected { break }
+        }
+    }
 }

@@ -162,7 +162,7 @@ struct TLBCore {
         let base = set * ways
         switch replacement {
         case .lru, .fifo:
-            return leastRecentlyStamped(set: set) - base
+            return leastRecentlyStamped(set: set).slot - base
         case .plru:
             var node = 1, low = 0, span = ways
             while span > 1 {
@@ -178,9 +178,9 @@ struct TLBCore {
 
     /// The slot of `set` with the smallest stamp, the lowest way among equals: the first invalid
     /// way when there is one (an invalid entry's stamp is 0, see `clear`; a valid one's is at
-    /// least 1), else the least recently used (LRU) or oldest (FIFO) entry.
+    /// least 1), else the least recently used (LRU) or oldest (FIFO) entry; with its stamp.
     @inline(__always)
-    mutating func leastRecentlyStamped(set: Int) -> Int {
+    mutating func leastRecentlyStamped(set: Int) -> (slot: Int, stamp: UInt64) {
         let stamps = self.stamps
         let start = set &* ways
         let end = start &+ ways
@@ -194,7 +194,7 @@ struct TLBCore {
             if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
             i &+= 1
         }
-        return oldest
+        return (oldest, oldestStamp)
     }
 
     /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
@@ -240,8 +240,9 @@ struct TLBCore {
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
         var slot: Int
         if replacement == .lru || replacement == .fifo {
-            slot = leastRecentlyStamped(set: set)
-            if stamps[slot] != 0 { state.pointee.stats.evictions &+= 1 }
+            let oldest = leastRecentlyStamped(set: set)
+            slot = oldest.slot
+            if oldest.stamp != 0 { state.pointee.stats.evictions &+= 1 }
             stamp(slot)
         } else {
             let start = set &* ways
