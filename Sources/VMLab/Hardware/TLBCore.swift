@@ -9,6 +9,9 @@ struct TLBCore {
     let keys: UnsafeMutablePointer<UInt64>
     let bases: UnsafeMutablePointer<UInt64>
     let metas: UnsafeMutablePointer<UInt32>
+    /// LRU recency or FIFO arrival of each entry (from the structure's clock: at least 1 for a
+    /// valid entry under LRU and FIFO); 0 for an invalid entry (`clear`), which
+    /// `leastRecentlyStamped` relies on.
     let stamps: UnsafeMutablePointer<UInt64>
     let tree: UnsafeMutablePointer<UInt8>
     let state: UnsafeMutablePointer<TLBState>
