@@ -9,16 +9,17 @@ return function()
     name = "clock-lua",
     init = function(self, ctx) self.hand = 0 end,
     victim = function(self, ctx)
-      -- Few ctx calls per step: R first (the common case), pinned/resident only for R = 0.
-      -- A pinned frame may lose its R bit here; it is never a victim either way.
+      -- One ctx call per step: clear_referenced tests and clears R (the common case);
+      -- pinned/resident only for R = 0. A pinned frame may lose its R bit here; it is never
+      -- a victim either way.
       local n, hand = ctx.count, self.hand
-      local referenced, clear = ctx.referenced, ctx.clear_referenced
+      local test_and_clear = ctx.clear_referenced
       for _ = 0, 2 * n do
         local slot = hand
         hand = hand + 1
         if hand == n then hand = 0 end
-        if referenced(ctx, slot) then
-          clear(ctx, slot)
+        if test_and_clear(ctx, slot) then
+          -- R was 1: cleared, second chance
         elseif not ctx:pinned(slot) and ctx:resident(slot) then
           self.hand = hand
           return slot

@@ -238,8 +238,9 @@ void lk_pushfunction(lua_State *L, void *target) {
   lua_pushcclosure(L, lk_trampoline, 1);
 }
 
-/* f(self, i): bit of bytes[i], or clear it. Upvalues: 1 bytes, 2 count, 3 bit, 4 clear,
-** 5 what the bytes are (for errors), 6 the slot keeping their owner alive. */
+/* f(self, i): bit of bytes[i]; with `clear`, also clears it (test and clear, as a kernel
+** scans accessed bits). Upvalues: 1 bytes, 2 count, 3 bit, 4 clear, 5 what the bytes are
+** (for errors), 6 the slot keeping their owner alive. */
 static int lk_bytebit(lua_State *L) {
   unsigned char *bytes = (unsigned char *)lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer count = lua_tointeger(L, lua_upvalueindex(2));
@@ -250,16 +251,13 @@ static int lk_bytebit(lua_State *L) {
     return luaL_argerror(L, 2, lua_pushfstring(L, "%s: slot %I does not exist (slots 0\xE2\x80\xA6%I)",
                                                what, i, count - 1));
   }
-  if (lua_toboolean(L, lua_upvalueindex(4))) {
-    bytes[i] &= (unsigned char)~bit;
-    return 0;
-  }
   lua_pushboolean(L, (bytes[i] & bit) != 0);
+  if (lua_toboolean(L, lua_upvalueindex(4))) bytes[i] &= (unsigned char)~bit;
   return 1;
 }
 
-/* Push f(self, i) over `count` bytes that test (or, with `clear`, clear) `bit` of one of
-** them in C, never entering Swift: what a Lua replacement policy calls several times per
+/* Push f(self, i) over `count` bytes that tests (with `clear`: tests and clears) `bit` of
+** one of them in C, never entering Swift: what a Lua replacement policy calls several times per
 ** eviction. `owner`, a retained Swift reference, keeps the bytes alive. */
 void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
                     const char *what, void *owner) {

@@ -1,7 +1,8 @@
 import CLuaShim
 
 /// A function over a byte array the caller owns, run in C without entering Swift: called as
-/// `f(self, i)` it returns whether bit `bit` of byte `i` is set, or clears it when `clears`.
+/// `f(self, i)` it returns whether bit `bit` of byte `i` is set and, when `clears`, clears it
+/// (test and clear).
 /// A bad `i` raises "bad argument #2 … (`context`: slot i does not exist (slots 0…count-1))".
 /// `owner` is kept alive as long as the function, and must keep the bytes alive.
 ///
@@ -16,7 +17,7 @@ public struct LuaByteBitFunction: LuaPushable {
     let context: String
     let owner: AnyObject
 
-    /// A function testing (or, with `clears`, clearing) `bit` of `bytes[i]`, 0 ≤ i < `count`.
+    /// A function testing (and, with `clears`, clearing) `bit` of `bytes[i]`, 0 ≤ i < `count`.
     public init(bytes: UnsafeMutablePointer<UInt8>, count: Int, bit: UInt8, clears: Bool = false,
                 context: String, owner: AnyObject) {
         self.bytes = bytes

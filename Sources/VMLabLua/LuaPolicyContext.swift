@@ -10,7 +10,7 @@ enum LuaPolicyContext {
         ctx.count (frames), ctx.now (accesses so far), ctx:page(slot) (page id, or nil if empty: the page number in
         vm.simulate; the kernel packs the owner into bits 52-63), ctx:owner(slot),
         ctx:referenced(slot), ctx:dirty(slot), ctx:pinned(slot), ctx:resident(slot), ctx:loaded(slot) (load time),
-        ctx:clear_referenced(slot), ctx:clear_dirty(slot) (a write-back), ctx:frames() (iterator: slot, page,
+        ctx:clear_referenced(slot) (returns whether R was set: test and clear), ctx:clear_dirty(slot) (a write-back), ctx:frames() (iterator: slot, page,
         referenced, dirty over resident slots). Slots are 0 … ctx.count-1.
         """
 
