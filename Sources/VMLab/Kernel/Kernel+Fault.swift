@@ -85,14 +85,15 @@ extension Kernel {
         if !v.protection.allows(access) { throw try segv(p, va, access, Self.protectionReason(access)) }
         let page = va & ~(pageBytes - 1)
         try faultInTable(p, page, access)
-        let raw = readPTE(p.space, page)
+        let space = p.space
+        let raw = readPTE(space, page)
         var kind: FaultKind
         if isPresent(raw) {
             if access == .write && !isWritable(raw) {
                 kind = try breakCOW(p, v, page)
             } else {
                 // The table already allows it: a stale TLB entry. Drop it and retry.
-                machine.processorStorage?.mappingsChanged(p.space, va: page, length: pageBytes)
+                machine.processorStorage?.mappingsChanged(space, va: page, length: pageBytes)
                 kind = .spurious
             }
         } else if let slot = swapSlot(raw) {
@@ -110,7 +111,7 @@ extension Kernel {
             kind = .demandZero
         } else {
             let frame: UInt64
-            do { frame = try allocFrame(owner: p.space.owner, call: "demand-zero fault") } catch {
+            do { frame = try allocFrame(owner: space.owner, call: "demand-zero fault") } catch {
                 throw try segv(p, va, access, .outOfMemory)
             }
             try installPage(p, page, frame: frame, writable: v.protection.write, executable: v.protection.execute,

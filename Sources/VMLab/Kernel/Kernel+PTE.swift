@@ -92,12 +92,13 @@ extension Kernel {
     /// entry being replaced).
     func installPage(_ p: Process, at slot: UInt64, frame: UInt64, writable: Bool, executable: Bool,
                      user: Bool = true, call: String) throws(KernelError) {
+        let space = p.space
         do {
-            try p.space.writeEntry(slot, userEntry(p.space, frame: frame, writable: writable, executable: executable, user: user))
+            try space.writeEntry(slot, userEntry(space, frame: frame, writable: writable, executable: executable, user: user))
         } catch {
             throw .from(error, in: call)
         }
-        p.space.mappedBytes += pageBytes
+        space.mappedBytes += pageBytes
         adjustFrame(frame, refs: 1, maps: 1)
     }
 

@@ -110,8 +110,9 @@ extension Kernel {
         r.currentPID = p.pid
         // A page that is present (a write to a read-only page) stays while its fault is handled:
         // evicted now, it would be read back by this fault and dropped again by the next try.
-        if let leaf = leafEntry(p.space, page), isPresent(leaf.raw) {
-            r.faultingFrame = Int(truncatingIfNeeded: entryFrame(p.space, leaf.raw))
+        let space = p.space
+        if let leaf = leafEntry(space, page), isPresent(leaf.raw) {
+            r.faultingFrame = Int(truncatingIfNeeded: entryFrame(space, leaf.raw))
         }
         defer { r.faultingFrame = -1 }
         reclaimIfLow()
@@ -124,9 +125,10 @@ extension Kernel {
         r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
         r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
-        guard let leaf = leafEntry(p.space, page) else { return trackHugePage(p, page) }
+        let space = p.space
+        guard let leaf = leafEntry(space, page) else { return trackHugePage(p, page) }
         guard isPresent(leaf.raw) else { return }
-        let frame = entryFrame(p.space, leaf.raw)
+        let frame = entryFrame(space, leaf.raw)
         let slot = Int(frame)
         guard slot < r.frames.capacity, !r.frames.isResident(slot) else { return }
         let info = frameInfo(frame)
@@ -251,7 +253,8 @@ extension Kernel {
         var dirty = false
         /// Adds `p`'s mapping of the page, if it has one; false when it lies in a locked area.
         func collect(_ p: Process) -> Bool {
-            guard let leaf = leafEntry(p.space, va), isPresent(leaf.raw), entryFrame(p.space, leaf.raw) == frame else { return true }
+            let space = p.space
+            guard let leaf = leafEntry(space, va), isPresent(leaf.raw), entryFrame(space, leaf.raw) == frame else { return true }
             guard let i = p.vmaIndex(containing: va), !p.vmas[i].flags.contains(.locked) else { return false }
             found.append((p, leaf.slot))
             if leaf.raw & mode.layout.dirty != 0 { dirty = true }
@@ -279,11 +282,12 @@ extension Kernel {
         writeOut(frame, to: slot, write: write)
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
-            try? p.space.writeEntry(pte, entry)
+            let space = p.space
+            try? space.writeEntry(pte, entry)
             swap.users[slot] += 1
             p.counters.swapOuts += 1
-            p.space.mappedBytes -= pageBytes
-            machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+            space.mappedBytes -= pageBytes
+            machine.processorStorage?.mappingsChanged(space, va: va, length: pageBytes)
             adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
         }
         if r.swapsPageTables { for (p, _) in found { swapOutTableIfUnused(p, va) } }

@@ -117,16 +117,18 @@ extension Kernel {
         let frame: UInt64
         var kind = FaultKind.swapCache
         let pte: UInt64?   // the slot of the page's entry, while it still holds the swap entry
+        var space = p.space   // read once: each read of p.space costs a retain and a release
         if let cached = r.slotFrame[s] {
             frame = cached
             r.counters.cacheHits += 1
-            pte = leafEntry(p.space, page)?.slot
+            pte = leafEntry(space, page)?.slot
         } else {
-            do { frame = try allocFrame(owner: p.space.owner, call: "swap-in") } catch {
+            do { frame = try allocFrame(owner: space.owner, call: "swap-in") } catch {
                 throw try segv(p, page, access, .outOfMemory)
             }
             // The allocation may have reclaimed or killed: make sure the entry is still ours.
-            guard p.isAlive, let entry = leafEntry(p.space, page), swapSlot(entry.raw) == slot, r.slotFrame[s] == nil else {
+            space = p.space
+            guard p.isAlive, let entry = leafEntry(space, page), swapSlot(entry.raw) == slot, r.slotFrame[s] == nil else {
                 try? machine.freeFrames(first: frame, order: 0)
                 return .spurious
             }
@@ -139,7 +141,7 @@ extension Kernel {
             machineCounters.cycles &+= swap.readLatency &- costModel.pointee.majorFault
         }
         swap.users[s] -= 1
-        if let pte { try? p.space.writeEntry(pte, 0) }
+        if let pte { try? space.writeEntry(pte, 0) }
         let exclusive = swap.users[s] == 0 && frameInfo(frame).refcount == 0
         let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
         if writable || !canTrackDirty { dropSwapCache(frame) }
