@@ -94,9 +94,8 @@ extension Kernel {
         PolicyPage.make(owner: UInt64(truncatingIfNeeded: p.pid), vpn: page >> UInt64(mode.pageBits))
     }
 
-    /// The slot and raw entry of the last-level PTE of `va` in `space`, with no allocation on
-    /// the way (`leafOf` builds the list of tables); nil when no leaf table reaches `va` or a
-    /// huge page covers it.
+    /// The slot and raw entry of the last-level PTE of `va` in `space` (`leafOf` stops at a huge
+    /// leaf instead); nil when no leaf table reaches `va` or a huge page covers it.
     func leafEntry(_ space: PageTable, _ va: UInt64) -> (slot: UInt64, raw: UInt64)? {
         space.lastLevelEntry(va)
     }

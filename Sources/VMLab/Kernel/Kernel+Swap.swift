@@ -59,11 +59,12 @@ extension Kernel {
     }
 
     /// Copies `frame`'s page into swap slot `slot` (straight from its storage block when a
-    /// page is one block: no array in between).
+    /// page is one block: no array in between; a guest's memory goes through its checked
+    /// accesses, which back its pages and count their exits).
     func storePage(_ frame: UInt64, in slot: Int) {
         guard let swap else { return }
         let pa = memory.address(frame: frame)
-        if pageBytes == PhysicalMemory.blockBytes {
+        if pageBytes == PhysicalMemory.blockBytes && memory.guestBacking == nil {
             swap.store(slot, copying: memory.existingBlock(pa).map { UnsafeRawPointer($0) }, count: Int(pageBytes))
         } else {
             swap.store(slot, try? memory.readBytes(pa, count: Int(pageBytes)))
@@ -75,7 +76,7 @@ extension Kernel {
     func loadPage(from slot: Int, into frame: UInt64) {
         guard let swap, swap.isAllocated(slot), swap.pageOfSlot[slot] >= 0 else { return }
         let pa = memory.address(frame: frame)
-        if pageBytes == PhysicalMemory.blockBytes {
+        if pageBytes == PhysicalMemory.blockBytes && memory.guestBacking == nil {
             swap.load(slot, into: memory.block(pa), count: Int(pageBytes))
         } else if let bytes = swap.load(slot) {
             try? memory.writeBytes(pa, bytes)
