@@ -151,7 +151,7 @@ extension Kernel {
     func forgetFrame(_ frame: UInt64) {
         guard let r = reclaimer, frame < UInt64(r.frames.capacity) else { return }
         let slot = Int(frame)
-        dropSwapCache(frame)
+        dropSwapCache(frame, r)
         if !r.filePages.isEmpty { r.filePages[frame] = nil }
         guard r.frames.isResident(slot) else { return }
         do { try r.removed(slot) } catch { r.policyError = r.policyError ?? error }
@@ -212,7 +212,7 @@ extension Kernel {
                     message: "victim \(slot) is not a resident, unpinned frame")
                 break
             }
-            if slot != r.faultingFrame && evictFrame(UInt64(slot)) {
+            if slot != r.faultingFrame && evictFrame(UInt64(slot), r) {
                 evicted += 1
                 continue
             }
@@ -239,6 +239,11 @@ extension Kernel {
     /// cannot see, or dirty with no free slot.
     func evictFrame(_ frame: UInt64) -> Bool {
         guard let r = reclaimer else { return false }
+        return evictFrame(frame, r)
+    }
+
+    /// `evictFrame` with the kernel's reclaim state `r` (from a caller that holds it already).
+    func evictFrame(_ frame: UInt64, _ r: Reclaimer) -> Bool {
         if !r.filePages.isEmpty, let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
         guard let swap else { return false }
         let info = frameInfo(frame)
@@ -273,12 +278,12 @@ extension Kernel {
         if slot < 0 {
             guard let fresh = swap.allocateSlot() else { return false }
             slot = fresh
-            linkSwapCache(frame, slot)
+            linkSwapCache(frame, slot, r)
             write = true
         }
         let pa = memory.address(frame: frame)
         let firstPID = found[0].process.pid
-        writeOut(frame, to: slot, write: write)
+        writeOut(frame, to: slot, write: write, r, swap)
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {
             let space = p.space
@@ -307,10 +312,10 @@ extension Kernel {
 
     /// The swap-out of the victim in `frame` to `slot`: stores its page there and counts a
     /// write-back (with the device's write latency) when `write`, else counts a clean drop.
-    func writeOut(_ frame: UInt64, to slot: Int, write: Bool) {
-        guard let r = reclaimer, let swap else { return }
+    /// `r` and `swap` are the kernel's, passed by the caller (reading them again costs retains).
+    func writeOut(_ frame: UInt64, to slot: Int, write: Bool, _ r: Reclaimer, _ swap: SwapDevice) {
         if write {
-            storePage(frame, in: slot)
+            storePage(frame, in: slot, swap)
             r.counters.writebacks += 1
             machineCounters.cycles &+= swap.writeLatency
         } else {

@@ -33,7 +33,7 @@ extension Kernel {
             object.swapSlots[index] = slot
             write = true
         }
-        writeOut(frame, to: slot, write: write)
+        writeOut(frame, to: slot, write: write, r, swap)
         dropObjectPage(frame, object, index, found)
         guard observer != nil else { return true }
         let first = found.first

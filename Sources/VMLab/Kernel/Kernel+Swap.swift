@@ -61,8 +61,7 @@ extension Kernel {
     /// Copies `frame`'s page into swap slot `slot` (straight from its storage block when a
     /// page is one block: no array in between; a guest's memory goes through its checked
     /// accesses, which back its pages and count their exits).
-    func storePage(_ frame: UInt64, in slot: Int) {
-        guard let swap else { return }
+    func storePage(_ frame: UInt64, in slot: Int, _ swap: SwapDevice) {
         let pa = memory.address(frame: frame)
         if pageBytes == PhysicalMemory.blockBytes && memory.guestBacking == nil {
             swap.store(slot, copying: memory.existingBlock(pa).map { UnsafeRawPointer($0) }, count: Int(pageBytes))
@@ -88,8 +87,7 @@ extension Kernel {
     var canTrackDirty: Bool { mode.layout.dirty != 0 && canWriteProtect }
 
     /// Links resident `frame` to `slot` (the slot holds its bytes).
-    func linkSwapCache(_ frame: UInt64, _ slot: Int) {
-        guard let r = reclaimer else { return }
+    func linkSwapCache(_ frame: UInt64, _ slot: Int, _ r: Reclaimer) {
         r.cacheSlot[Int(frame)] = Int32(slot)
         r.slotFrame[slot] = frame
     }
@@ -97,7 +95,13 @@ extension Kernel {
     /// Unlinks `frame` from its swap slot (it is about to be written, or is freed); frees the
     /// slot when no swap entry names it.
     func dropSwapCache(_ frame: UInt64) {
-        guard let r = reclaimer, Int(frame) < r.cacheSlot.count else { return }
+        guard let r = reclaimer else { return }
+        dropSwapCache(frame, r)
+    }
+
+    /// `dropSwapCache` with the kernel's reclaim state `r` (from a caller that holds it already).
+    func dropSwapCache(_ frame: UInt64, _ r: Reclaimer) {
+        guard Int(frame) < r.cacheSlot.count else { return }
         let slot = Int(r.cacheSlot[Int(frame)])
         guard slot >= 0 else { return }
         r.cacheSlot[Int(frame)] = -1
@@ -135,7 +139,7 @@ extension Kernel {
             }
             pte = entry.slot
             loadPage(from: s, into: frame)
-            linkSwapCache(frame, s)
+            linkSwapCache(frame, s, r)
             kind = .swapIn
             r.counters.swapIns += 1
             p.counters.swapIns += 1
@@ -145,7 +149,7 @@ extension Kernel {
         if let pte { try? space.writeEntry(pte, 0) }
         let exclusive = swap.users[s] == 0 && frameInfo(frame).refcount == 0
         let writable = v.protection.write && exclusive && (access == .write || !canTrackDirty)
-        if writable || !canTrackDirty { dropSwapCache(frame) }
+        if writable || !canTrackDirty { dropSwapCache(frame, r) }
         if let pte {
             try installPage(p, at: pte, frame: frame, writable: writable, executable: v.protection.execute, call: "swap-in")
         } else {
