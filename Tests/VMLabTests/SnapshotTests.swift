@@ -251,7 +251,7 @@ import Testing
                                     "allocated", "free", "pageBytes",
                                     "pageOfSlot", "lengthOfSlot", "chunks", "freePages",   // the bytes: captured through load(_:)
                                     "zeroPage"]),   // constant
-            (try #require(k.reclaimer), ["frames", "policy", "policyName", "needsEveryAccess", "tickInterval", "low",
+            (try #require(k.reclaimer), ["frames", "policy", "builtinReference", "policyName", "needsEveryAccess", "tickInterval", "low",
                                          "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse", "faultLogs",
                                          "machineFaults", "filePages", "slotFrame", "incoming", "currentPID", "faultingFrame",
                                          "policyError", "busy", "swapsPageTables", "swappedTables", "tableHold"]),

@@ -19,7 +19,12 @@ public final class Reclaimer {
     /// The frame table the policy looks at (slot = frame number).
     public internal(set) var frames: FrameTable
     /// The policy.
-    public internal(set) var policy: Policy
+    public internal(set) var policy: Policy {
+        didSet { builtinReference = Self.builtin(of: policy) }
+    }
+    /// `policy` when it is built in, as every fault and eviction calls it: borrowing an
+    /// unmanaged reference costs no retain and release (copying the enum's payload does).
+    var builtinReference: Unmanaged<BuiltinPolicy>?
     /// The policy's name.
     public internal(set) var policyName: String
     /// True when the policy is told of every access (exact recency: LRU, LFU, MRU, 2Q, ARC…).
@@ -77,6 +82,7 @@ public final class Reclaimer {
         frames = FrameTable(capacity: frameCount)
         let made = try BuiltinPolicy(spec, frames: frames)
         policy = .builtin(made)
+        builtinReference = Self.builtin(of: policy)
         policyName = made.name
         needsEveryAccess = made.needsEveryAccess
         tickInterval = made.tickInterval
@@ -128,24 +134,27 @@ public final class Reclaimer {
         return Double(machineFaults.count(since: now - span + 1)) / Double(span)
     }
 
+    /// The unmanaged reference `builtinReference` keeps for `policy`.
+    static func builtin(of policy: Policy) -> Unmanaged<BuiltinPolicy>? {
+        if case .builtin(let p) = policy { return Unmanaged.passUnretained(p) }
+        return nil
+    }
+
     /// Tells the policy that `slot` was loaded.
     @inline(__always) func inserted(_ slot: Int) throws {
-        switch policy {
-        case .builtin(let p): try p.inserted(slot: slot)
-        case .custom(let p): try p.inserted(slot: slot)
-        }
+        if let b = builtinReference { return try b._withUnsafeGuaranteedRef { try $0.inserted(slot: slot) } }
+        if case .custom(let p) = policy { try p.inserted(slot: slot) }
     }
 
     /// Tells the policy that `slot` is about to be freed.
     @inline(__always) func removed(_ slot: Int) throws {
-        switch policy {
-        case .builtin(let p): try p.removed(slot: slot)
-        case .custom(let p): try p.removed(slot: slot)
-        }
+        if let b = builtinReference { return try b._withUnsafeGuaranteedRef { try $0.removed(slot: slot) } }
+        if case .custom(let p) = policy { try p.removed(slot: slot) }
     }
 
     /// Asks the policy for a victim.
     func victim() throws -> Int {
+        if let b = builtinReference { return try b._withUnsafeGuaranteedRef { try $0.victim(for: incoming) } }
         switch policy {
         case .builtin(let p): return try p.victim(for: incoming)
         case .custom(let p): return try p.victim(for: incoming)
