@@ -238,21 +238,27 @@ void lk_pushfunction(lua_State *L, void *target) {
   lua_pushcclosure(L, lk_trampoline, 1);
 }
 
+/* What a byte-bit function works on (its first upvalue: one read per call). */
+typedef struct lk_ByteBit {
+  unsigned char *bytes;
+  lua_Integer count;
+  unsigned char bit;
+  int clear;
+} lk_ByteBit;
+
 /* f(self, i): bit of bytes[i]; with `clear`, also clears it (test and clear, as a kernel
-** scans accessed bits). Upvalues: 1 bytes, 2 count, 3 bit, 4 clear, 5 what the bytes are
-** (for errors), 6 the slot keeping their owner alive. */
+** scans accessed bits). Upvalues: 1 the lk_ByteBit, 2 what the bytes are (for errors),
+** 3 the slot keeping their owner alive. */
 static int lk_bytebit(lua_State *L) {
-  unsigned char *bytes = (unsigned char *)lua_touserdata(L, lua_upvalueindex(1));
-  lua_Integer count = lua_tointeger(L, lua_upvalueindex(2));
-  unsigned char bit = (unsigned char)lua_tointeger(L, lua_upvalueindex(3));
+  const lk_ByteBit *b = (const lk_ByteBit *)lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer i = luaL_checkinteger(L, 2);
-  if (i < 0 || i >= count) {
-    const char *what = lua_tostring(L, lua_upvalueindex(5));
+  if (i < 0 || i >= b->count) {
+    const char *what = lua_tostring(L, lua_upvalueindex(2));
     return luaL_argerror(L, 2, lua_pushfstring(L, "%s: slot %I does not exist (slots 0\xE2\x80\xA6%I)",
-                                               what, i, count - 1));
+                                               what, i, b->count - 1));
   }
-  lua_pushboolean(L, (bytes[i] & bit) != 0);
-  if (lua_toboolean(L, lua_upvalueindex(4))) bytes[i] &= (unsigned char)~bit;
+  lua_pushboolean(L, (b->bytes[i] & b->bit) != 0);
+  if (b->clear) b->bytes[i] &= (unsigned char)~b->bit;
   return 1;
 }
 
@@ -261,13 +267,14 @@ static int lk_bytebit(lua_State *L) {
 ** eviction. `owner`, a retained Swift reference, keeps the bytes alive. */
 void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
                     const char *what, void *owner) {
-  lua_pushlightuserdata(L, bytes);
-  lua_pushinteger(L, count);
-  lua_pushinteger(L, bit);
-  lua_pushboolean(L, clear);
+  lk_ByteBit *b = (lk_ByteBit *)lua_newuserdatauv(L, sizeof(lk_ByteBit), 0);
+  b->bytes = bytes;
+  b->count = count;
+  b->bit = (unsigned char)bit;
+  b->clear = clear;
   lua_pushstring(L, what);
   lk_pushslot(L, owner);
-  lua_pushcclosure(L, lk_bytebit, 6);
+  lua_pushcclosure(L, lk_bytebit, 3);
 }
 
 /* }====================================================== */
