@@ -170,10 +170,19 @@ void lk_armlimits(lua_State *L) {
   c->stopping = 0;
   c->interrupted = 0;
   c->deadline = c->timeout > 0 ? lk_now() + c->timeout : 0;
-  lua_sethook(L, lk_hook, LUA_MASKCOUNT, LK_HOOK_STEP);
+  /* A count hook makes the VM call into the debug interface at every instruction: set it
+  ** only for a limit that needs counting. An interrupt sets it when it comes (as lua.c's
+  ** signal handler does), and the next instruction stops. */
+  if (c->maxinstructions > 0 || c->limit > 0 || c->deadline > 0)
+    lua_sethook(L, lk_hook, LUA_MASKCOUNT, LK_HOOK_STEP);
+  else
+    lua_sethook(L, NULL, 0, 0);
 }
 
-void lk_interrupt(lua_State *L) { lk_control(L)->interrupted = 1; }
+void lk_interrupt(lua_State *L) {
+  lk_control(L)->interrupted = 1;
+  lua_sethook(L, lk_hook, LUA_MASKCOUNT, 1);
+}
 
 /* }====================================================== */
 
@@ -540,7 +549,7 @@ static lua_State *lk_interruptible = NULL;
 
 static void lk_onsigint(int sig) {
   signal(sig, SIG_DFL);  /* a second Ctrl-C ends the process, as in lua.c */
-  if (lk_interruptible != NULL) lk_control(lk_interruptible)->interrupted = 1;
+  if (lk_interruptible != NULL) lk_interrupt(lk_interruptible);
 }
 
 void lk_catchinterrupts(lua_State *L) {
