@@ -6,7 +6,8 @@ import CLuaShim
 ///
 /// Instructions and time are counted per top-level run; memory is what the
 /// whole state holds (libraries included). Checks run every
-/// 1,000 VM instructions in a C hook, so a limit may be overrun by that much.
+/// 1,000 VM instructions in a C hook, so a limit may be overrun by that much. Without
+/// limits the hook is not set (it slows every VM instruction); an interrupt sets it when it comes.
 public struct LuaLimits: Equatable, Sendable {
     /// Maximum Lua VM instructions per run (nil: no limit).
     public var instructions: Int?
