@@ -384,14 +384,18 @@ public final class CPU {
     /// user root) from its kernel-mode ones: 2^asidBits (Linux uses PCID bit 11 alike).
     var userTagBit: Int { 1 << processors.configuration.asidBits }
 
-    /// The tags this CPU's entries of `space` carry (none when it holds none).
-    func tags(for space: PageTable) -> [Int] {
+    /// Calls `body` with each tag this CPU's entries of `space` carry (none when it holds
+    /// none), without building a list: it runs at every eviction's shootdown.
+    @inline(__always)
+    func forEachTag(of space: PageTable, _ body: (Int) -> Void) {
         let p = processors
         if p.configuration.pcid {
-            if space.asidGeneration == 0 { return [] }
-            return p.configuration.kpti ? [space.asid, space.asid | userTagBit] : [space.asid]
+            if space.asidGeneration == 0 { return }
+            body(space.asid)
+            if p.configuration.kpti { body(space.asid | userTagBit) }
+        } else if spaceReference?.toOpaque() == Unmanaged.passUnretained(space).toOpaque() {   // runs it
+            body(index)
         }
-        return self.space === space ? [index] : []
     }
 
     /// Runs at `privilege` from now on. Under KPTI a change of privilege loads the other root
@@ -457,15 +461,7 @@ public final class CPU {
     /// Invalidates `[va, va + length)` of `space` here: one `invlpg` per base page, or a flush
     /// of the space's tag when there are more than `flushCeiling` pages.
     func invalidate(_ space: PageTable, va: UInt64, length: UInt64) {
-        // The tags of `tags(for:)`, without making the array (this runs at every eviction).
-        let p = processors
-        if p.configuration.pcid {
-            if space.asidGeneration == 0 { return }
-            invalidate(va: va, length: length, tag: space.asid)
-            if p.configuration.kpti { invalidate(va: va, length: length, tag: space.asid | userTagBit) }
-        } else if spaceReference?.toOpaque() == Unmanaged.passUnretained(space).toOpaque() {
-            invalidate(va: va, length: length, tag: index)
-        }
+        forEachTag(of: space) { invalidate(va: va, length: length, tag: $0) }
     }
 
     /// `invalidate` for the entries tagged `tag`.
@@ -587,8 +583,8 @@ public final class CPU {
         var fillLevel = t.level   // the level whose page size the TLB caches (a guest's may be smaller: splintering)
         r.references = t.references
         cycles &+= t.references &* costs.pointee.memoryReference
-        // A guest's CPU: the EPT side. (The reference's bits are tested: `!= nil` retained the backing.)
-        if unsafeBitCast(machine.memory.guestBacking, to: UInt.self) != 0 {
+        if machine.memory.isGuestMemory {   // a guest's CPU: the EPT side
+
             fillLevel = walkSecondDimension(t, va, kind, space, start: startAt, table: table, references: &r.references, cycles: &cycles)
         }
         r.cycles = cycles

@@ -65,7 +65,7 @@ extension PageTable {
     /// or of a not-present entry — as `descend` finds it, without building its list of tables
     /// (and without retains: it reads through `memory`). Nil where `descend` throws.
     func stopEntry(_ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
-        if memory.guestBacking != nil {   // guest memory: its accesses prepare the backing
+        if memory.isGuestMemory {   // guest memory: its accesses prepare the backing
             guard let d = try? descend(va) else { return nil }
             return (d.slot, d.raw, d.level)
         }
@@ -86,25 +86,10 @@ extension PageTable {
     /// retains (it reads through `memory` as the MMU's walker does). Nil when a table on the way
     /// is missing, a huge page covers `va`, `va` is not canonical, or the space is released or hashed.
     func lastLevelEntry(_ va: UInt64) -> (slot: UInt64, raw: UInt64)? {
-        guard isLive, hashedTable == nil else { return nil }
-        if memory.guestBacking != nil {   // guest memory: its accesses prepare the backing
-            guard let slot = try? walk(va, level: levelCount - 1, create: false), let raw = try? readEntry(slot) else { return nil }
-            return (slot, raw)
+        guard isLive, hashedTable == nil, isCanonical(va), let stop = stopEntry(va), stop.level == levelCount - 1 else {
+            return nil
         }
-        guard isCanonical(va) else { return nil }
-        let memoryBytes = memory.bytes, width = Int(pteBytes)
-        let last = levelCount - 1
-        var table = root
-        var level = 0
-        while true {
-            let slot = table &+ index(va, level: level) &* pteBytes
-            guard slot < memoryBytes, memoryBytes &- slot >= pteBytes else { return nil }
-            let raw = memory.loadAligned(slot, width: width)
-            if level == last { return (slot, raw) }
-            guard isPresent(raw), !isLeaf(raw, level: level) else { return nil }
-            table = frameAddress(raw)
-            level &+= 1
-        }
+        return (stop.slot, stop.raw)
     }
 
     /// Maps the page of `pageBytes` at `va` to physical address `pa` with `flags`, allocating

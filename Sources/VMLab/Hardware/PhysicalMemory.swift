@@ -61,6 +61,11 @@ public final class PhysicalMemory {
     /// goes there. Set once, before any access.
     @exclusivity(unchecked) var guestBacking: GuestBacking?
 
+    /// True for a guest's memory (`guestBacking` set). The reference's bits are tested: the
+    /// MMU asks at every walk, and `guestBacking != nil` retained and released the backing.
+    @inline(__always)
+    var isGuestMemory: Bool { unsafeBitCast(guestBacking, to: UInt.self) != 0 }
+
     /// Largest supported memory size: 1 TiB.
     public static let maximumBytes: UInt64 = 1 << 40
 

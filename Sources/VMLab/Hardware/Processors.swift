@@ -309,7 +309,7 @@ public final class Processors {
     /// run it without an address space; its ASID becomes free.
     func released(_ space: PageTable) {
         for cpu in cpus where space.cpuMask & (UInt64(1) << UInt64(cpu.index)) != 0 {
-            for tag in cpu.tags(for: space) { cpu.flush(asid: tag) }
+            cpu.forEachTag(of: space) { cpu.flush(asid: $0) }
             if cpu.space === space { cpu.space = nil }
         }
         pending.removeAll { $0.space === space }

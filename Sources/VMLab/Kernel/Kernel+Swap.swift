@@ -58,12 +58,16 @@ extension Kernel {
         if swap.users[s] <= 0 && reclaimer?.slotFrame[s] == nil { swap.releaseSlot(s) }
     }
 
-    /// Copies `frame`'s page into swap slot `slot` (straight from its storage block when a
-    /// page is one block: no array in between; a guest's memory goes through its checked
-    /// accesses, which back its pages and count their exits).
+    /// True when each frame is one storage block of the host's own memory, which swap copies
+    /// straight from and into (a guest's memory goes through its checked accesses, which back
+    /// its pages and count their exits).
+    var framesAreStorageBlocks: Bool { pageBytes == PhysicalMemory.blockBytes && !memory.isGuestMemory }
+
+    /// Copies `frame`'s page into swap slot `slot` (straight from its storage block when
+    /// `framesAreStorageBlocks`: no array in between).
     func storePage(_ frame: UInt64, in slot: Int, _ swap: SwapDevice) {
         let pa = memory.address(frame: frame)
-        if pageBytes == PhysicalMemory.blockBytes && memory.guestBacking == nil {
+        if framesAreStorageBlocks {
             swap.store(slot, copying: memory.existingBlock(pa).map { UnsafeRawPointer($0) }, count: Int(pageBytes))
         } else {
             swap.store(slot, try? memory.readBytes(pa, count: Int(pageBytes)))
@@ -75,7 +79,7 @@ extension Kernel {
     func loadPage(from slot: Int, into frame: UInt64) {
         guard let swap, swap.isAllocated(slot), swap.pageOfSlot[slot] >= 0 else { return }
         let pa = memory.address(frame: frame)
-        if pageBytes == PhysicalMemory.blockBytes && memory.guestBacking == nil {
+        if framesAreStorageBlocks {
             swap.load(slot, into: memory.block(pa), count: Int(pageBytes))
         } else if let bytes = swap.load(slot) {
             try? memory.writeBytes(pa, bytes)
