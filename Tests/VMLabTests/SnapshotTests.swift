@@ -245,14 +245,14 @@ import Testing
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "reclaimerReference", "attachment", "faultTrace",
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
-                 "catchSegv", "counters"]),
+                 "catchSegv", "counters", "faultLog"]),
             (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads", "swapSlots"]),
             (try #require(k.swap), ["slotCount", "readLatency", "writeLatency", "users", "lastUse", "usedCount",
                                     "allocated", "free", "pageBytes",
                                     "pageOfSlot", "lengthOfSlot", "chunks", "freePages",   // the bytes: captured through load(_:)
                                     "zeroPage"]),   // constant
             (try #require(k.reclaimer), ["frames", "policy", "builtinReference", "policyName", "needsEveryAccess", "tickInterval", "low",
-                                         "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse", "faultLogs",
+                                         "high", "counters", "untilTick", "pageVA", "cacheSlot", "lastUse",
                                          "machineFaults", "filePages", "slotFrame", "incoming", "currentPID", "faultingFrame",
                                          "policyError", "busy", "swapsPageTables", "swappedTables", "tableHold"]),
         ]

@@ -122,7 +122,6 @@ extension Kernel {
         p.isAlive = false
         p.exitStatus = status
         processes[p.pid] = nil
-        reclaimer?.faultLogs[p.pid] = nil
         if quiet { return }
         counters.exits += 1
         emit("exit", [("pid", .integer(p.pid)), ("status", .integer(status))])

@@ -121,7 +121,7 @@ extension Kernel {
     /// policy's table.
     func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
         guard let r = reclaimer else { return }
-        r.faultLogs[p.pid, default: FaultLog()].record(p.counters.accesses)
+        p.faultLog.record(p.counters.accesses)
         r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
         let space = p.space
@@ -252,15 +252,14 @@ extension Kernel {
             return false
         }
         let va = r.pageVA[Int(frame)]
-        var found: [(process: Process, slot: UInt64)] = []
-        found.reserveCapacity(Int(info.mapcount))
+        var found = PageMappings()
         var dirty = false
         /// Adds `p`'s mapping of the page, if it has one; false when it lies in a locked area.
         func collect(_ p: Process) -> Bool {
             let space = p.space
             guard let leaf = leafEntry(space, va), isPresent(leaf.raw), entryFrame(space, leaf.raw) == frame else { return true }
             guard let i = p.vmaIndex(containing: va), !p.vmas[i].flags.contains(.locked) else { return false }
-            found.append((p, leaf.slot))
+            found.append(p, slot: leaf.slot)
             if leaf.raw & mode.layout.dirty != 0 { dirty = true }
             return true
         }
@@ -269,7 +268,7 @@ extension Kernel {
         if info.mapcount == 1, let loader = processes[Int(truncatingIfNeeded: PolicyPage.owner(r.frames.page(Int(frame))))] {
             guard collect(loader) else { return false }
         }
-        if found.isEmpty {
+        if found.count == 0 {
             for p in processList { guard collect(p) else { return false } }
         }
         guard found.count == Int(info.mapcount) else { return false }
@@ -282,7 +281,7 @@ extension Kernel {
             write = true
         }
         let pa = memory.address(frame: frame)
-        let firstPID = found[0].process.pid
+        let firstPID = found.firstMapping?.process.pid ?? 0
         writeOut(frame, to: slot, write: write, r, swap)
         let entry = swapEntry(slot: UInt64(slot))
         for (p, pte) in found {

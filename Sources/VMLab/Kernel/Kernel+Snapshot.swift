@@ -17,7 +17,7 @@ extension Kernel {
         let faultTrace: [FaultKind]?
         let lastAccess: MMUResult
         let nextPID: Int
-        let ownerIDs: Set<Int32>
+        let ownerIDs: OwnerSet
         let hugePages: HugePageState
         let swap: SwapDevice.Image?
         let reclaimer: Reclaimer.Image?
@@ -62,7 +62,7 @@ extension Kernel {
         let restored = image.processes.map { remap.process($0.process) }
         let kept = Set(restored.map(ObjectIdentifier.init))
         for p in processes.values where !kept.contains(ObjectIdentifier(p)) { p.retire() }
-        processes = [:]
+        processes = ProcessTable()
         for (p, (_, saved)) in zip(restored, image.processes) {
             p.restore(saved, remap: remap)
             processes[p.pid] = p

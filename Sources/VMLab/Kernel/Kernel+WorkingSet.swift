@@ -31,10 +31,10 @@ extension Kernel {
     /// Page-fault frequency: faults of `p` (minor and major) per access over its own last
     /// `window` accesses (at most the last 4,096 faults are remembered). Nil without reclaim.
     public func faultFrequency(_ p: Process, window: Int) -> Double? {
-        guard let r = reclaimer, window > 0 else { return nil }
+        guard reclaimer != nil, window > 0 else { return nil }
         let span = min(window, p.counters.accesses)
         guard span > 0 else { return 0 }
-        let faults = r.faultLogs[p.pid]?.count(since: p.counters.accesses - span + 1) ?? 0
+        let faults = p.faultLog.count(since: p.counters.accesses - span + 1)
         return Double(faults) / Double(span)
     }
 }

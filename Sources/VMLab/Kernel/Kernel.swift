@@ -52,7 +52,7 @@ public final class Kernel {
     /// Owner id recorded in the metadata of kernel frames (page cache, kernel image).
     public let owner: Int32
     /// Live processes by pid.
-    public internal(set) var processes: [Int: Process] = [:]
+    public internal(set) var processes = ProcessTable()
     /// The simulated file store: name → file.
     public internal(set) var files: [String: MemoryObject] = [:]
     /// Machine-wide kernel counters.
@@ -93,7 +93,7 @@ public final class Kernel {
     var sharedObjects: [MemoryObject] = []
     var nextPID = 1
     /// Owner ids of every page table the kernel made (its frames carry them), and its own.
-    var ownerIDs: Set<Int32> = []
+    var ownerIDs = OwnerSet()
 
     /// The kernel of `machine`: takes an owner id and allocates the kernel-image frame, or, for
     /// a machine forked from a snapshot (`adopting`), keeps the ones already in its memory.
@@ -132,7 +132,7 @@ public final class Kernel {
     }
 
     /// Live processes, by pid.
-    public var processList: [Process] { processes.keys.sorted().compactMap { processes[$0] } }
+    public var processList: [Process] { processes.values }
 
     /// The process with `pid`, or nil when there is none (or it exited).
     public func process(_ pid: Int) -> Process? { processes[pid] }

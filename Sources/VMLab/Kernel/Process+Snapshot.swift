@@ -11,12 +11,13 @@ extension Process {
         let exitStatus: Int
         let catchSegv: Bool
         let counters: ProcessCounters
+        let faultLog: FaultLog
     }
 
     /// A copy of this process's state.
     func capture() -> Image {
         Image(name: name, space: space, vmas: vmas, brkStart: brkStart, layout: layout, brk: brk, isAlive: isAlive,
-              exitStatus: exitStatus, catchSegv: catchSegv, counters: counters)
+              exitStatus: exitStatus, catchSegv: catchSegv, counters: counters, faultLog: faultLog)
     }
 
     /// Puts back `image`, with its space and the objects its VMAs map found through `remap`.
@@ -35,6 +36,7 @@ extension Process {
         exitStatus = image.exitStatus
         catchSegv = image.catchSegv
         counters = image.counters
+        faultLog = image.faultLog
     }
 }
 

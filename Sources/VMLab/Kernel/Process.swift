@@ -31,6 +31,8 @@ public final class Process {
     public var catchSegv = false
     /// Fault and access counters.
     public internal(set) var counters = ProcessCounters()
+    /// When its recent faults happened (recorded while a policy reclaims): its page-fault frequency.
+    var faultLog = FaultLog()
 
     init(pid: Int, name: String, parentPID: Int, space: PageTable, layout: AddressSpaceLayout) {
         self.pid = pid

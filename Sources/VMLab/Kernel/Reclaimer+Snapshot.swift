@@ -11,7 +11,6 @@ extension Reclaimer {
         let pageVA: [UInt64]
         let cacheSlot: [Int32]
         let lastUse: [UInt64]
-        let faultLogs: [Int: FaultLog]
         let machineFaults: FaultLog
         let filePages: [UInt64: (object: MemoryObject, index: UInt64)]
         let slotFrame: SwapCacheLinks
@@ -30,7 +29,7 @@ extension Reclaimer {
         let table = frames.copy()
         return Image(frames: table, policy: builtin.copy(over: table), low: low, high: high, counters: counters,
                      untilTick: untilTick, pageVA: pageVA, cacheSlot: cacheSlot, lastUse: Array(lastUse),
-                     faultLogs: faultLogs, machineFaults: machineFaults, filePages: filePages, slotFrame: slotFrame,
+                     machineFaults: machineFaults, filePages: filePages, slotFrame: slotFrame,
                      swapsPageTables: swapsPageTables, swappedTables: swappedTables)
     }
 
@@ -51,7 +50,6 @@ extension Reclaimer {
         pageVA = image.pageVA
         cacheSlot = image.cacheSlot
         _ = lastUse.update(fromContentsOf: image.lastUse)
-        faultLogs = image.faultLogs
         machineFaults = image.machineFaults
         filePages = image.filePages.mapValues { (object: remap.object($0.object), index: $0.index) }
         slotFrame = image.slotFrame

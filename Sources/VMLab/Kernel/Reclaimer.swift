@@ -46,8 +46,6 @@ public final class Reclaimer {
     /// Per frame: the value of `frames.now` at its last access (for working-set sizes). A flat
     /// buffer: written on every access, without the exclusivity and uniqueness checks of an array.
     let lastUse: UnsafeMutableBufferPointer<UInt64>
-    /// Per process: its recent faults (for page-fault frequencies).
-    var faultLogs: [Int: FaultLog] = [:]
     /// The machine's recent faults, at `frames.now` (for the machine's fault rate).
     var machineFaults = FaultLog()
     /// Page-cache frames the policy tracks (files and shared anonymous memory): frame → its
