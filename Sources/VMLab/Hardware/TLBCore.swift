@@ -190,9 +190,10 @@ struct TLBCore {
         var oldest = start
         var oldestStamp = stamps[start]
         var i = start &+ 1
-        // Stopping at a stamp 0 (nothing is smaller) also keeps the loop a loop with an exit:
-        // unrolled, the compiler turned the comparisons into branches, mispredicted on random sets.
-        while i < end && oldestStamp != 0 {
+        // No exit at a stamp 0: the one test per way it would save is paid on every way of the
+        // full sets that are the common case. Unrolled, the compiler turned the comparisons into
+        // branches, mispredicted on random sets.
+        while i < end {
             let stamp = stamps[i]
             if stamp < oldestStamp { oldestStamp = stamp; oldest = i }
             i &+= 1
