@@ -245,18 +245,26 @@ public final class TLB {
     /// Removes the non-global entries tagged `tag` (INVPCID single-context; of the tag's VMID
     /// when guests share the structure).
     public func flush(asid tag: Int) {
-        let t = UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask
+        // Valid, not global, tagged `tag`: one masked compare per entry.
+        let mask = TLBMeta.valid | TLBMeta.global | TLBMeta.tagMask
+        let want = TLBMeta.valid | (UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask)
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
+        let metas = self.metas, keys = self.keys
         // One pass that keeps the per-size counts (every invlpg flushes the page-walk caches so).
-        for i in 0..<entries {
-            let m = metas[i]
-            if m & TLBMeta.valid != 0 && m & TLBMeta.global == 0 && m & TLBMeta.tagMask == t
-                && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) {
-                core.pointee.clear(i)
-                sizeCounts[localOfSize[Int((m & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] -= 1
-            }
+        if tagsVMID {
+            for i in 0..<entries where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i) }
+        } else {
+            for i in 0..<entries where metas[i] & mask == want { drop(i) }
         }
         state.pointee.stats.flushes += 1
+    }
+
+    /// Clears valid entry `i` and takes it off its size's count.
+    @inline(__always)
+    private func drop(_ i: Int) {
+        let size = Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
+        core.pointee.clear(i)
+        sizeCounts[localOfSize[size]] -= 1
     }
 
     /// Removes the entries of virtual machine `vmid` (0: the host's) — every one, or with
