@@ -52,11 +52,11 @@ extension PageTable {
     }
 
     /// `resolve` for the 8-byte x86 formats with their bit positions as constants, for a walk
-    /// that succeeds: fills `t` and `scratch`, sets Accessed (and Dirty) bits and counts the walk,
-    /// its references and cycles, and returns true. Returns false, having counted nothing, at the
-    /// first thing it leaves to `resolve` — a non-canonical address, an entry outside memory, not
-    /// present, with a reserved bit, or denying the access; the Accessed bits it set on the way
-    /// are the ones `resolve` sets again.
+    /// that succeeds or meets a not-present entry: fills `t` (and `scratch`), sets Accessed (and
+    /// Dirty) bits, counts the walk, its references and cycles (and the fault), and returns true.
+    /// Returns false, having counted nothing, at the first thing it leaves to `resolve` — a
+    /// non-canonical address, an entry outside memory, a reserved bit, or an entry denying the
+    /// access; the Accessed bits it set on the way are the ones `resolve` sets again.
     /// ```
     ///   63  62..59  51..12   8  7   6  5  2   1   0
     ///   XD  PKEY    frame    G  PS  D  A  US  RW  P
@@ -82,7 +82,14 @@ extension PageTable {
             let raw = memory.load64(slot)
             references &+= 1
             let leaf = level == last || raw & pageSize != 0
-            if raw & present == 0 || raw & (leaf ? reservedInLeaf[level] : reservedInTable[level]) != 0 { return false }
+            if raw & present == 0 {
+                // The usual fault (demand paging, swap-in), raised here as `resolve` would raise it.
+                counterStorage.pointee.walks &+= 1
+                t.references = references
+                _ = fail(&t, va, access, privilege, .notPresent, level: level)
+                return true
+            }
+            if raw & (leaf ? reservedInLeaf[level] : reservedInTable[level]) != 0 { return false }
             rights &= raw
             denyExecute |= raw & noExecute
             if leaf {
