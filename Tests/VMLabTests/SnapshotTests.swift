@@ -212,7 +212,7 @@ import Testing
         let p = try k.spawn("p")
         let file = try k.createFile("f", size: Self.page)
         let expected: [(Any, Set<String>)] = [
-            (m, ["mode", "memory", "frames", "costStorage", "costsVersion", "counters", "seed", "nextOwner",
+            (m, ["mode", "memory", "frames", "costStorage", "costsVersion", "processorSlot", "counters", "seed", "nextOwner",
                  "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices",
                  "hashedPageTable", "hostedGuests"]),   // refused: inverted/hashed machines, hosts of guests
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
@@ -232,7 +232,7 @@ import Testing
                          "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "costsVersion", "machineCounters", "basePageBytes",
                          "levelCost", "pathTLB",
                          "pathLevel", "pathSlot", "pathCount", "fillTLB", "fillLevel", "fillCount", "pwcTLB", "pwcLevel",
-                         "pwcCount", "softwareTLB", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
+                         "pwcCount", "softwareTLB", "configuration", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
                          "sizeOfIndex", "sizeIndexOf", "vmidTag"]),   // non-zero only on a guest (refused)
             (m.cpus[0].tlbs[0], ["name", "entries", "ways", "sets", "replacement", "kind", "pageSizes", "isShared",
                                  "isPageWalkCache", "cpu", "core", "frameBits", "sizeBytes",
@@ -240,7 +240,7 @@ import Testing
             (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
                                               "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
                                               "setMask", "pow2Sets", "replacement"]),
-            (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
+            (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "processorSlot", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "reclaimer", "reclaimerReference", "attachment", "faultTrace",
                  "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),

@@ -175,6 +175,9 @@ public final class CPU {
     let pwcCount: Int
     /// A software-managed TLB: misses go to `refill` instead of the walker.
     let softwareTLB: Bool
+    /// The processors' configuration (it never changes), held here: every invalidation reads
+    /// it, and reaching it through the unowned `processors` costs an atomic retain and release.
+    let configuration: ProcessorConfiguration
     /// The PKRU register (raw memory: read once per access or batch).
     let pkruStorage: UnsafeMutablePointer<UInt32>
     /// The privilege the CPU runs at (raw memory: `enter` reads it at every access).
@@ -265,6 +268,7 @@ public final class CPU {
         }
         pwcCount = self.pageWalkCaches.count
         softwareTLB = processors.configuration.softwareTLB
+        configuration = processors.configuration
         pkruStorage = .allocate(capacity: 1)
         pkruStorage.initialize(to: 0)
         privilegeStorage = .allocate(capacity: 1)
@@ -382,17 +386,16 @@ public final class CPU {
 
     /// Under KPTI with PCIDs, the bit that tells a space's user-mode entries (walked from its
     /// user root) from its kernel-mode ones: 2^asidBits (Linux uses PCID bit 11 alike).
-    var userTagBit: Int { 1 << processors.configuration.asidBits }
+    var userTagBit: Int { 1 << configuration.asidBits }
 
     /// Calls `body` with each tag this CPU's entries of `space` carry (none when it holds
     /// none), without building a list: it runs at every eviction's shootdown.
     @inline(__always)
     func forEachTag(of space: PageTable, _ body: (Int) -> Void) {
-        let p = processors
-        if p.configuration.pcid {
+        if configuration.pcid {
             if space.asidGeneration == 0 { return }
             body(space.asid)
-            if p.configuration.kpti { body(space.asid | userTagBit) }
+            if configuration.kpti { body(space.asid | userTagBit) }
         } else if spaceReference?.toOpaque() == Unmanaged.passUnretained(space).toOpaque() {   // runs it
             body(index)
         }
@@ -468,7 +471,7 @@ public final class CPU {
     func invalidate(va: UInt64, length: UInt64, tag: Int) {
         let pageBytes = basePageBytes
         let pages = (length + pageBytes - 1) / pageBytes
-        if pages > UInt64(processors.configuration.flushCeiling) {
+        if pages > UInt64(configuration.flushCeiling) {
             flush(asid: tag)
             return
         }

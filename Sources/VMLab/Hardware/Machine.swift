@@ -26,7 +26,13 @@ public final class Machine {
     public let seed: UInt64
     var nextOwner: Int32 = 1
     /// The CPUs and their translation hardware, once created (see `processors`).
-    var processorStorage: Processors?
+    var processorStorage: Processors? {
+        didSet { processorSlot.pointee = processorStorage.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `processorStorage`, unmanaged, in memory the kernel holds a pointer to: every eviction
+    /// tells the CPUs, and reaching them through the kernel's unowned `machine` cost four atomic
+    /// reference-count operations a time.
+    let processorSlot: UnsafeMutablePointer<Unmanaged<Processors>?>
     /// ASID generations already used by earlier `Processors` of this machine.
     var asidGenerationBase: UInt64 = 0
     /// The kernel, once created (see `kernel` in Kernel/Machine+Kernel.swift).
@@ -54,6 +60,8 @@ public final class Machine {
         self.costStorage.initialize(to: costs)
         self.costsVersion = .allocate(capacity: 1)
         self.costsVersion.initialize(to: 0)
+        self.processorSlot = .allocate(capacity: 1)
+        self.processorSlot.initialize(to: nil)
         self.seed = seed
     }
 
@@ -61,6 +69,7 @@ public final class Machine {
         costStorage.deinitialize(count: 1)
         costStorage.deallocate()
         costsVersion.deallocate()
+        processorSlot.deallocate()
     }
 
     /// The CPUs with their TLBs, page-walk caches and ASIDs (CPU.swift, Processors.swift).

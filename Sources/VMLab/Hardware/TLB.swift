@@ -218,7 +218,7 @@ public final class TLB {
     public func invalidate(_ va: UInt64, tag: Int) -> Int {
         var removed = 0
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
-        for h in 0..<heldCount {
+        for h in 0..<heldCount where sizeCounts[h] > 0 {   // a size with no entry has nothing to remove
             let vpn = va >> heldShifts[h]
             let start = setOf(vpn) * ways
             for i in start..<(start + ways) where keys[i] == vpn | salt {

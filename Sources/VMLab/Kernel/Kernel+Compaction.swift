@@ -119,7 +119,7 @@ extension Kernel {
         for m in mappings[old] ?? [] {
             let raw = (try? m.space.readEntry(m.slot)) ?? 0
             try? m.space.writeEntry(m.slot, raw & ~field | (fresh << UInt64(mode.layout.frameShift)) & field)
-            machine.processorStorage?.mappingsChanged(m.space, va: m.va, length: pageBytes)
+            mappingsChanged(m.space, va: m.va, length: pageBytes)
         }
         mappings[fresh] = mappings.removeValue(forKey: old)
         if let c = cached.removeValue(forKey: old) {

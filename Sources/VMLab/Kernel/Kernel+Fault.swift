@@ -93,7 +93,7 @@ extension Kernel {
                 kind = try breakCOW(p, v, page)
             } else {
                 // The table already allows it: a stale TLB entry. Drop it and retry.
-                machine.processorStorage?.mappingsChanged(space, va: page, length: pageBytes)
+                mappingsChanged(space, va: page, length: pageBytes)
                 kind = .spurious
             }
         } else if let slot = swapSlot(raw) {

@@ -54,7 +54,7 @@ extension Kernel {
         for (p, pte, va) in found {
             try? p.space.writeEntry(pte, 0)
             p.space.mappedBytes -= pageBytes
-            machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+            mappingsChanged(p.space, va: va, length: pageBytes)
             adjustFrame(frame, refs: -1, maps: -1)
         }
         object.cache[index] = nil

@@ -94,7 +94,7 @@ extension Kernel {
             child.space.mappedBytes += source.pageBytes(level: level)
             adjustFrame(entryFrame(source, raw), refs: 1, maps: 1)
         }
-        if protectedAny { machine.processorStorage?.mappingsChanged(source, va: v.start, length: v.length) }
+        if protectedAny { mappingsChanged(source, va: v.start, length: v.length) }
     }
 
     /// exec: replaces `p`'s address space by a fresh, empty one (kernel half only) and renames

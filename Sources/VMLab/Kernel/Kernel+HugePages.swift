@@ -180,7 +180,7 @@ extension Kernel {
         space.mappedBytes = space.mappedBytes &+ huge &- UInt64(old.count) * pageBytes
         for frame in old { adjustFrame(frame, refs: -1, maps: -1) }
         adjustFrame(head, refs: 1, maps: 1)
-        machine.processorStorage?.mappingsChanged(space, va: base, length: huge)
+        mappingsChanged(space, va: base, length: huge)
         trackHugePage(p, base)
         machineCounters.cycles &+= costModel.pointee.pageCopy &* old.count
         hugePages.counters.thpCollapseAlloc += 1
@@ -299,7 +299,7 @@ extension Kernel {
         }
         try? space.writeEntry(slot, space.tableEntry(table))
         space.tablePages[hugeLevel + 1] += 1
-        machine.processorStorage?.mappingsChanged(space, va: base, length: hugePageBytes ?? pageBytes)
+        mappingsChanged(space, va: base, length: hugePageBytes ?? pageBytes)
     }
 
     /// Splits the transparent huge pages of `p` that `start` or `end` falls inside, so that a

@@ -311,7 +311,7 @@ extension Kernel {
             try? space.writeEntry(slot, entry | keep)
             changed = true
         }
-        if changed { machine.processorStorage?.mappingsChanged(space, va: start, length: end - start) }
+        if changed { mappingsChanged(space, va: start, length: end - start) }
     }
 
     /// Whether a PTE of `v` mapping `frame` may be writable now: the area is writable, and

@@ -44,6 +44,13 @@ extension Kernel {
         (try? memory.info(frame: frame)) ?? FrameInfo()
     }
 
+    /// Tells the CPUs that `[va, va + length)` of `space` changed: `invlpg` here, a shootdown
+    /// to the others that ran it (`Processors.mappingsChanged`). Nothing before the CPUs exist.
+    @inline(__always)
+    func mappingsChanged(_ space: PageTable, va: UInt64, length: UInt64) {
+        processorSlot.pointee?._withUnsafeGuaranteedRef { $0.mappingsChanged(space, va: va, length: length) }
+    }
+
     // MARK: PTEs
 
     /// The leaf-level slot of `va` in `space`, creating tables when `create`; nil when a table is
@@ -106,7 +113,7 @@ extension Kernel {
     /// invalidates the page's TLB entries.
     func rewritePTE(_ p: Process, slot: UInt64, va: UInt64, raw: UInt64, bytes: UInt64? = nil) {
         try? p.space.writeEntry(slot, raw)
-        machine.processorStorage?.mappingsChanged(p.space, va: va, length: bytes ?? pageBytes)
+        mappingsChanged(p.space, va: va, length: bytes ?? pageBytes)
     }
 
     /// Maps the huge page whose first frame is `head` at `va` (huge-page aligned, nothing mapped
@@ -212,6 +219,6 @@ extension Kernel {
         }
         guard cleared else { return }
         try? space.freeEmptyTables(&candidates)
-        machine.processorStorage?.mappingsChanged(space, va: start, length: end - start)
+        mappingsChanged(space, va: start, length: end - start)
     }
 }

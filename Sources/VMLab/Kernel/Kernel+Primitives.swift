@@ -28,7 +28,7 @@ extension Kernel {
         try primitiveUnmap(p, va)
         try installPage(p, va, frame: frame, writable: protection.write, executable: protection.execute,
                         user: !protection.isNone, call: "map")
-        machine.processorStorage?.mappingsChanged(p.space, va: va, length: pageBytes)
+        mappingsChanged(p.space, va: va, length: pageBytes)
     }
 
     /// Removes the mapping of the page at `va` (frame freed when it was the last reference).

@@ -114,7 +114,7 @@ extension Kernel {
             r.faultingFrame = Int(truncatingIfNeeded: entryFrame(space, leaf.raw))
         }
         defer { r.faultingFrame = -1 }
-        reclaimIfLow()
+        reclaimIfLow(r)
     }
 
     /// After a resolved fault of `p` at `va`: a private anonymous page it mapped enters the
@@ -179,9 +179,16 @@ extension Kernel {
 
     /// Reclaims until `high` frames are free when fewer than `low` are.
     func reclaimIfLow() {
-        guard let r = reclaimer, Int(frameAllocator.freeFrames) < r.low else { return }
+        guard let r = reclaimer else { return }
+        reclaimIfLow(r)
+    }
+
+    /// `reclaimIfLow` with the kernel's reclaim state `r` (from a caller that holds it already:
+    /// reading `reclaimer` and `swap` again costs a retain and a release each).
+    func reclaimIfLow(_ r: Reclaimer) {
+        guard Int(frameAllocator.freeFrames) < r.low else { return }
         r.counters.reclaimRuns += 1
-        _ = reclaim(until: r.high)
+        _ = reclaim(until: r.high, thorough: false, r, swap)
     }
 
     /// Evicts victims of the policy until `target` frames are free or nothing more can be
@@ -193,7 +200,13 @@ extension Kernel {
     /// cannot go: a fault must not pay for a round over all of them).
     @discardableResult
     func reclaim(until target: Int, thorough: Bool = false) -> Int {
-        guard let r = reclaimer, swap != nil || !r.filePages.isEmpty, !r.busy else { return 0 }
+        guard let r = reclaimer else { return 0 }
+        return reclaim(until: target, thorough: thorough, r, swap)
+    }
+
+    /// `reclaim` with the kernel's reclaim state `r` and swap device `swap`, read once by the caller.
+    func reclaim(until target: Int, thorough: Bool, _ r: Reclaimer, _ swap: SwapDevice?) -> Int {
+        guard swap != nil || !r.filePages.isEmpty, !r.busy else { return 0 }
         r.busy = true
         defer { r.busy = false }
         var evicted = 0
@@ -212,7 +225,7 @@ extension Kernel {
                     message: "victim \(slot) is not a resident, unpinned frame")
                 break
             }
-            if slot != r.faultingFrame && evictFrame(UInt64(slot), r) {
+            if slot != r.faultingFrame && evictFrame(UInt64(slot), r, swap) {
                 evicted += 1
                 continue
             }
@@ -239,11 +252,12 @@ extension Kernel {
     /// cannot see, or dirty with no free slot.
     func evictFrame(_ frame: UInt64) -> Bool {
         guard let r = reclaimer else { return false }
-        return evictFrame(frame, r)
+        return evictFrame(frame, r, swap)
     }
 
-    /// `evictFrame` with the kernel's reclaim state `r` (from a caller that holds it already).
-    func evictFrame(_ frame: UInt64, _ r: Reclaimer) -> Bool {
+    /// `evictFrame` with the kernel's reclaim state `r` and swap device `swap` (from a caller
+    /// that holds them already).
+    func evictFrame(_ frame: UInt64, _ r: Reclaimer, _ swap: SwapDevice?) -> Bool {
         if !r.filePages.isEmpty, let file = r.filePages[frame] { return evictFilePage(frame, file.object, file.index) }
         guard let swap else { return false }
         let info = frameInfo(frame)
@@ -290,7 +304,7 @@ extension Kernel {
             swap.users[slot] += 1
             p.counters.swapOuts += 1
             space.mappedBytes -= pageBytes
-            machine.processorStorage?.mappingsChanged(space, va: va, length: pageBytes)
+            mappingsChanged(space, va: va, length: pageBytes)
             adjustFrame(frame, refs: -1, maps: -1)   // the last one frees it (forgetFrame)
         }
         if r.swapsPageTables { for (p, _) in found { swapOutTableIfUnused(p, va) } }

@@ -59,7 +59,7 @@ extension Kernel {
         try? machine.freeFrames(first: frameNumber(table), order: 0)
         space.tablePages[mode.levels - 1] -= 1
         let base = va & ~(leafTableSpan - 1)
-        machine.processorStorage?.mappingsChanged(space, va: base, length: leafTableSpan)
+        mappingsChanged(space, va: base, length: leafTableSpan)
         r.swappedTables += 1
         r.counters.tableSwapOuts += 1
         machineCounters.cycles &+= swap.writeLatency

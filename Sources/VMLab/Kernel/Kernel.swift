@@ -28,6 +28,8 @@ public final class Kernel {
     let frameAllocator: FrameAllocator
     let machineCounters: Counters
     let costModel: UnsafeMutablePointer<CostModel>
+    /// The machine's CPUs, once made (`Machine.processorSlot`; see `mappingsChanged`).
+    let processorSlot: UnsafeMutablePointer<Unmanaged<Processors>?>
     /// The paging mode.
     public let mode: PagingMode
     /// Bytes per page.
@@ -103,6 +105,7 @@ public final class Kernel {
         frameAllocator = machine.frames
         machineCounters = machine.counters
         costModel = machine.costStorage
+        processorSlot = machine.processorSlot
         self.mode = machine.mode
         self.pageBytes = machine.mode.pageBytes
         self.owner = existing?.owner ?? machine.makeOwnerID()
