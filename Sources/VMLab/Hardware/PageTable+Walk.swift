@@ -162,17 +162,19 @@ extension PageTable {
         return fail(&result, va, access, privilege, .notPresent, level: levelCount - 1)  // not reached
     }
 
-    /// Fills `result` with a fault and counts it.
+    /// Fills `result` with a fault and counts it (through the counter and cost storage the
+    /// walker uses: the unowned `machine` costs an atomic retain and release).
     func fail(_ result: inout Translation, _ va: UInt64, _ access: AccessKind, _ privilege: Privilege,
               _ reason: FaultReason, level: Int, key: Int? = nil) -> Translation {
-        let counters = machine.counters
-        counters.memoryReferences &+= result.references
-        counters.cycles &+= result.references &* machine.costs.memoryReference
-        counters.pageFaults &+= 1
+        let counters = counterStorage
+        counters.pointee.memoryReferences &+= result.references
+        counters.pointee.cycles &+= result.references &* costStorage.pointee.memoryReference
+        counters.pointee.pageFaults &+= 1
         switch reason {
-        case .notPresent, .nonCanonical, .tableOutsideMemory, .refillRefused: counters.notPresentFaults &+= 1
-        case .reservedBit, .misalignedSuperpage, .noLeaf: counters.reservedBitFaults &+= 1
-        case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable, .protectionKey: counters.protectionFaults &+= 1
+        case .notPresent, .nonCanonical, .tableOutsideMemory, .refillRefused: counters.pointee.notPresentFaults &+= 1
+        case .reservedBit, .misalignedSuperpage, .noLeaf: counters.pointee.reservedBitFaults &+= 1
+        case .writeProtected, .supervisorOnly, .executeDisabled, .notReadable, .protectionKey:
+            counters.pointee.protectionFaults &+= 1
         }
         var code: UInt32 = 0
         switch reason {

@@ -209,7 +209,16 @@ extension Kernel {
 
     /// A not-present PTE carrying a swap slot: asks `swapInHook` for the frame and maps it.
     func swapIn(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
-        if swap != nil { return try swapInPage(p, v, page, slot: slot, access: access) }
+        if let swapReference, let reclaimerReference {
+            // Borrowed, not retained: a swap-in is most faults under memory pressure.
+            let result = swapReference._withUnsafeGuaranteedRef { swap in
+                reclaimerReference._withUnsafeGuaranteedRef { r in
+                    Result { () throws(KernelError) in try swapInPage(p, v, page, slot: slot, access: access, swap, r) }
+                }
+            }
+            return try result.get()
+        }
+        if swap != nil { throw try segv(p, page, access, .noSwap, detail: "swap without reclaim state") }
         guard let hook = swapInHook else { throw try segv(p, page, access, .noSwap) }
         let frame = try hook(p, page, slot)
         if let s = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(s, 0) }

@@ -103,7 +103,12 @@ extension Kernel {
     /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames
     /// are below the low watermark.
     func prepareFault(_ p: Process, _ va: UInt64) {
-        guard let r = reclaimer else { return }
+        reclaimerReference?._withUnsafeGuaranteedRef { prepareFault(p, va, $0) }
+    }
+
+    /// `prepareFault` with the kernel's reclaim state `r`, borrowed by the caller: every fault
+    /// passes here, and reading `reclaimer` costs an atomic retain and release.
+    func prepareFault(_ p: Process, _ va: UInt64, _ r: Reclaimer) {
         let page = va & ~(pageBytes - 1)
         r.incoming = pageID(p, page)
         r.currentPID = p.pid
@@ -120,7 +125,11 @@ extension Kernel {
     /// After a resolved fault of `p` at `va`: a private anonymous page it mapped enters the
     /// policy's table.
     func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
-        guard let r = reclaimer else { return }
+        reclaimerReference?._withUnsafeGuaranteedRef { trackFault(p, va: va, access: access, $0) }
+    }
+
+    /// `trackFault` with the kernel's reclaim state `r`, borrowed by the caller (as `prepareFault`).
+    func trackFault(_ p: Process, va: UInt64, access: AccessKind, _ r: Reclaimer) {
         p.faultLog.record(p.counters.accesses)
         r.machineFaults.record(Int(truncatingIfNeeded: r.frames.now))
         let page = va & ~(pageBytes - 1)
@@ -149,7 +158,12 @@ extension Kernel {
 
     /// `frame` is being freed: the policy forgets it and it leaves the swap cache.
     func forgetFrame(_ frame: UInt64) {
-        guard let r = reclaimer, frame < UInt64(r.frames.capacity) else { return }
+        reclaimerReference?._withUnsafeGuaranteedRef { forgetFrame(frame, $0) }
+    }
+
+    /// `forgetFrame` with the kernel's reclaim state `r`, borrowed by the caller (as `prepareFault`).
+    func forgetFrame(_ frame: UInt64, _ r: Reclaimer) {
+        guard frame < UInt64(r.frames.capacity) else { return }
         let slot = Int(frame)
         dropSwapCache(frame, r)
         if !r.filePages.isEmpty { r.filePages[frame] = nil }

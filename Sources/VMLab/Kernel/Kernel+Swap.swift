@@ -117,9 +117,9 @@ extension Kernel {
     /// cache when it is still resident (minor), else reads it into a fresh frame (major, the
     /// device's read latency). The mapping is writable only for a write by the slot's last user
     /// (the page then leaves the swap cache); otherwise read-only, so a write goes through COW.
-    func swapInPage(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
-        guard let swap, let r = reclaimer, slot < UInt64(swap.slotCount), swap.isAllocated(Int(slot)),
-              swap.users[Int(slot)] > 0 else {
+    func swapInPage(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind,
+                    _ swap: SwapDevice, _ r: Reclaimer) throws(KernelError) -> FaultKind {
+        guard slot < UInt64(swap.slotCount), swap.isAllocated(Int(slot)), swap.users[Int(slot)] > 0 else {
             throw try segv(p, page, access, .noSwap, detail: "swap entry names slot \(slot), which holds no page")
         }
         let s = Int(slot)

@@ -73,7 +73,11 @@ public final class Kernel {
     /// Called when a swap entry is dropped (munmap, exit, dontneed): the slot loses a user.
     public var swapFreeHook: ((UInt64) -> Void)?
     /// The swap device (`enableSwap`), or nil.
-    @exclusivity(unchecked) public internal(set) var swap: SwapDevice?
+    @exclusivity(unchecked) public internal(set) var swap: SwapDevice? {
+        didSet { swapReference = swap.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `swap`, as every swap-in borrows it (see `reclaimerReference`).
+    var swapReference: Unmanaged<SwapDevice>?
     /// Reclaim: the replacement policy, watermarks, reverse map and swap cache (`setPolicy`,
     /// `enableSwap`), or nil. Read on every access and fault: no exclusivity check (it is set
     /// only by `makeReclaimer`).
