@@ -64,4 +64,33 @@ import Testing
             assert(m:snapshot())
             """)
     }
+
+    /// A handler or policy callback that runs inside a fault or an eviction cannot restore a
+    /// snapshot: the fault would go on with the kernel's reclaim state and swap device replaced.
+    @Test func noRestoreInsideAFault() throws {
+        try runLua("""
+            local m = vm.machine{ memory = "1 MiB", swap = "4 MiB", policy = "clock" }
+            local p = m:spawn("work")
+            local base = p:mmap{ size = "2 MiB" }
+            local snap = m:snapshot()
+            local fromHandler, fromPolicy
+            m:on("evict", function()
+              if not fromHandler then fromHandler = select(2, pcall(m.restore, m, snap)) end
+            end)
+            for i = 0, 511 do p:write(base + i * 4096, i) end
+            assert(tostring(fromHandler):find("cannot be restored inside a fault, an eviction or a policy callback"),
+                   tostring(fromHandler))
+            m:set_policy(vm.policy{ name = "restorer",
+              victim = function(self, ctx)
+                if not fromPolicy then fromPolicy = select(2, pcall(m.restore, m, snap)) end
+                for s = 0, ctx.count - 1 do if ctx:resident(s) and not ctx:pinned(s) then return s end end
+              end })
+            for i = 0, 511 do p:write(base + i * 4096, i + 1) end
+            assert(tostring(fromPolicy):find("cannot be restored inside"), tostring(fromPolicy))
+            for i = 0, 511, 37 do assert(p:read(base + i * 4096) == i + 1) end
+            assert(#m:check() == 0)
+            m:restore(snap)   -- outside any fault it works
+            assert(#m:check() == 0)
+            """)
+    }
 }

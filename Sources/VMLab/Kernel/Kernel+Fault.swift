@@ -211,9 +211,11 @@ extension Kernel {
     func swapIn(_ p: Process, _ v: VMA, _ page: UInt64, slot: UInt64, access: AccessKind) throws(KernelError) -> FaultKind {
         if let swapReference, let reclaimerReference {
             // Borrowed, not retained: a swap-in is most faults under memory pressure.
-            let result = swapReference._withUnsafeGuaranteedRef { swap in
-                reclaimerReference._withUnsafeGuaranteedRef { r in
-                    Result { () throws(KernelError) in try swapInPage(p, v, page, slot: slot, access: access, swap, r) }
+            let result = borrowing {
+                swapReference._withUnsafeGuaranteedRef { swap in
+                    reclaimerReference._withUnsafeGuaranteedRef { r in
+                        Result { () throws(KernelError) in try swapInPage(p, v, page, slot: slot, access: access, swap, r) }
+                    }
                 }
             }
             return try result.get()

@@ -103,7 +103,16 @@ extension Kernel {
     /// Start of a fault of `p` at `va`: remembers who faults on what, and reclaims if free frames
     /// are below the low watermark.
     func prepareFault(_ p: Process, _ va: UInt64) {
-        reclaimerReference?._withUnsafeGuaranteedRef { prepareFault(p, va, $0) }
+        borrowing { reclaimerReference?._withUnsafeGuaranteedRef { prepareFault(p, va, $0) } }
+    }
+
+    /// Runs `body`, which borrows `reclaimer` or `swap` without retaining them, counted in
+    /// `borrowers` so that nothing it calls can restore a snapshot (see `Machine.restore`).
+    @inline(__always)
+    func borrowing<T>(_ body: () -> T) -> T {
+        borrowers += 1
+        defer { borrowers -= 1 }
+        return body()
     }
 
     /// `prepareFault` with the kernel's reclaim state `r`, borrowed by the caller: every fault
@@ -125,7 +134,7 @@ extension Kernel {
     /// After a resolved fault of `p` at `va`: a private anonymous page it mapped enters the
     /// policy's table.
     func trackFault(_ p: Process, va: UInt64, access: AccessKind) {
-        reclaimerReference?._withUnsafeGuaranteedRef { trackFault(p, va: va, access: access, $0) }
+        borrowing { reclaimerReference?._withUnsafeGuaranteedRef { trackFault(p, va: va, access: access, $0) } }
     }
 
     /// `trackFault` with the kernel's reclaim state `r`, borrowed by the caller (as `prepareFault`).
@@ -158,7 +167,7 @@ extension Kernel {
 
     /// `frame` is being freed: the policy forgets it and it leaves the swap cache.
     func forgetFrame(_ frame: UInt64) {
-        reclaimerReference?._withUnsafeGuaranteedRef { forgetFrame(frame, $0) }
+        borrowing { reclaimerReference?._withUnsafeGuaranteedRef { forgetFrame(frame, $0) } }
     }
 
     /// `forgetFrame` with the kernel's reclaim state `r`, borrowed by the caller (as `prepareFault`).

@@ -87,6 +87,10 @@ public final class Kernel {
     /// `reclaimer`, as every access reads it: borrowing an unmanaged reference costs no retain
     /// and release (the reclaimer lives as long as `reclaimer` holds it).
     var reclaimerReference: Unmanaged<Reclaimer>?
+    /// Kernel operations under way that hold `reclaimer` or `swap` borrowed (`borrowing`):
+    /// while one is, a Lua handler or policy callback it calls must not restore a snapshot,
+    /// which replaces them.
+    var borrowers = 0
     /// A slot for the scripting layer (the Lua bindings keep their event handlers here).
     public var attachment: AnyObject?
     /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).

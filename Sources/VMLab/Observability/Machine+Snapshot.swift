@@ -15,12 +15,16 @@ extension Machine {
     /// that existed then — address spaces, processes, CPUs — is itself again; spaces and
     /// processes made since are gone (using them is an error: released / ESRCH). Hooks and
     /// observers stay as they are. Throws `invalidConfiguration` for a snapshot of another
-    /// machine (use `forkMachine` to branch from it).
+    /// machine (use `forkMachine` to branch from it), and inside a fault, an eviction or a
+    /// policy callback (the kernel holds its reclaim state and swap device there).
     public func restore(_ snapshot: MachineSnapshot) throws(VMError) {
         guard snapshot.origin === self else {
             throw .invalidConfiguration(what: "snapshot", reason: "it was taken of another machine (fork a machine from it instead)")
         }
         try checkNoDevices()
+        if let kernel = kernelStorage, kernel.borrowers > 0 {
+            throw .invalidConfiguration(what: "snapshot", reason: "a machine cannot be restored inside a fault, an eviction or a policy callback")
+        }
         try snapshot.restoreHardware(of: self)
         let kept = Set(snapshot.tables.map { ObjectIdentifier($0.table) })
         for table in pageTables.all where !kept.contains(ObjectIdentifier(table)) { table.retire() }
