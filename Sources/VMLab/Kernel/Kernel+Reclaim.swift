@@ -106,15 +106,6 @@ extension Kernel {
         borrowing { reclaimerReference?._withUnsafeGuaranteedRef { prepareFault(p, va, $0) } }
     }
 
-    /// Runs `body`, which borrows `reclaimer` or `swap` without retaining them, counted in
-    /// `borrowers` so that nothing it calls can restore a snapshot (see `Machine.restore`).
-    @inline(__always)
-    func borrowing<T>(_ body: () -> T) -> T {
-        borrowers += 1
-        defer { borrowers -= 1 }
-        return body()
-    }
-
     /// `prepareFault` with the kernel's reclaim state `r`, borrowed by the caller: every fault
     /// passes here, and reading `reclaimer` costs an atomic retain and release.
     func prepareFault(_ p: Process, _ va: UInt64, _ r: Reclaimer) {
@@ -305,7 +296,7 @@ extension Kernel {
         if info.mapcount == 1, let loader = processes[Int(truncatingIfNeeded: PolicyPage.owner(r.frames.page(Int(frame))))] {
             guard collect(loader) else { return false }
         }
-        if found.count == 0 {
+        if found.isEmpty {
             for p in processList { guard collect(p) else { return false } }
         }
         guard found.count == Int(info.mapcount) else { return false }

@@ -145,6 +145,15 @@ public final class Kernel {
     /// Live processes, by pid.
     public var processList: [Process] { processes.values }
 
+    /// Runs `body`, which borrows `reclaimer` or `swap` without retaining them, counted in
+    /// `borrowers` so that nothing it calls can restore a snapshot (see `Machine.restore`).
+    @inline(__always)
+    func borrowing<T>(_ body: () -> T) -> T {
+        borrowers += 1
+        defer { borrowers -= 1 }
+        return body()
+    }
+
     /// The process with `pid`, or nil when there is none (or it exited).
     public func process(_ pid: Int) -> Process? { processes[pid] }
 

@@ -10,6 +10,9 @@ struct PageMappings: Sequence {
     /// Number of mappings collected.
     var count: Int { first == nil ? 0 : 1 + more.count }
 
+    /// Whether none was collected.
+    var isEmpty: Bool { first == nil }
+
     /// Adds the mapping of `process` at PTE `slot`.
     mutating func append(_ process: Process, slot: UInt64) {
         if first == nil { first = (process, slot) } else { more.append((process, slot)) }
