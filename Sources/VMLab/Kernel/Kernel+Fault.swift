@@ -220,7 +220,6 @@ extension Kernel {
             }
             return try result.get()
         }
-        if swap != nil { throw try segv(p, page, access, .noSwap, detail: "swap without reclaim state") }
         guard let hook = swapInHook else { throw try segv(p, page, access, .noSwap) }
         let frame = try hook(p, page, slot)
         if let s = try leafSlot(p.space, page, create: false) { try? p.space.writeEntry(s, 0) }

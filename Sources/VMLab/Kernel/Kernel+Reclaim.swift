@@ -191,14 +191,8 @@ extension Kernel {
         }
     }
 
-    /// Reclaims until `high` frames are free when fewer than `low` are.
-    func reclaimIfLow() {
-        guard let r = reclaimer else { return }
-        reclaimIfLow(r)
-    }
-
-    /// `reclaimIfLow` with the kernel's reclaim state `r` (from a caller that holds it already:
-    /// reading `reclaimer` and `swap` again costs a retain and a release each).
+    /// Reclaims until `high` frames are free when fewer than `low` are, with the kernel's reclaim
+    /// state `r` (from a caller that holds it already: reading `reclaimer` costs a retain and a release).
     func reclaimIfLow(_ r: Reclaimer) {
         guard Int(frameAllocator.freeFrames) < r.low else { return }
         r.counters.reclaimRuns += 1

@@ -80,7 +80,7 @@ public final class Kernel {
     var swapReference: Unmanaged<SwapDevice>?
     /// Reclaim: the replacement policy, watermarks, reverse map and swap cache (`setPolicy`,
     /// `enableSwap`), or nil. Read on every access and fault: no exclusivity check (it is set
-    /// only by `makeReclaimer`).
+    /// only by `makeReclaimer` and a snapshot restore, never inside a fault: see `borrowers`).
     @exclusivity(unchecked) public internal(set) var reclaimer: Reclaimer? {
         didSet { reclaimerReference = reclaimer.map { Unmanaged.passUnretained($0) } }
     }
