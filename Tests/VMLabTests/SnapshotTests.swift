@@ -239,7 +239,9 @@ import Testing
                                  "tagsVMID"]),   // set only on a host of guests (refused)
             (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
                                               "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
-                                              "setMask", "pow2Sets", "replacement"]),
+                                              "setMask", "pow2Sets", "replacement",
+                                              // derived from the stamps on restore (TLB.restore → recount)
+                                              "order", "validWays", "ordered", "onHit"]),
             (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "processorSlot", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "swapReference", "reclaimer", "reclaimerReference", "borrowers", "attachment", "faultTrace",

@@ -277,22 +277,25 @@ enum TLBTestSupport {
         }
     }
 
-    @Test(arguments: [TLBReplacement.lru, .fifo])
-    func victimsMatchAReferenceModel(policy: TLBReplacement) throws {
-        // Fills, hits, invalidations and flushes on 2 sets of 4 ways against a plain model: a fill
-        // refreshes the page's own entry, else takes the first invalid way, else the least recently
-        // used (LRU) or oldest (FIFO) way, counting an eviction.
-        let tlb = TLB(name: "T", entries: 8, ways: 4, replacement: policy, kind: .unified,
+    @Test(arguments: [TLBReplacement.lru, .fifo], [4, 8, 12, 16])
+    func victimsMatchAReferenceModel(policy: TLBReplacement, ways: Int) throws {
+        // Fills, hits, invalidations, flushes and restores on 2 sets against a plain model: a
+        // fill refreshes the page's own entry, else takes the first invalid way, else the least
+        // recently used (LRU) or oldest (FIFO) way, counting an eviction. Sets of 4 ways find
+        // the victim among the stamps, sets of 8 to 16 read it off their way order (WayOrder).
+        let tlb = TLB(name: "T", entries: 2 * ways, ways: ways, replacement: policy, kind: .unified,
                       held: [(sizeIndex: 0, shift: 12)], shared: false, cpu: 0, pageWalkCache: false, frameBits: 12, seed: 7)
         struct Way { var valid = false, vpn: UInt64 = 0, tag: UInt32 = 0, stamp = 0 }
-        var model = [[Way]](repeating: [Way](repeating: Way(), count: 4), count: 2)
+        var model = [[Way]](repeating: [Way](repeating: Way(), count: ways), count: 2)
         var clock = 0, evictions = 0
+        var saved: (image: TLB.Image, model: [[Way]], clock: Int, evictions: Int)?
         var rng = SeededGenerator(seed: 5)
+        let pages = UInt64(3 * ways)
         for step in 0..<4000 {
-            let vpn = rng.next(below: 12), tag = UInt32(rng.next(below: 2))
+            let vpn = rng.next(below: pages), tag = UInt32(rng.next(below: 2))
             let set = Int(vpn % 2)
             let mine = model[set].firstIndex { $0.valid && $0.vpn == vpn && $0.tag == tag }
-            switch rng.next(below: 10) {
+            switch rng.next(below: 12) {
             case 0:
                 tlb.invalidate(vpn << 12, tag: Int(tag))
                 if let w = mine { model[set][w].valid = false }
@@ -305,6 +308,18 @@ enum TLBTestSupport {
                 let hit = tlb.lookup(vpn << 12, tag: tag, need: 0) >= 0
                 #expect(hit == (mine != nil), "lookup at step \(step)")
                 if let w = mine, policy == .lru { clock += 1; model[set][w].stamp = clock }
+            case 5:
+                if step % 9 == 0 {
+                    tlb.flush(asid: Int(tag))
+                    model = model.map { $0.map { $0.tag == tag ? Way() : $0 } }
+                }
+            case 6:
+                if let s = saved, step % 3 == 0 {
+                    tlb.restore(s.image)
+                    (model, clock, evictions) = (s.model, s.clock, s.evictions)
+                } else if step % 11 == 0 {
+                    saved = (tlb.capture(), model, clock, evictions)
+                }
             default:
                 tlb.fill(vpn << 12, sizeIndex: 0, base: vpn << 12, flags: TLBMeta.readable, tag: tag)
                 clock += 1

@@ -29,5 +29,6 @@ extension TLB {
         tree.update(from: image.tree, count: image.tree.count)
         state.pointee = image.state
         sizeCounts.update(from: image.sizeCounts, count: image.sizeCounts.count)
+        recountSizes()   // the victim order derives from the stamps
     }
 }

@@ -220,12 +220,13 @@ public final class TLB {
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         for h in 0..<heldCount where sizeCounts[h] > 0 {   // a size with no entry has nothing to remove
             let vpn = va >> heldShifts[h]
-            let start = setOf(vpn) * ways
+            let set = setOf(vpn)
+            let start = set * ways
             for i in start..<(start + ways) where keys[i] == vpn | salt {
                 let m = metas[i]
                 if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
                     && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask || m & TLBMeta.global != 0) {
-                    core.pointee.clear(i)
+                    core.pointee.clear(i, set: set)
                     sizeCounts[h] -= 1
                     removed += 1
                 }
@@ -250,20 +251,26 @@ public final class TLB {
         let want = TLBMeta.valid | (UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask)
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         let metas = self.metas, keys = self.keys
-        // One pass that keeps the per-size counts (every invlpg flushes the page-walk caches so).
-        if tagsVMID {
-            for i in 0..<entries where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i) }
-        } else {
-            for i in 0..<entries where metas[i] & mask == want { drop(i) }
+        // One pass, set by set, that keeps the per-size counts and valid ways (every invlpg
+        // flushes the page-walk caches so).
+        var start = 0
+        for set in 0..<sets {
+            let end = start + ways
+            if tagsVMID {
+                for i in start..<end where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i, set: set) }
+            } else {
+                for i in start..<end where metas[i] & mask == want { drop(i, set: set) }
+            }
+            start = end
         }
         state.pointee.stats.flushes += 1
     }
 
-    /// Clears valid entry `i` and takes it off its size's count.
+    /// Clears valid entry `i` of `set` and takes it off its size's count.
     @inline(__always)
-    private func drop(_ i: Int) {
+    private func drop(_ i: Int, set: Int) {
         let size = Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
-        core.pointee.clear(i)
+        core.pointee.clear(i, set: set)
         sizeCounts[localOfSize[size]] -= 1
     }
 
@@ -290,13 +297,8 @@ public final class TLB {
         state.pointee.stats.flushes += 1
     }
 
-    /// Recomputes `sizeCounts` from the entries (after a flush).
-    func recountSizes() {
-        for h in 0..<max(1, heldCount) { sizeCounts[h] = 0 }
-        for i in 0..<entries where metas[i] & TLBMeta.valid != 0 {
-            sizeCounts[localOfSize[Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] += 1
-        }
-    }
+    /// Recomputes `sizeCounts` and the victim order from the entries (after a flush).
+    func recountSizes() { core.pointee.recount() }
 
     /// Number of valid entries.
     public var validCount: Int {

@@ -13,6 +13,13 @@ struct TLBCore {
     /// valid entry under LRU and FIFO); 0 for an invalid entry (`clear`), which
     /// `leastRecentlyStamped` relies on.
     let stamps: UnsafeMutablePointer<UInt64>
+    /// Per set, for LRU and FIFO sets of 8 to 16 ways (`ordered`): the ways by recency,
+    /// most recent first, one nibble each (`WayOrder`), so that a full set's victim is read off
+    /// the last nibble instead of searched for among the stamps (which stay the truth: a
+    /// snapshot keeps those and `rebuildOrder` derives the rest).
+    let order: UnsafeMutablePointer<UInt64>
+    /// Per set with `ordered`: bit w set when way w holds a valid entry.
+    let validWays: UnsafeMutablePointer<UInt32>
     let tree: UnsafeMutablePointer<UInt8>
     let state: UnsafeMutablePointer<TLBState>
     let sizeCounts: UnsafeMutablePointer<Int>
@@ -25,6 +32,9 @@ struct TLBCore {
     let pow2Sets: Bool
     let heldCount: Int
     let replacement: TLBReplacement
+    /// LRU or FIFO with 8 … 16 ways: victims come from `order` and `validWays`.
+    let ordered: Bool
+    let onHit: HitUpdate
 
     /// Arrays for `entries` slots in sets of `ways`, every entry invalid, holding the sizes
     /// `held` (mode size index and log2 of the size, smallest first).
@@ -33,6 +43,11 @@ struct TLBCore {
         bases = .allocate(capacity: entries); bases.initialize(repeating: 0, count: entries)
         metas = .allocate(capacity: entries); metas.initialize(repeating: 0, count: entries)
         stamps = .allocate(capacity: entries); stamps.initialize(repeating: 0, count: entries)
+        let sets = entries / ways
+        ordered = (replacement == .lru || replacement == .fifo) && ways >= WayOrder.minimumWays && ways <= WayOrder.maximumWays
+        order = .allocate(capacity: ordered ? sets : 1)
+        order.initialize(repeating: WayOrder.initial(ways: min(ways, WayOrder.maximumWays)), count: ordered ? sets : 1)
+        validWays = .allocate(capacity: ordered ? sets : 1); validWays.initialize(repeating: 0, count: ordered ? sets : 1)
         let treeCount = replacement == .plru ? entries : 1
         tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
         state = .allocate(capacity: 1)
@@ -48,15 +63,21 @@ struct TLBCore {
             localOfSize[h.sizeIndex] = i
         }
         self.ways = ways
-        self.sets = entries / ways
+        self.sets = sets
         setMask = sets - 1
         pow2Sets = sets & (sets - 1) == 0
         self.replacement = replacement
+        switch replacement {
+        case .lru: onHit = ordered ? .stampAndOrder : .stamp
+        case .plru: onHit = .tree
+        case .fifo, .random: onHit = .nothing
+        }
     }
 
     /// Frees the arrays (the owning `TLB` goes).
     func release() {
         keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
+        order.deallocate(); validWays.deallocate()
         state.deinitialize(count: 1); state.deallocate()
         heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
     }
@@ -96,7 +117,7 @@ struct TLBCore {
                         return i
                     }
                     if dropDenied {
-                        clear(i)
+                        clear(i, set: set)
                         sizeCounts[h] &-= 1
                     }
                     state.pointee.stats.misses &+= 1
@@ -130,16 +151,24 @@ struct TLBCore {
     mutating func used(_ i: Int, set: Int) {
         let s = state
         s.pointee.stats.hits &+= 1
-        switch replacement {
-        case .lru:
+        switch onHit {
+        case .stamp:
             s.pointee.clock &+= 1
             stamps[i] = s.pointee.clock
-        case .plru:
+        case .stampAndOrder:
+            s.pointee.clock &+= 1
+            stamps[i] = s.pointee.clock
+            order[set] = WayOrder.moveToFront(order[set], way: i &- set &* ways)
+        case .tree:
             touch(set: set, way: i &- set &* ways)
-        case .fifo, .random:
+        case .nothing:
             break
         }
     }
+
+    /// What a hit updates: an LRU stamp (and the set's `order` when `ordered`), the PLRU tree,
+    /// or nothing (FIFO, random). Decided once, so that a hit pays one dispatch.
+    enum HitUpdate: UInt8 { case stamp, stampAndOrder, tree, nothing }
 
     /// Points every PLRU node on `way`'s path away from it.
     @inline(__always)
@@ -165,7 +194,7 @@ struct TLBCore {
         let base = set * ways
         switch replacement {
         case .lru, .fifo:
-            return leastRecentlyStamped(set: set).slot - base
+            return (ordered ? orderedVictim(set: set) : leastRecentlyStamped(set: set)).slot - base
         case .plru:
             var node = 1, low = 0, span = ways
             while span > 1 {
@@ -201,6 +230,16 @@ struct TLBCore {
         return (oldest, oldestStamp)
     }
 
+    /// `leastRecentlyStamped` for an `ordered` set, without the search: the lowest invalid way if
+    /// there is one (stamp 0), else the last way of `order`; the stamp is only told apart as 0 or not.
+    @inline(__always)
+    func orderedVictim(set: Int) -> (slot: Int, stamp: UInt64) {
+        let valid = validWays[set]
+        let start = set &* ways
+        if valid != WayOrder.full(ways: ways) { return (start &+ (~valid).trailingZeroBitCount, 0) }
+        return (start &+ WayOrder.last(order[set], ways: ways), 1)
+    }
+
     /// Installs the translation of `va` (a page of mode size index `sizeIndex` at physical
     /// `base`) with `flags` (TLBMeta permission bits and global) for `tag`. An entry for the same
     /// page and tag is overwritten in place; otherwise it is `insert`ed. Does nothing when the
@@ -220,7 +259,7 @@ struct TLBCore {
             let m = metas[i]
             if m & TLBMeta.valid != 0 && keys[i] == key && m & TLBMeta.sizeMask == sizeTag
                 && ((m ^ meta) & TLBMeta.tagMask == 0 || (m | meta) & TLBMeta.global != 0) {
-                if replacement == .lru { stamp(i) }
+                if replacement == .lru { stamp(i, set: set) }
                 if replacement == .plru { touch(set: set, way: i &- start) }
                 store(i, local: local, key: key, base: base, meta: meta)
                 return
@@ -244,10 +283,10 @@ struct TLBCore {
         let meta = (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask)
         var slot: Int
         if replacement == .lru || replacement == .fifo {
-            let oldest = leastRecentlyStamped(set: set)
+            let oldest = ordered ? orderedVictim(set: set) : leastRecentlyStamped(set: set)
             slot = oldest.slot
             if oldest.stamp != 0 { state.pointee.stats.evictions &+= 1 }
-            stamp(slot)
+            stamp(slot, set: set)
         } else {
             let start = set &* ways
             slot = start
@@ -262,18 +301,49 @@ struct TLBCore {
     }
 
     /// Marks `slot` invalid, with stamp 0 (see `leastRecentlyStamped`). The caller keeps
-    /// `sizeCounts` right.
+    /// `sizeCounts` right, and `validWays` (`clear(_:set:)`, or `recount` after a whole flush).
     @inline(__always)
     mutating func clear(_ slot: Int) {
         metas[slot] = 0
         stamps[slot] = 0
     }
 
-    /// Gives `slot` the next stamp (its LRU recency or FIFO arrival).
+    /// `clear` of `slot` in `set`, keeping `validWays` right.
     @inline(__always)
-    mutating func stamp(_ slot: Int) {
+    mutating func clear(_ slot: Int, set: Int) {
+        clear(slot)
+        if ordered { validWays[set] &= ~(UInt32(1) &<< UInt32(slot &- set &* ways)) }
+    }
+
+    /// Gives `slot` of `set` the next stamp (its LRU recency or FIFO arrival): the front of the
+    /// set's `order`, and valid.
+    @inline(__always)
+    mutating func stamp(_ slot: Int, set: Int) {
         state.pointee.clock &+= 1
         stamps[slot] = state.pointee.clock
+        if ordered {
+            let way = slot &- set &* ways
+            order[set] = WayOrder.moveToFront(order[set], way: way)
+            validWays[set] |= UInt32(1) &<< UInt32(way)
+        }
+    }
+
+    /// Recomputes `sizeCounts` and `validWays` from the entries, and `order` from the stamps
+    /// (after a flush of many entries, or a restore).
+    mutating func recount() {
+        for h in 0..<max(1, heldCount) { sizeCounts[h] = 0 }
+        for i in 0..<sets &* ways where metas[i] & TLBMeta.valid != 0 {
+            sizeCounts[localOfSize[Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] += 1
+        }
+        guard ordered else { return }
+        for set in 0..<sets {
+            let start = set * ways
+            let byRecency = (0..<ways).sorted { stamps[start + $0] > stamps[start + $1] || (stamps[start + $0] == stamps[start + $1] && $0 < $1) }
+            order[set] = WayOrder.make(byRecency)
+            var valid: UInt32 = 0
+            for way in 0..<ways where stamps[start + way] != 0 { valid |= 1 << UInt32(way) }
+            validWays[set] = valid
+        }
     }
 
     /// Writes the entry into `slot`, keeping the per-size counts right, and counts a fill.
@@ -299,7 +369,7 @@ struct TLBCore {
     mutating func write(slot: Int, va: UInt64, sizeIndex: Int, base: UInt64, flags: UInt32, tag: UInt32) {
         let local = localOfSize[sizeIndex]
         if local < 0 { return }
-        stamp(slot)
+        stamp(slot, set: slot / ways)
         if replacement == .plru { touch(set: slot / ways, way: slot % ways) }
         store(slot, local: local, key: (va &>> heldShifts[local]) | TLBMeta.salt(tag), base: base,
               meta: (flags & TLBMeta.flagMask) | TLBMeta.valid | heldSizeTags[local] | (tag & TLBMeta.tagMask))
