@@ -515,6 +515,13 @@ public final class CPU {
     @inline(never)
     func translate(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable, root: UInt64,
                    tag: UInt32, pkru: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
+        pipeline(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: start, cycles: startCycles, level: startLevel, into: &r)
+    }
+
+    /// The body of `translate`, inlined there and in `runMiss` (the batch's one call site).
+    @inline(__always)
+    func pipeline(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable, root: UInt64,
+                  tag: UInt32, pkru: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {
         r = MMUResult()
         let need = TLBMeta.need(kind, privilege)
         let which = kind == .execute ? 1 : 0
@@ -636,51 +643,41 @@ public final class CPU {
         guard space.isLive else { throw .released }
         refreshCosts()
         enter(privilege)
-        var summary = RunSummary()
         let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
-        let root = space.root(for: privilege)
-        let pkru = pkruStorage.pointee
-        // With a non-zero PKRU every TLB hit needs the key check of `translate`: no shortcut.
-        let shortcut = pkru == 0
-        let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
-        let hasData = pathCount[0] > 0, hasInstr = pathCount[1] > 0
-        let dataFirst = pathTLB[0], instrFirst = pathTLB[16]
-        let dataLevel = hasData ? pathLevel[0] : 0, instrLevel = hasInstr ? pathLevel[16] : 0
+        var miss = RunMissState(space: space, root: space.root(for: privilege), tag: tag, pkru: pkruStorage.pointee,
+                                privilege: privilege, memoryReference: costs.pointee.memoryReference)
+        // The first level of each path, looked up here without leaving the loop; nil when the
+        // path is empty or a non-zero PKRU needs `translate`'s key check on every hit.
+        let shortcut = miss.pkru == 0
+        let dataFirst = shortcut && pathCount[0] > 0 ? pathTLB[0] : nil
+        let instrFirst = shortcut && pathCount[1] > 0 ? pathTLB[16] : nil
+        let dataLevel = pathCount[0] > 0 ? pathLevel[0] : 0, instrLevel = pathCount[1] > 0 ? pathLevel[16] : 0
         let dataCost = levelCost[dataLevel], instrCost = levelCost[instrLevel]
-        let memoryReference = costs.pointee.memoryReference
+        let userBit: UInt32 = privilege == .user ? TLBMeta.user : 0
+        let first = FirstLevel(data: dataFirst, instruction: instrFirst, dataCost: dataCost, instructionCost: instrCost,
+                               dataLevel: dataLevel, instructionLevel: instrLevel, userBit: userBit)
         var firstLevelHits = 0
         var firstLevelCycles = 0
-        var cycles = 0
-        var referenceCycles = 0
-        var r = MMUResult()
-        var processed = 0
-        for a in accesses {
-            processed &+= 1
-            let va = a.address
+        var next = 0
+        let count = accesses.count
+        while next < count {
+            let a = accesses[next]
+            next &+= 1
             let kind = a.kind
-            let need = (kind == .read ? TLBMeta.readable : (kind == .write ? TLBMeta.writable | TLBMeta.dirty : TLBMeta.executable)) | userBit
             let fetch = kind == .execute
-            // The pipeline after the first level's lookup (one call site: `translate` inlines here).
-            var from = 0, spent = 0, charged = 0
-            if shortcut && (fetch ? hasInstr : hasData) {
-                let cost = fetch ? instrCost : dataCost
-                let first = fetch ? instrFirst : dataFirst
-                if first.pointee.lookup(va, tag: tag, need: need, dropDenied: true) >= 0 {
-                    firstLevelHits &+= 1
-                    firstLevelCycles &+= cost
-                    continue
-                }
-                from = 1; spent = cost; charged = fetch ? instrLevel : dataLevel
+            if let structure = fetch ? instrFirst : dataFirst,
+               structure.pointee.lookup(a.address, tag: tag, need: first.need(kind), dropDenied: true) >= 0 {
+                firstLevelHits &+= 1
+                firstLevelCycles &+= fetch ? instrCost : dataCost
+                continue
             }
-            translate(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: from, cycles: spent, level: charged, into: &r)
-            summary.add(r)
-            cycles &+= r.cycles
-            referenceCycles &+= r.references &* memoryReference
-            if softwareTLB && refillFailure.pointee != nil { break }
+            next = runMisses(accesses, from: next &- 1, first, &miss)
         }
+        let processed = miss.stopped ?? count
+        var summary = miss.summary
         summary.accesses = processed
-        summary.tlbHits &+= firstLevelHits
-        summary.cycles = cycles &+ firstLevelCycles
+        summary.tlbHits &+= firstLevelHits &+ miss.firstLevelHits
+        summary.cycles = miss.cycles &+ firstLevelCycles &+ miss.firstLevelCycles
         let s = stats
         s.pointee.accesses &+= summary.accesses
         s.pointee.cycles &+= summary.cycles
@@ -690,9 +687,82 @@ public final class CPU {
         s.pointee.faults &+= summary.faults
         let counters = machine.counters
         counters.accesses &+= summary.accesses
-        counters.cycles &+= summary.cycles &- referenceCycles
+        counters.cycles &+= summary.cycles &- miss.referenceCycles
         try throwRefillFailure()
         return summary
+    }
+
+    /// The first TLB level of `run`'s two paths (nil: looked up by `translate`), with its cost.
+    struct FirstLevel {
+        let data: UnsafeMutablePointer<TLBCore>?
+        let instruction: UnsafeMutablePointer<TLBCore>?
+        let dataCost: Int
+        let instructionCost: Int
+        let dataLevel: Int
+        let instructionLevel: Int
+        let userBit: UInt32
+
+        /// The TLBMeta bits an access of `kind` needs of an entry.
+        @inline(__always)
+        func need(_ kind: AccessKind) -> UInt32 { TLBMeta.need(kind) | userBit }
+    }
+
+    /// What `run` keeps for the accesses that miss the first level, apart from its loop of hits.
+    struct RunMissState {
+        unowned(unsafe) let space: PageTable
+        let root: UInt64
+        let tag: UInt32
+        let pkru: UInt32
+        let privilege: Privilege
+        let memoryReference: Int
+        var summary = RunSummary()
+        var cycles = 0
+        var referenceCycles = 0
+        var firstLevelHits = 0
+        var firstLevelCycles = 0
+        /// The number of accesses processed when a software refill failed (the batch stops there).
+        var stopped: Int?
+        var result = MMUResult()
+    }
+
+    /// `run` from `accesses[start]`, whose first-level lookup missed, through the rest of the
+    /// pipeline, and on over the accesses after it while they miss too. Returns the index to go on
+    /// from: after the first access that hits the first level (counted here), or the end. Out of
+    /// line, so that `run`'s loop of first-level hits keeps its few variables in registers, and
+    /// looping itself, so that a batch of misses pays one call, not one per access.
+    @inline(never)
+    func runMisses(_ accesses: UnsafeBufferPointer<Access>, from start: Int, _ first: FirstLevel, _ state: inout RunMissState) -> Int {
+        let tag = state.tag, count = accesses.count
+        var index = start
+        var lookedUp = true   // the first level of accesses[start] missed in `run`
+        while index < count {
+            let a = accesses[index]
+            let va = a.address, kind = a.kind
+            let fetch = kind == .execute
+            var from = 0, spent = 0, charged = 0
+            if let structure = fetch ? first.instruction : first.data {
+                if !lookedUp && structure.pointee.lookup(va, tag: tag, need: first.need(kind), dropDenied: true) >= 0 {
+                    state.firstLevelHits &+= 1
+                    state.firstLevelCycles &+= fetch ? first.instructionCost : first.dataCost
+                    return index &+ 1
+                }
+                from = 1
+                spent = fetch ? first.instructionCost : first.dataCost
+                charged = fetch ? first.instructionLevel : first.dataLevel
+            }
+            lookedUp = false
+            pipeline(va, kind, state.privilege, state.space, root: state.root, tag: tag, pkru: state.pkru,
+                     from: from, cycles: spent, level: charged, into: &state.result)
+            index &+= 1
+            state.summary.add(state.result)
+            state.cycles &+= state.result.cycles
+            state.referenceCycles &+= state.result.references &* state.memoryReference
+            if softwareTLB && refillFailure.pointee != nil {
+                state.stopped = index
+                return count
+            }
+        }
+        return count
     }
 
     /// `run` over an array.

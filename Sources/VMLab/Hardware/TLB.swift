@@ -55,7 +55,7 @@ enum TLBMeta {
     static let global: UInt32 = 1 << 17
     static let sizeShift: UInt32 = 18
     static let sizeMask: UInt32 = 7 << 18
-    static let readable: UInt32 = 1 << 21
+    static let readable: UInt32 = 1 << readableShift
     static let writable: UInt32 = 1 << 22
     static let executable: UInt32 = 1 << 23
     static let user: UInt32 = 1 << 24
@@ -78,9 +78,18 @@ enum TLBMeta {
     /// the walker, which sets D in the PTE); execute → X; user mode adds U.
     @inline(__always)
     static func need(_ kind: AccessKind, _ privilege: Privilege) -> UInt32 {
-        let base: UInt32 = kind == .read ? readable : (kind == .write ? writable | dirty : executable)
-        return privilege == .user ? base | user : base
+        privilege == .user ? need(kind) | user : need(kind)
     }
+
+    /// `need` without the user bit, by table rather than branches (the kinds of a trace are
+    /// mixed at random): one byte per kind, holding the bits from `readable` up.
+    @inline(__always)
+    static func need(_ kind: AccessKind) -> UInt32 {
+        let table: UInt32 = (readable >> readableShift) | ((writable | dirty) >> readableShift) << 8
+            | (executable >> readableShift) << 16
+        return ((table >> (UInt32(kind.rawValue) &* 8)) & 0xff) << readableShift
+    }
+    static let readableShift: UInt32 = 21
 }
 
 /// The mutable state of a structure, in one heap block (plain stores on the hot path).
@@ -251,26 +260,21 @@ public final class TLB {
         let want = TLBMeta.valid | (UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask)
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         let metas = self.metas, keys = self.keys
-        // One pass, set by set, that keeps the per-size counts and valid ways (every invlpg
-        // flushes the page-walk caches so).
-        var start = 0
-        for set in 0..<sets {
-            let end = start + ways
-            if tagsVMID {
-                for i in start..<end where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i, set: set) }
-            } else {
-                for i in start..<end where metas[i] & mask == want { drop(i, set: set) }
-            }
-            start = end
+        // One pass that keeps the per-size counts and valid ways (every invlpg flushes the
+        // page-walk caches so).
+        if tagsVMID {
+            for i in 0..<entries where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i) }
+        } else {
+            for i in 0..<entries where metas[i] & mask == want { drop(i) }
         }
         state.pointee.stats.flushes += 1
     }
 
-    /// Clears valid entry `i` of `set` and takes it off its size's count.
+    /// Clears valid entry `i` and takes it off its size's count.
     @inline(__always)
-    private func drop(_ i: Int, set: Int) {
+    private func drop(_ i: Int) {
         let size = Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
-        core.pointee.clear(i, set: set)
+        core.pointee.clear(i, set: core.pointee.ordered ? i / ways : 0)   // a division only where `validWays` is kept
         sizeCounts[localOfSize[size]] -= 1
     }
 
