@@ -93,4 +93,27 @@ import Testing
             assert(#m:check() == 0)
             """)
     }
+
+    @Test func noRestoreInsideARefillHandler() throws {
+        // The refill handler runs in the middle of a translation of the CPU's space.
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB", software_tlb = true }
+            local snap = m:snapshot()
+            local cpu = m.cpus[1]
+            local s = m:address_space()
+            s:map(0x400000, 0x100000, { w = true, u = true })
+            cpu:switch(s)
+            local said
+            m:set_tlb_refill(function(miss)
+              said = select(2, pcall(m.restore, m, snap))
+              return false
+            end)
+            local r = cpu:access(0x400000, "read")
+            assert(r.fault and r.fault.reason == "no translation (TLB refill handler)", tostring(r.fault))
+            assert(tostring(said):find("cannot be restored inside a TLB refill handler"), tostring(said))
+            m:set_tlb_refill(nil)
+            m:restore(snap)   -- outside the handler it works
+            assert(#m:check() == 0)
+            """)
+    }
 }

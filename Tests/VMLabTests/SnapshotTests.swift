@@ -225,7 +225,7 @@ import Testing
                        "counterStorage", "costStorage", "signExtended", "vaTopShift", "isX86Wide",
                        "hashedTable", "spaceID"]),   // only on inverted/hashed machines, which are refused
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
-                            "refillHandler", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",
+                            "refillHandler", "refilling", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",
                             "vmid", "sharesHostTLBs", "vmidsInUse"]),   // guests and their hosts are refused
             (m.cpus[0], ["index", "processors", "spaceReference", "currentTag", "tlbs", "pageWalkCaches", "pageWalkCacheLevels",
                          "stats", "scratch", "flushedGeneration", "paths", "pathLevels", "pathIndex", "fills",

@@ -25,7 +25,10 @@ extension CPU {
             return
         }
         r.cycles = cycles
-        switch handler(TLBMiss(cpu: index, va: va, access: kind, privilege: privilege, tag: Int(tag))) {
+        processors.refilling += 1
+        let outcome = handler(TLBMiss(cpu: index, va: va, access: kind, privilege: privilege, tag: Int(tag)))
+        processors.refilling -= 1
+        switch outcome {
         case .failed(let message):
             refillFailure.pointee = message
         case .noTranslation:

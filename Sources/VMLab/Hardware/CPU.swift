@@ -673,6 +673,7 @@ public final class CPU {
             }
             next = runMisses(accesses, from: next &- 1, first, &miss)
         }
+        withExtendedLifetime(space) {}   // `miss` holds it unowned, whatever a refill handler switches to
         let processed = miss.stopped ?? count
         var summary = miss.summary
         summary.accesses = processed

@@ -67,6 +67,9 @@ public final class Processors {
     /// The refill handler of a software-managed TLB, or nil for the built-in one (see
     /// `CPU+SoftwareTLB.swift`).
     public var refillHandler: ((TLBMiss) -> TLBRefillOutcome)?
+    /// Refill handlers running now: a translation is half done, so the machine refuses a
+    /// snapshot restore (`Machine.restore`) until they return.
+    var refilling = 0
 
     var asidUsed: [Bool]
     /// The VMID of a guest's processors (0 for a host's).

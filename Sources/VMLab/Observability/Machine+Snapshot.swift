@@ -15,8 +15,9 @@ extension Machine {
     /// that existed then — address spaces, processes, CPUs — is itself again; spaces and
     /// processes made since are gone (using them is an error: released / ESRCH). Hooks and
     /// observers stay as they are. Throws `invalidConfiguration` for a snapshot of another
-    /// machine (use `forkMachine` to branch from it), and inside a fault, an eviction or a
-    /// policy callback (the kernel holds its reclaim state and swap device there).
+    /// machine (use `forkMachine` to branch from it), inside a fault, an eviction or a policy
+    /// callback (the kernel holds its reclaim state and swap device there), and inside a TLB
+    /// refill handler (the CPU is in the middle of translating an access of its space).
     public func restore(_ snapshot: MachineSnapshot) throws(VMError) {
         guard snapshot.origin === self else {
             throw .invalidConfiguration(what: "snapshot", reason: "it was taken of another machine (fork a machine from it instead)")
@@ -24,6 +25,9 @@ extension Machine {
         try checkNoDevices()
         if let kernel = kernelStorage, kernel.borrowers > 0 {
             throw .invalidConfiguration(what: "snapshot", reason: "a machine cannot be restored inside a fault, an eviction or a policy callback")
+        }
+        if let processors = processorStorage, processors.refilling > 0 {
+            throw .invalidConfiguration(what: "snapshot", reason: "a machine cannot be restored inside a TLB refill handler (the access is half translated)")
         }
         try snapshot.restoreHardware(of: self)
         let kept = Set(snapshot.tables.map { ObjectIdentifier($0.table) })
