@@ -85,8 +85,7 @@ extension PageTable {
             if raw & present == 0 {
                 // The usual fault (demand paging, swap-in), raised here as `resolve` would raise it.
                 counterStorage.pointee.walks &+= 1
-                t.references = references
-                _ = fail(&t, va, access, privilege, .notPresent, level: level)
+                t = notPresent(va, access, privilege, level: level, references: references)
                 return true
             }
             if raw & (leaf ? reservedInLeaf[level] : reservedInTable[level]) != 0 { return false }
@@ -129,6 +128,16 @@ extension PageTable {
 }
 
 extension PageTable {
+    /// The not-present fault of the fast walk at `level` after `references` reads. Out of line
+    /// and returning its result, so that the walk's own translation never has its address taken
+    /// (it stays in registers).
+    @inline(never)
+    func notPresent(_ va: UInt64, _ access: AccessKind, _ privilege: Privilege, level: Int, references: Int) -> Translation {
+        var t = Translation()
+        t.references = references
+        return fail(&t, va, access, privilege, .notPresent, level: level)
+    }
+
     /// The search of the machine's inverted or hashed table in place of the walker (kept out of
     /// line, so that the radix walk inlined into its callers stays as it was).
     @inline(never)
