@@ -286,6 +286,32 @@ void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int b
   lua_pushcclosure(L, lk_bytebit, 3);
 }
 
+/* __index(t, k) of a table with one counter field read in place: k equal to
+** upvalue 2 gives the 64-bit counter at upvalue 1, anything else nil. Upvalue 3
+** is the slot keeping the counter's owner alive. */
+static int lk_counterindex(lua_State *L) {
+  if (lua_rawequal(L, 2, lua_upvalueindex(2)))
+    lua_pushinteger(L, (lua_Integer)*(const unsigned long long *)lua_touserdata(L, lua_upvalueindex(1)));
+  else
+    lua_pushnil(L);
+  return 1;
+}
+
+/* Give the table at idx a field `name` that reads *counter whenever it is read
+** (a metatable __index), instead of a value set before every call that may read
+** it. `owner`, a retained Swift reference, keeps the counter alive. */
+void lk_setcounterfield(lua_State *L, int idx, const char *name, const unsigned long long *counter,
+                        void *owner) {
+  idx = lua_absindex(L, idx);
+  lua_createtable(L, 0, 1);
+  lua_pushlightuserdata(L, (void *)counter);
+  lua_pushstring(L, name);
+  lk_pushslot(L, owner);
+  lua_pushcclosure(L, lk_counterindex, 3);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, idx);
+}
+
 /* }====================================================== */
 
 
@@ -453,8 +479,8 @@ static int lk_protected(lua_State *L, int nargs, int nresults, int withtraceback
   int base = lua_gettop(L) - nargs;
   int status;
   if (withtraceback) {
-    lua_pushnil(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, LK_TRACEBACK);
+    /* No clearing of the last traceback here: the caller that meets a failure
+    ** (LuaState.check) takes it and clears it, so none is ever left over. */
     lua_pushcfunction(L, lk_msghandler);
     lua_insert(L, base);
   }

@@ -17,15 +17,14 @@ extension LuaState {
         try check(lk_pcalltraceback(L, arguments, results))
     }
 
-    /// `t[key] = value` (raw) for the table held by `table`; `key` is a constant C string, so
-    /// nothing is copied per call.
-    public func setField(_ table: LuaReference, _ key: StaticString, _ value: some LuaPushable) {
-        table.push(to: L)
-        key.withUTF8Buffer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(L, $0.baseAddress, $0.count) }
+    /// Gives the table at `index` a field `name` that reads `counter` in place whenever Lua
+    /// reads it (through a metatable `__index`): a clock a callback may read, without setting it
+    /// before every call. `owner` keeps the counter alive as long as the table.
+    public func setCounterField(at index: Int32, _ name: StaticString, counter: UnsafePointer<UInt64>, owner: AnyObject) {
+        name.withUTF8Buffer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                lk_setcounterfield(L, index, $0.baseAddress, counter, Unmanaged.passRetained(owner).toOpaque())
+            }
         }
-        value.push(to: L)
-        lua_rawset(L, -3)
-        lk_pop(L, 1)
     }
 }

@@ -2,8 +2,9 @@ import LuaKit
 import VMLab
 
 /// The `ctx` a Lua policy's callbacks receive: a plain table with `count` (frames), `now`
-/// (the access clock, updated before each callback) and functions that read and clear the
-/// frame table in place — no table of frames is built per eviction.
+/// (the access clock, read in place through the table's metatable: nothing is set before each
+/// callback) and functions that read and clear the frame table in place — no table of frames
+/// is built per eviction.
 enum LuaPolicyContext {
     /// Methods of ctx, with their one-line help (also in vm.policy's doc).
     static let help = """
@@ -29,7 +30,6 @@ enum LuaPolicyContext {
         }
         let record = LuaRecord([
             ("count", frames.capacity),
-            ("now", 0),
             ("page", LuaSwiftFunction { call in
                 let s = try slot(call)
                 return frames.isResident(s) ? call.push(frames.page(s).lua) : call.pushNil()
@@ -57,6 +57,7 @@ enum LuaPolicyContext {
         ])
         record.push(to: state.L)
         defer { state.pop() }
+        state.setCounterField(at: -1, "now", counter: frames.clockPointer, owner: frames)
         guard case .table(let reference) = state.value(at: -1) else { preconditionFailure("a pushed record is a table") }
         return reference
     }

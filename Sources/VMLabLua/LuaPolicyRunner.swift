@@ -30,7 +30,6 @@ final class LuaPolicyRunner: ReplacementPolicy {
     private func call(_ function: LuaReference, _ what: String, arguments: Int32, results: Int32,
                       _ pushArguments: (OpaquePointer) -> Void = { _ in }) throws {
         let L = state.L
-        state.setField(context, "now", Int(truncatingIfNeeded: frames.now))
         function.push(to: L)
         definition.table.push(to: L)
         context.push(to: L)

@@ -73,6 +73,25 @@ import Testing
         #expect(throws: LuaError.self) { try state.run("this is not lua") }
     }
 
+    @Test func eachFailureCarriesItsOwnTraceback() throws {
+        // A traceback is taken by the failure that made it and never shows up on a later one,
+        // nor on an error raised without a traceback (a syntax error).
+        let state = try makeState()
+        func traceback(_ chunk: String) -> String? {
+            do { try state.run(chunk, name: "=chunk"); return "no error" } catch let error as LuaError {
+                return error.traceback
+            } catch { return "\(error)" }
+        }
+        let first = traceback("local function alpha() error('one') end\nalpha()")
+        #expect(first?.contains("alpha") == true)
+        let second = traceback("local function beta() error('two') end\nbeta()")
+        #expect(second?.contains("beta") == true && second?.contains("alpha") == false)
+        #expect(traceback("this is not lua") == nil)
+        // An error caught inside Lua leaves no traceback behind for the next failure either.
+        let third = traceback("pcall(function() local function gamma() error('x') end gamma() end)\nerror('three')")
+        #expect(third?.contains("gamma") == false)
+    }
+
     @Test func callingLuaFromSwift() throws {
         let state = try makeState()
         try state.run("function add(a, b) return a + b end")

@@ -59,6 +59,8 @@ void lk_setreleaser(lk_Releaser r);
 void lk_pushfunction(lua_State *L, void *target);
 void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
                     const char *what, void *owner);
+void lk_setcounterfield(lua_State *L, int idx, const char *name, const unsigned long long *counter,
+                        void *owner);
 int lk_pushcached(lua_State *L, void *object);
 void *lk_newobject(lua_State *L, void *object, const char *tname);
 void *lk_toobject(lua_State *L, int idx, const char *tname, int *isclosed);

@@ -39,6 +39,9 @@ public final class FrameTable {
     /// The flag bytes, one per slot (`…Bit` above), for a binding that reads and clears them
     /// in place (Lua policies' `ctx:referenced`). Valid while the table lives.
     public var flagBytes: UnsafeMutablePointer<UInt8> { flags }
+    /// Where `now` is kept, for a binding that reads it in place (Lua policies' `ctx.now`).
+    /// Valid while the table lives.
+    public var clockPointer: UnsafePointer<UInt64> { UnsafePointer(clock) }
 
     /// An empty table of `capacity` slots (at least 1; the caller validates user input).
     public init(capacity: Int) {
