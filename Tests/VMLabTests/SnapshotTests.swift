@@ -241,7 +241,7 @@ import Testing
                                               "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
                                               "setMask", "pow2Sets", "replacement",
                                               // derived from the stamps on restore (TLB.restore → recount)
-                                              "order", "validWays", "ordered", "onHit"]),
+                                              "order", "validWays", "ordered", "onHit", "validSlots", "validWords"]),
             (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "processorSlot", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "swapReference", "reclaimer", "reclaimerReference", "borrowers", "attachment", "faultTrace",

@@ -242,10 +242,12 @@ enum TLBTestSupport {
     }
 }
 
-/// The per-size entry counts that let a lookup skip sizes with no entries stay exact.
+/// The per-size entry counts that let a lookup skip sizes with no entries, and the valid-slot
+/// bitmap a flush walks, stay exact.
 @Suite struct TLBSizeCountTests {
-    @Test func countsFollowFillsInvalidationsAndFlushes() throws {
-        let tlb = TLB(name: "T", entries: 16, ways: 4, replacement: .lru, kind: .unified,
+    @Test(arguments: [(16, 4), (96, 12)])
+    func countsFollowFillsInvalidationsAndFlushes(entries: Int, ways: Int) throws {
+        let tlb = TLB(name: "T", entries: entries, ways: ways, replacement: .lru, kind: .unified,
                       held: [(sizeIndex: 0, shift: 12), (sizeIndex: 1, shift: 21)], shared: false, cpu: 0,
                       pageWalkCache: false, frameBits: 12, seed: 7)
         var rng = SeededGenerator(seed: 99)
@@ -253,6 +255,10 @@ enum TLBTestSupport {
             let entries = tlb.dump()
             let small = entries.filter { $0.pageBytes == 4096 }.count
             #expect(tlb.sizeCounts[0] == small && tlb.sizeCounts[1] == entries.count - small, "step \(step)")
+            // The valid-slot bitmap a flush walks holds exactly the valid entries.
+            var valid: [Int] = []
+            tlb.core.pointee.forEachValid { valid.append($0) }
+            #expect(valid == (0..<tlb.entries).filter { tlb.metas[$0] & TLBMeta.valid != 0 }, "valid slots at step \(step)")
         }
         for step in 0..<3000 {
             let va = rng.next(below: 64) << (rng.next(below: 2) == 0 ? 12 : 21)

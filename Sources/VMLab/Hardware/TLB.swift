@@ -260,12 +260,10 @@ public final class TLB {
         let want = TLBMeta.valid | (UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask)
         let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
         let metas = self.metas, keys = self.keys
-        // One pass that keeps the per-size counts and valid ways (every invlpg flushes the
-        // page-walk caches so).
-        if tagsVMID {
-            for i in 0..<entries where metas[i] & mask == want && keys[i] & Self.vmidKeyMask == salt { drop(i) }
-        } else {
-            for i in 0..<entries where metas[i] & mask == want { drop(i) }
+        // The valid entries only, keeping the per-size counts and valid ways (every invlpg
+        // flushes the page-walk caches so).
+        core.pointee.forEachValid { i in
+            if metas[i] & mask == want && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) { drop(i) }
         }
         state.pointee.stats.flushes += 1
     }

@@ -20,6 +20,12 @@ struct TLBCore {
     let order: UnsafeMutablePointer<UInt64>
     /// Per set with `ordered`: bit w set when way w holds a valid entry.
     let validWays: UnsafeMutablePointer<UInt32>
+    /// One byte per slot, 1 when it holds a valid entry (0 past the last slot, up to a multiple
+    /// of 8): a flush reads eight at a time and visits the valid entries only (`forEachValid`) —
+    /// a page-walk cache is flushed at every `invlpg` and holds a few entries then. A byte, not a
+    /// bit: a fill marks it with one store.
+    let validSlots: UnsafeMutablePointer<UInt8>
+    let validWords: Int
     let tree: UnsafeMutablePointer<UInt8>
     let state: UnsafeMutablePointer<TLBState>
     let sizeCounts: UnsafeMutablePointer<Int>
@@ -48,6 +54,8 @@ struct TLBCore {
         order = .allocate(capacity: ordered ? sets : 1)
         order.initialize(repeating: WayOrder.initial(ways: min(ways, WayOrder.maximumWays)), count: ordered ? sets : 1)
         validWays = .allocate(capacity: ordered ? sets : 1); validWays.initialize(repeating: 0, count: ordered ? sets : 1)
+        validWords = (entries + 7) / 8
+        validSlots = .allocate(capacity: validWords * 8); validSlots.initialize(repeating: 0, count: validWords * 8)
         let treeCount = replacement == .plru ? entries : 1
         tree = .allocate(capacity: treeCount); tree.initialize(repeating: 0, count: treeCount)
         state = .allocate(capacity: 1)
@@ -77,7 +85,7 @@ struct TLBCore {
     /// Frees the arrays (the owning `TLB` goes).
     func release() {
         keys.deallocate(); bases.deallocate(); metas.deallocate(); stamps.deallocate(); tree.deallocate()
-        order.deallocate(); validWays.deallocate()
+        order.deallocate(); validWays.deallocate(); validSlots.deallocate()
         state.deinitialize(count: 1); state.deallocate()
         heldShifts.deallocate(); heldSizeTags.deallocate(); localOfSize.deallocate(); sizeCounts.deallocate()
     }
@@ -306,6 +314,22 @@ struct TLBCore {
     mutating func clear(_ slot: Int) {
         metas[slot] = 0
         stamps[slot] = 0
+        validSlots[slot] = 0
+    }
+
+    /// Calls `body` with every valid slot, lowest first (the slots `store` filled and `clear`
+    /// has not emptied). `body` may clear the slot it is given.
+    @inline(__always)
+    func forEachValid(_ body: (Int) -> Void) {
+        let raw = UnsafeRawPointer(validSlots)
+        for word in 0..<validWords {
+            var bytes = raw.load(fromByteOffset: word &<< 3, as: UInt64.self)
+            while bytes != 0 {
+                let byte = bytes.trailingZeroBitCount &>> 3
+                body(word &<< 3 | byte)
+                bytes &= ~(UInt64(0xff) &<< UInt64(byte &<< 3))
+            }
+        }
     }
 
     /// `clear` of `slot` in `set`, keeping `validWays` right.
@@ -328,12 +352,14 @@ struct TLBCore {
         }
     }
 
-    /// Recomputes `sizeCounts` and `validWays` from the entries, and `order` from the stamps
+    /// Recomputes `sizeCounts`, `validSlots` and `validWays` from the entries, and `order` from the stamps
     /// (after a flush of many entries, or a restore).
     mutating func recount() {
         for h in 0..<max(1, heldCount) { sizeCounts[h] = 0 }
+        validSlots.update(repeating: 0, count: validWords * 8)
         for i in 0..<sets &* ways where metas[i] & TLBMeta.valid != 0 {
             sizeCounts[localOfSize[Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)]] += 1
+            validSlots[i] = 1
         }
         guard ordered else { return }
         for set in 0..<sets {
@@ -360,6 +386,7 @@ struct TLBCore {
         keys[slot] = key
         bases[slot] = base
         metas[slot] = meta
+        validSlots[slot] = 1
         state.pointee.stats.fills &+= 1
     }
 
