@@ -71,6 +71,17 @@ extension PageTable {
         }
         let memoryBytes = memory.bytes, width = Int(pteBytes)
         var table = root
+        if isX86Wide {   // the same walk with x86's constants (8-byte entries, P = bit 0, PS = bit 7)
+            let last = levelCount &- 1
+            for level in 0..<levelCount {
+                let slot = table &+ index(va, level: level) &* 8
+                guard slot < memoryBytes, memoryBytes &- slot >= 8 else { return nil }
+                let raw = memory.load64(slot)
+                if raw & 1 == 0 || level == last || raw & 0x80 != 0 { return (slot, raw, level) }
+                table = ((raw &>> 12) & frameFieldMask) &<< 12
+            }
+            return nil
+        }
         for level in 0..<levelCount {
             let slot = table &+ index(va, level: level) &* pteBytes
             guard slot < memoryBytes, memoryBytes &- slot >= pteBytes else { return nil }
