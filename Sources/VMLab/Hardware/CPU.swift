@@ -518,7 +518,7 @@ public final class CPU {
         pipeline(va, kind, privilege, space, root: root, tag: tag, pkru: pkru, from: start, cycles: startCycles, level: startLevel, into: &r)
     }
 
-    /// The body of `translate`, inlined there and in `runMiss` (the batch's one call site).
+    /// The body of `translate`, inlined there and in `runMisses` (the batch's miss path).
     @inline(__always)
     func pipeline(_ va: UInt64, _ kind: AccessKind, _ privilege: Privilege, _ space: PageTable, root: UInt64,
                   tag: UInt32, pkru: UInt32, from start: Int, cycles startCycles: Int, level startLevel: Int, into r: inout MMUResult) {

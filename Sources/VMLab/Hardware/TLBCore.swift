@@ -16,7 +16,7 @@ struct TLBCore {
     /// Per set, for LRU and FIFO sets of 8 to 16 ways (`ordered`): the ways by recency,
     /// most recent first, one nibble each (`WayOrder`), so that a full set's victim is read off
     /// the last nibble instead of searched for among the stamps (which stay the truth: a
-    /// snapshot keeps those and `rebuildOrder` derives the rest).
+    /// snapshot keeps those and `recount` derives the rest).
     let order: UnsafeMutablePointer<UInt64>
     /// Per set with `ordered`: bit w set when way w holds a valid entry.
     let validWays: UnsafeMutablePointer<UInt32>
