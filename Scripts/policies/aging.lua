@@ -26,7 +26,7 @@ return function(options)
     victim = function(self, ctx)
       local counter, best, bestKey = self.counter, nil, nil
       for slot = 0, ctx.count - 1 do
-        if ctx:resident(slot) and not ctx:pinned(slot) then
+        if ctx:evictable(slot) then
           local key = (ctx:referenced(slot) and referencedKey or 0) | counter[slot]
           if best == nil or key < bestKey then best, bestKey = slot, key end
         end

@@ -10,8 +10,8 @@ return function()
     init = function(self, ctx) self.hand = 0 end,
     victim = function(self, ctx)
       -- One ctx call per step: clear_referenced tests and clears R (the common case);
-      -- pinned/resident only for R = 0. A pinned frame may lose its R bit here; it is never
-      -- a victim either way.
+      -- evictable (resident and not pinned) only for R = 0. A pinned frame may lose its R bit
+      -- here; it is never a victim either way.
       local n, hand = ctx.count, self.hand
       local test_and_clear = ctx.clear_referenced
       for _ = 0, 2 * n do
@@ -20,7 +20,7 @@ return function()
         if hand == n then hand = 0 end
         if test_and_clear(ctx, slot) then
           -- R was 1: cleared, second chance
-        elseif not ctx:pinned(slot) and ctx:resident(slot) then
+        elseif ctx:evictable(slot) then
           self.hand = hand
           return slot
         end

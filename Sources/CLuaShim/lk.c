@@ -251,13 +251,14 @@ void lk_pushfunction(lua_State *L, void *target) {
 typedef struct lk_ByteBit {
   unsigned char *bytes;
   lua_Integer count;
-  unsigned char bit;
+  unsigned char mask;
+  unsigned char want;
   int clear;
 } lk_ByteBit;
 
-/* f(self, i): bit of bytes[i]; with `clear`, also clears it (test and clear, as a kernel
-** scans accessed bits). Upvalues: 1 the lk_ByteBit, 2 what the bytes are (for errors),
-** 3 the slot keeping their owner alive. */
+/* f(self, i): whether the bits `mask` of bytes[i] equal `want`; with `clear`, also clears
+** `mask` (test and clear, as a kernel scans accessed bits). Upvalues: 1 the lk_ByteBit, 2 what
+** the bytes are (for errors), 3 the slot keeping their owner alive. */
 static int lk_bytebit(lua_State *L) {
   const lk_ByteBit *b = (const lk_ByteBit *)lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer i = luaL_checkinteger(L, 2);
@@ -266,20 +267,21 @@ static int lk_bytebit(lua_State *L) {
     return luaL_argerror(L, 2, lua_pushfstring(L, "%s: slot %I does not exist (slots 0\xE2\x80\xA6%I)",
                                                what, i, b->count - 1));
   }
-  lua_pushboolean(L, (b->bytes[i] & b->bit) != 0);
-  if (b->clear) b->bytes[i] &= (unsigned char)~b->bit;
+  lua_pushboolean(L, (b->bytes[i] & b->mask) == b->want);
+  if (b->clear) b->bytes[i] &= (unsigned char)~b->mask;
   return 1;
 }
 
-/* Push f(self, i) over `count` bytes that tests (with `clear`: tests and clears) `bit` of
-** one of them in C, never entering Swift: what a Lua replacement policy calls several times per
-** eviction. `owner`, a retained Swift reference, keeps the bytes alive. */
-void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
+/* Push f(self, i) over `count` bytes that tests (with `clear`: tests and clears) bits `mask`
+** of one of them against `want` in C, never entering Swift: what a Lua replacement policy calls
+** several times per eviction. `owner`, a retained Swift reference, keeps the bytes alive. */
+void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int mask, int want, int clear,
                     const char *what, void *owner) {
   lk_ByteBit *b = (lk_ByteBit *)lua_newuserdatauv(L, sizeof(lk_ByteBit), 0);
   b->bytes = bytes;
   b->count = count;
-  b->bit = (unsigned char)bit;
+  b->mask = (unsigned char)mask;
+  b->want = (unsigned char)want;
   b->clear = clear;
   lua_pushstring(L, what);
   lk_pushslot(L, owner);

@@ -10,7 +10,8 @@ enum LuaPolicyContext {
     static let help = """
         ctx.count (frames), ctx.now (accesses so far), ctx:page(slot) (page id, or nil if empty: the page number in
         vm.simulate; the kernel packs the owner into bits 52-63), ctx:owner(slot),
-        ctx:referenced(slot), ctx:dirty(slot), ctx:pinned(slot), ctx:resident(slot), ctx:loaded(slot) (load time),
+        ctx:referenced(slot), ctx:dirty(slot), ctx:pinned(slot), ctx:resident(slot), ctx:evictable(slot) (resident and
+        not pinned), ctx:loaded(slot) (load time),
         ctx:clear_referenced(slot) (returns whether R was set: test and clear), ctx:clear_dirty(slot) (a write-back), ctx:frames() (iterator: slot, page,
         referenced, dirty over resident slots). Slots are 0 … ctx.count-1.
         """
@@ -40,6 +41,10 @@ enum LuaPolicyContext {
             ("dirty", bitFunction(FrameTable.dirtyBit)),
             ("pinned", bitFunction(FrameTable.pinnedBit)),
             ("resident", bitFunction(FrameTable.residentBit)),
+            // Resident and not pinned: what a victim must be, in one call.
+            ("evictable", LuaByteBitFunction(bytes: frames.flagBytes, count: frames.capacity,
+                                             mask: FrameTable.residentBit | FrameTable.pinnedBit,
+                                             equals: FrameTable.residentBit, context: "policy '\(policy)'", owner: frames)),
             ("loaded", LuaSwiftFunction { call in call.push(frames.loadTime(try slot(call)).lua) }),
             ("clear_referenced", bitFunction(FrameTable.referencedBit, clears: true)),
             ("clear_dirty", LuaSwiftFunction { call in frames.clearDirty(try slot(call)); return 0 }),

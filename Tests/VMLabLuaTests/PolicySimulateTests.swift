@@ -71,7 +71,7 @@ import Testing
                 seen = { page = page, now = ctx.now,
                   p0 = ctx:page(0), p1 = ctx:page(1), l0 = ctx:loaded(0), l1 = ctx:loaded(1),
                   d0 = ctx:dirty(0), d1 = ctx:dirty(1), pin0 = ctx:pinned(0), pin1 = ctx:pinned(1),
-                  r0 = ctx:resident(0), owner = ctx:owner(1) }
+                  r0 = ctx:resident(0), owner = ctx:owner(1), e0 = ctx:evictable(0), e1 = ctx:evictable(1) }
                 ctx:clear_dirty(1)
                 return 0
               end,
@@ -82,6 +82,7 @@ import Testing
             assert(seen.p0 == 1 and seen.p1 == 2 and seen.l0 == 1 and seen.l1 == 2, "pages and load times")
             assert(not seen.d0 and seen.d1, "the write set D")
             assert(not seen.pin0 and seen.pin1 and seen.r0 and seen.owner == 0)
+            assert(seen.e0 and not seen.e1, "evictable: resident and not pinned")
             assert(seen.evicted == "0:1", seen.evicted)
             assert(r.writebacks == 1, "clear_dirty is a write-back")
             """)

@@ -57,7 +57,7 @@ void lk_setreleaser(lk_Releaser r);
 
 /* functions and objects */
 void lk_pushfunction(lua_State *L, void *target);
-void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int bit, int clear,
+void lk_pushbytebit(lua_State *L, unsigned char *bytes, lua_Integer count, int mask, int want, int clear,
                     const char *what, void *owner);
 void lk_setcounterfield(lua_State *L, int idx, const char *name, const unsigned long long *counter,
                         void *owner);
