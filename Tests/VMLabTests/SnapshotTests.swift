@@ -245,7 +245,7 @@ import Testing
             (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "processorSlot", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "swapReference", "reclaimer", "reclaimerReference", "borrowers", "attachment", "faultTrace",
-                 "lastAccess", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
+                 "lastAccessStorage", "sharedObjects", "nextPID", "ownerIDs", "hugePages"]),
             (p, ["pid", "name", "parentPID", "space", "vmas", "brkStart", "layout", "brk", "isAlive", "exitStatus",
                  "catchSegv", "counters", "faultLog"]),
             (file, ["name", "isAnonymous", "size", "contents", "cache", "writable", "kernel", "reads", "swapSlots"]),

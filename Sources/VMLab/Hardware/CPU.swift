@@ -488,10 +488,17 @@ public final class CPU {
     /// Translates one access of the current space through TLBs, page-walk caches and the walker.
     /// Faults are returned in the result (not thrown); throws only when no space is current.
     public func access(_ va: UInt64, _ kind: AccessKind = .read, privilege: Privilege = .user) throws(VMError) -> MMUResult {
+        var r = MMUResult()
+        try access(va, kind, privilege: privilege, into: &r)
+        return r
+    }
+
+    /// `access`, writing the result into `r` (the kernel's `lastAccess`: no copy of the result
+    /// per access).
+    func access(_ va: UInt64, _ kind: AccessKind, privilege: Privilege, into r: inout MMUResult) throws(VMError) {
         guard let reference = spaceReference else { throw .noAddressSpace(cpu: index) }
         refreshCosts()
         enter(privilege)
-        var r = MMUResult()
         let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
         reference._withUnsafeGuaranteedRef { space in
             translate(va, kind, privilege, space, root: space.root(for: privilege), tag: tag,
@@ -506,7 +513,6 @@ public final class CPU {
         if r.fault != nil { s.pointee.faults += 1 }
         machineCounters.pointee.accesses &+= 1
         machineCounters.pointee.cycles &+= r.cycles &- r.references &* costs.pointee.memoryReference
-        return r
     }
 
     /// The pipeline from path position `start` on, for entries tagged `tag` (passed in: reading

@@ -23,12 +23,13 @@ extension Kernel {
         p.counters.accesses += 1
         beginAccess()
         for attempt in 0...Self.faultRetries {
-            let r: MMUResult
-            do { r = try cpu.access(va, access, privilege: privilege) } catch { throw .from(error, in: "access") }
-            guard let fault = r.fault else {
-                lastAccess = r
-                try finishAccess(r.physicalAddress, access, faulted: attempt > 0)
-                return r.physicalAddress
+            // Straight into `lastAccess` (a faulting attempt's result is overwritten by the retry).
+            let r = lastAccessStorage
+            do { try cpu.access(va, access, privilege: privilege, into: &r.pointee) } catch { throw .from(error, in: "access") }
+            guard let fault = r.pointee.fault else {
+                let pa = r.pointee.physicalAddress
+                try finishAccess(pa, access, faulted: attempt > 0)
+                return pa
             }
             try handleFault(p, fault)
             guard p.isAlive else { throw try segv(p, va, access, .handlerFailed, detail: "the process was killed") }

@@ -95,8 +95,16 @@ public final class Kernel {
     public var attachment: AnyObject?
     /// When not nil, every resolved fault's kind is appended (for `translate`-style tracing).
     public var faultTrace: [FaultKind]?
-    /// The MMU result of the last access that succeeded (for tracing).
-    public internal(set) var lastAccess = MMUResult()
+    /// The MMU result of the latest access through the MMU (of its last try, when it faulted
+    /// and was retried), for tracing.
+    public internal(set) var lastAccess: MMUResult {
+        get { lastAccessStorage.pointee }
+        set { lastAccessStorage.pointee = newValue }
+    }
+    /// Where `lastAccess` lives: each access's MMU result is written there in place
+    /// (`CPU.access(into:)`), not copied, and not under the exclusive-access rule of a stored
+    /// property (a software refill handler may make another access meanwhile).
+    let lastAccessStorage: UnsafeMutablePointer<MMUResult>
     /// Transparent huge pages, khugepaged, the hugetlb pool and their counters (Kernel+HugePages).
     public internal(set) var hugePages = HugePageState()
     /// Shared anonymous objects still alive (they die with their last mapping).
@@ -105,10 +113,17 @@ public final class Kernel {
     /// Owner ids of every page table the kernel made (its frames carry them), and its own.
     var ownerIDs = OwnerSet()
 
+    deinit {
+        lastAccessStorage.deinitialize(count: 1)
+        lastAccessStorage.deallocate()
+    }
+
     /// The kernel of `machine`: takes an owner id and allocates the kernel-image frame, or, for
     /// a machine forked from a snapshot (`adopting`), keeps the ones already in its memory.
     init(machine: Machine, adopting existing: (owner: Int32, kernelFrame: UInt64?)? = nil) throws(VMError) {
         self.machine = machine
+        lastAccessStorage = .allocate(capacity: 1)
+        lastAccessStorage.initialize(to: MMUResult())
         memory = machine.memory
         frameAllocator = machine.frames
         machineCounters = machine.counters
