@@ -236,7 +236,7 @@ extension Kernel {
     /// (after fork) becomes private copies. ENOMEM when no frame is free for the table or copies.
     func splitHugePage(_ p: Process, _ base: UInt64, call: String) throws(KernelError) {
         let space = p.space
-        guard let huge = hugePageBytes, let leaf = leafOf(space, base), leaf.level == hugeLevel, isPresent(leaf.raw) else { return }
+        guard hugePageBytes != nil, let leaf = leafOf(space, base), leaf.level == hugeLevel, isPresent(leaf.raw) else { return }
         let head = entryFrame(space, leaf.raw)
         let info = frameInfo(head)
         let inPlace = info.refcount == 1

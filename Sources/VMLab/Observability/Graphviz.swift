@@ -54,7 +54,7 @@ public enum Graphviz {
             }
             return true
         }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard written else {
             unlink(path)
             throw .externalProgram(program: "dot", debianPackage: "graphviz", message: "cannot write a temporary file")

@@ -126,7 +126,7 @@ extension GuestBacking {
     func installShadow(_ shadow: ShadowPaging, _ table: PageTable, _ space: PageTable, page: UInt64, gpa: UInt64,
                        flags: MapFlags) -> Bool {
         guard let hpa = backOrRecord(gpa & ~(pageBytes - 1)) else { return false }
-        if let existing = try? table.lookup(page), existing != nil { _ = try? table.unmap(page, length: pageBytes) }
+        if (try? table.lookup(page)) != nil { _ = try? table.unmap(page, length: pageBytes) }
         guard (try? table.map(page, to: hpa, pageBytes: pageBytes, flags: flags)) != nil else { return false }
         let mode = space.mode
         guard let tables = try? space.descend(page).tables else { return true }
