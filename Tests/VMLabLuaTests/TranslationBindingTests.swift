@@ -179,6 +179,31 @@ import Testing
         ])
     }
 
+    @Test func aRefillHandlerMaySwitchItsCPUAway() throws {
+        // The access goes on with the space it started in, even if the handler switched the CPU
+        // to another and nothing else holds the first (checked under valgrind: no read of freed memory).
+        try runLua("""
+            local m = vm.machine{ memory = "64 MiB", software_tlb = true }
+            local cpu = m.cpus[1]
+            do
+              local s = m:address_space()
+              s:map(0x400000, 0x100000, { w = true, u = true })
+              cpu:switch(s)
+            end
+            local other = m:address_space()
+            other:map(0x400000, 0x200000, { w = true, u = true })
+            m:set_tlb_refill(function(miss)
+              cpu:switch(other)
+              collectgarbage(); collectgarbage()
+              return false
+            end)
+            local r = cpu:access(0x400000, "read")
+            assert(r.fault and r.fault.reason == "no translation (TLB refill handler)", tostring(r.fault))
+            m:set_tlb_refill(nil)
+            assert(cpu:access(0x400000).pa == 0x200000, "the CPU runs the other space now")
+            """)
+    }
+
     @Test func protectionKeysFromLua() throws {
         try runLua("""
             local m = vm.machine{ memory = "16 MiB" }

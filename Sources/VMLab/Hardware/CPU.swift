@@ -500,9 +500,17 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
-        reference._withUnsafeGuaranteedRef { space in
+        if softwareTLB {
+            // A refill handler may switch this CPU away and let the space go: hold it to the end.
+            let space = reference.takeUnretainedValue()
             translate(va, kind, privilege, space, root: space.root(for: privilege), tag: tag,
                       pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
+            withExtendedLifetime(space) {}
+        } else {
+            reference._withUnsafeGuaranteedRef { space in
+                translate(va, kind, privilege, space, root: space.root(for: privilege), tag: tag,
+                          pkru: pkruStorage.pointee, from: 0, cycles: 0, level: 0, into: &r)
+            }
         }
         try throwRefillFailure()
         let s = stats
