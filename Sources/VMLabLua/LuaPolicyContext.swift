@@ -25,9 +25,10 @@ enum LuaPolicyContext {
             }
             return slot
         }
-        func bitFunction(_ bit: UInt8, clears: Bool = false) -> LuaByteBitFunction {
-            LuaByteBitFunction(bytes: frames.flagBytes, count: frames.capacity, bit: bit, clears: clears,
-                               context: "policy '\(policy)'", owner: frames)
+        /// Tests (and with `clears` clears) `bits` of a slot's flag byte: all set, or exactly `equals`.
+        func bitFunction(_ bits: UInt8, equals: UInt8? = nil, clears: Bool = false) -> LuaByteBitFunction {
+            LuaByteBitFunction(bytes: frames.flagBytes, count: frames.capacity, mask: bits, equals: equals ?? bits,
+                               clears: clears, context: "policy '\(policy)'", owner: frames)
         }
         let record = LuaRecord([
             ("count", frames.capacity),
@@ -42,9 +43,7 @@ enum LuaPolicyContext {
             ("pinned", bitFunction(FrameTable.pinnedBit)),
             ("resident", bitFunction(FrameTable.residentBit)),
             // Resident and not pinned: what a victim must be, in one call.
-            ("evictable", LuaByteBitFunction(bytes: frames.flagBytes, count: frames.capacity,
-                                             mask: FrameTable.residentBit | FrameTable.pinnedBit,
-                                             equals: FrameTable.residentBit, context: "policy '\(policy)'", owner: frames)),
+            ("evictable", bitFunction(FrameTable.residentBit | FrameTable.pinnedBit, equals: FrameTable.residentBit)),
             ("loaded", LuaSwiftFunction { call in call.push(frames.loadTime(try slot(call)).lua) }),
             ("clear_referenced", bitFunction(FrameTable.referencedBit, clears: true)),
             ("clear_dirty", LuaSwiftFunction { call in frames.clearDirty(try slot(call)); return 0 }),
