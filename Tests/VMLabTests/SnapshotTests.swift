@@ -216,13 +216,13 @@ import Testing
                  "processorStorage", "asidGenerationBase", "kernelStorage", "pageTables", "dmaPins", "openDevices",
                  "hashedPageTable", "hostedGuests"]),   // refused: inverted/hashed machines, hosts of guests
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
-                        "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared",
+                        "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared", "tableGeneration",
                         "guestBacking"]),   // refused: a guest's memory lives in its host
             (m.frames, ["frameCount", "maxOrder", "freeFrames", "freeBlocks", "freeBits", "allocatedBits", "wordCounts", "hints"]),
             (p.space, ["machine", "mode", "root", "owner", "tablePages", "mappedBytes", "isLive", "cpuMask", "asid",
                        "asidGeneration", "userRoot", "levelCount", "pteBytes", "pageBits", "shifts", "indexMasks",
                        "reservedInTable", "reservedInLeaf", "leafAllowed", "layout", "frameFieldMask", "isRISCV", "memory",
-                       "counterStorage", "costStorage", "signExtended", "vaTopShift", "isX86Wide",
+                       "counterStorage", "costStorage", "signExtended", "vaTopShift", "isX86Wide", "leafMemo",
                        "hashedTable", "spaceID"]),   // only on inverted/hashed machines, which are refused
             (m.processors, ["machine", "configuration", "cpus", "sharedTLBs", "kernelCPU", "generation", "stats",
                             "refillHandler", "refilling", "asidUsed", "nextASID", "batchDepth", "pending", "pendingMask", "pendingInitiator",

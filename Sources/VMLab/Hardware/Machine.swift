@@ -161,7 +161,8 @@ public final class Machine {
     public func freeFrames(first: UInt64, order: Int) throws(VMError) {
         try frames.free(frame: first, order: order)
         let count = FrameAllocator.blockFrames(order)
-        try memory.zero(memory.address(frame: first), length: count * mode.pageBytes)
+        if try memory.info(frame: first).state == .pageTable { memory.tablesMayHaveChanged() }
+        try memory.clear(memory.address(frame: first), length: count * mode.pageBytes)
         for frame in first..<(first + count) {
             try memory.updateInfo(frame: frame) { $0 = FrameInfo() }
         }

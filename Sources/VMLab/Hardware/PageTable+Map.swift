@@ -63,20 +63,36 @@ extension PageTable {
 
     /// Where the descent for `va` stops — the slot, raw value and level of a leaf (huge or not)
     /// or of a not-present entry — as `descend` finds it, without building its list of tables
-    /// (and without retains: it reads through `memory`). Nil where `descend` throws.
+    /// (and without retains: it reads through `memory`). Nil where `descend` throws. A leaf
+    /// table the last walks reached is found without walking (`leafMemo`; debug builds walk
+    /// anyway and check that both agree).
     func stopEntry(_ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
         if memory.isGuestMemory {   // guest memory: its accesses prepare the backing
             guard let d = try? descend(va) else { return nil }
             return (d.slot, d.raw, d.level)
         }
+        let last = levelCount &- 1
+        if last > 0 && hashedTable == nil,
+           let table = leafMemo.pointee.table(region: va &>> shifts[last &- 1], generation: memory.tableGeneration.pointee) {
+            let slot = table &+ index(va, level: last) &* pteBytes
+            let raw = isX86Wide ? memory.load64(slot) : memory.loadAligned(slot, width: Int(pteBytes))
+            assert(walkToStop(va).map { $0 == (slot, raw, last) } ?? false, "a stale leaf-table memo for \(Units.hex(va))")
+            return (slot, raw, last)
+        }
+        return walkToStop(va)
+    }
+
+    /// `stopEntry` by a walk from the root, remembering the leaf table it reaches.
+    private func walkToStop(_ va: UInt64) -> (slot: UInt64, raw: UInt64, level: Int)? {
         let memoryBytes = memory.bytes, width = Int(pteBytes)
+        let last = levelCount &- 1
         var table = root
         if isX86Wide {   // the same walk with x86's constants (8-byte entries, P = bit 0, PS = bit 7)
-            let last = levelCount &- 1
             for level in 0..<levelCount {
                 let slot = table &+ index(va, level: level) &* 8
                 guard slot < memoryBytes, memoryBytes &- slot >= 8 else { return nil }
                 let raw = memory.load64(slot)
+                if level == last { rememberLeafTable(va, table) }
                 if raw & 1 == 0 || level == last || raw & 0x80 != 0 { return (slot, raw, level) }
                 table = ((raw &>> 12) & frameFieldMask) &<< 12
             }
@@ -86,10 +102,18 @@ extension PageTable {
             let slot = table &+ index(va, level: level) &* pteBytes
             guard slot < memoryBytes, memoryBytes &- slot >= pteBytes else { return nil }
             let raw = memory.loadAligned(slot, width: width)
+            if level == last { rememberLeafTable(va, table) }
             if !isPresent(raw) || isLeaf(raw, level: level) { return (slot, raw, level) }
             table = frameAddress(raw)
         }
         return nil   // unreachable: the last level is always a leaf or not present
+    }
+
+    /// Notes that the leaf table of `va` is at `table` (`stopEntry` reached it).
+    @inline(__always)
+    private func rememberLeafTable(_ va: UInt64, _ table: UInt64) {
+        guard levelCount > 1, hashedTable == nil else { return }
+        leafMemo.pointee.remember(region: va &>> shifts[levelCount &- 2], table: table, generation: memory.tableGeneration.pointee)
     }
 
     /// The slot and raw value of the last-level entry for `va`: `walk(va, level: last, create:

@@ -57,6 +57,8 @@ public final class PageTable {
     /// True for the 8-byte x86 formats (x86_64, LA57, PAE): the MMU walks them with
     /// `walkX86ForMMU`, whose bit positions are constants.
     let isX86Wide: Bool
+    /// The leaf tables the kernel's last walks reached (see `stopEntry`).
+    let leafMemo: UnsafeMutablePointer<LeafTableMemo>
 
     /// A space whose root is a fresh frame (`existingRoot` nil) or the table already at
     /// `existingRoot` (hand-built tables; their pages are not counted in `tablePages` below the root).
@@ -108,6 +110,8 @@ public final class PageTable {
         reservedInTable = .allocate(capacity: levelCount)
         reservedInLeaf = .allocate(capacity: levelCount)
         leafAllowed = .allocate(capacity: levelCount)
+        leafMemo = .allocate(capacity: 1)
+        leafMemo.initialize(to: LeafTableMemo())
         for level in 0..<levelCount {
             shifts[level] = UInt64(mode.indexShift(level: level))
             indexMasks[level] = PTELayout.lowMask(mode.levelBits[level])
@@ -133,7 +137,7 @@ public final class PageTable {
         machine.processorStorage?.forget(self)
         if isLive { hashed?.release(self) }
         shifts.deallocate(); indexMasks.deallocate(); reservedInTable.deallocate()
-        reservedInLeaf.deallocate(); leafAllowed.deallocate()
+        reservedInLeaf.deallocate(); leafAllowed.deallocate(); leafMemo.deallocate()
     }
 
     /// Table pages per level, table bytes and mapped bytes in one value.
@@ -199,6 +203,10 @@ public final class PageTable {
     /// user-half entry of the root is written to the user root too (KPTI).
     func writeEntry(_ slot: UInt64, _ raw: UInt64) throws(VMError) {
         try memory.checkAccess(slot, width: pteBytes)
+        let generation = memory.tableGeneration
+        if !leafMemo.pointee.holds(slot: slot, tableBytes: leafTableBytes, generation: generation.pointee) {
+            generation.pointee &+= 1   // maybe an upper-level entry: tables may have moved
+        }
         memory.storeAligned(slot, raw, width: Int(pteBytes))
         if let userRoot, slot >= root, slot - root < userHalfBytes {
             memory.storeAligned(userRoot + (slot - root), raw, width: Int(pteBytes))
@@ -207,6 +215,9 @@ public final class PageTable {
             guest.trapTableWrite(shadow, slot: slot, raw: raw, guestMode: mode)
         }
     }
+
+    /// Bytes of one last-level table.
+    var leafTableBytes: UInt64 { (indexMasks[levelCount &- 1] &+ 1) &* pteBytes }
 
     /// Bytes of root entries that map the user half of the address space (the lower half of
     /// the root's entries: the upper half, where the VA's top bit is set, is the kernel's).

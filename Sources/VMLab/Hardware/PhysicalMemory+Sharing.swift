@@ -130,6 +130,7 @@ extension PhysicalMemory {
             throw .invalidConfiguration(what: "snapshot", reason:
                 "it holds \(Units.size(image.bytes)) of memory in \(Units.size(image.frameBytes)) frames, this memory \(Units.size(bytes)) in \(Units.size(frameBytes)) frames")
         }
+        tablesMayHaveChanged()
         for c in 0..<directoryCount where directory[c] != nil {
             for slot in 0..<Self.blocksPerChunk { dropBlock(chunk: c, slot: slot) }
         }

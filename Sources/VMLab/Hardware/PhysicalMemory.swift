@@ -48,6 +48,9 @@ public final class PhysicalMemory {
     let sharedDirectory: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
     /// True while some block is shared: the write path looks at `sharedDirectory` only then.
     let anyShared: UnsafeMutablePointer<Bool>
+    /// Moves whenever a page table's address may have changed (see `LeafTableMemo`): every
+    /// public write below moves it, as do table-entry writes and freed table frames.
+    let tableGeneration: UnsafeMutablePointer<UInt64>
 
     /// Number of 2 MiB chunks whose block table has been allocated.
     public var allocatedChunks: Int { usage.pointee.chunks }
@@ -94,6 +97,8 @@ public final class PhysicalMemory {
         sharedDirectory.initialize(repeating: nil, count: directoryCount)
         anyShared = .allocate(capacity: 1)
         anyShared.initialize(to: false)
+        tableGeneration = .allocate(capacity: 1)
+        tableGeneration.initialize(to: 0)
     }
 
     deinit {
@@ -106,6 +111,7 @@ public final class PhysicalMemory {
         directory.deallocate()
         sharedDirectory.deallocate()
         anyShared.deallocate()
+        tableGeneration.deallocate()
         for c in 0..<infoDirectoryCount { infoDirectory[c]?.deallocate() }
         infoDirectory.deallocate()
         usage.deallocate()
@@ -185,6 +191,10 @@ public final class PhysicalMemory {
         }
     }
 
+    /// Forgets every remembered leaf table (`LeafTableMemo`): the bytes written may be table entries.
+    @inline(__always)
+    func tablesMayHaveChanged() { tableGeneration.pointee &+= 1 }
+
     // MARK: checked access
 
     /// Throws unless `[pa, pa + width)` lies inside memory.
@@ -215,6 +225,7 @@ public final class PhysicalMemory {
     public func write(_ pa: UInt64, _ value: UInt64, width: Int = 8) throws(VMError) {
         guard [1, 2, 4, 8].contains(width) else { throw .invalidWidth(width) }
         try checkAccess(pa, width: UInt64(width))
+        tablesMayHaveChanged()
         if pa & UInt64(width - 1) == 0 { storeAligned(pa, value, width: width); return }
         for i in 0..<width { storeAligned(pa + UInt64(i), value >> UInt64(8 * i), width: 1) }
     }
@@ -243,6 +254,7 @@ public final class PhysicalMemory {
     /// Writes `data` starting at `pa`.
     public func writeBytes(_ pa: UInt64, _ data: [UInt8]) throws(VMError) {
         try checkAccess(pa, width: UInt64(data.count))
+        tablesMayHaveChanged()
         var done = 0
         while done < data.count {
             let at = pa + UInt64(done)
@@ -258,6 +270,13 @@ public final class PhysicalMemory {
 
     /// Sets `[pa, pa + length)` to zero, releasing storage blocks that become wholly zero.
     public func zero(_ pa: UInt64, length: UInt64) throws(VMError) {
+        tablesMayHaveChanged()
+        try clear(pa, length: length)
+    }
+
+    /// `zero` for frames being freed (`Machine.freeFrames`), which moves `tableGeneration`
+    /// itself when one of them was a page table.
+    func clear(_ pa: UInt64, length: UInt64) throws(VMError) {
         try checkRange(pa, width: length)
         if let guestBacking { return try guestBacking.zero(pa, length: length) }
         var at = pa
