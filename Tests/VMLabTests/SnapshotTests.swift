@@ -218,7 +218,7 @@ import Testing
             (m.memory, ["bytes", "frameBytes", "frameCount", "directory", "directoryCount", "infoDirectory",
                         "infoDirectoryCount", "frameShift", "usage", "sharedDirectory", "anyShared", "tableGeneration",
                         "guestBacking"]),   // refused: a guest's memory lives in its host
-            (m.frames, ["frameCount", "maxOrder", "freeFrames", "freeBlocks", "freeBits", "allocatedBits", "wordCounts", "hints"]),
+            (m.frames, ["frameCount", "maxOrder", "freeFrames", "blockCounts", "freeBits", "allocatedBits", "wordCounts", "hints"]),
             (p.space, ["machine", "mode", "root", "owner", "tablePages", "mappedBytes", "isLive", "cpuMask", "asid",
                        "asidGeneration", "userRoot", "levelCount", "pteBytes", "pageBits", "shifts", "indexMasks",
                        "reservedInTable", "reservedInLeaf", "leafAllowed", "layout", "frameFieldMask", "isRISCV", "memory",
@@ -232,16 +232,16 @@ import Testing
                          "sizeIndexOfLevel", "sizeBytes", "machine", "placeholder", "costs", "costsVersion", "machineCounters", "basePageBytes",
                          "levelCost", "pathTLB",
                          "pathLevel", "pathSlot", "pathCount", "fillTLB", "fillLevel", "fillCount", "pwcTLB", "pwcLevel",
-                         "pwcCount", "softwareTLB", "configuration", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
+                         "pwcCount", "tlbCores", "tlbCount", "softwareTLB", "configuration", "pkruStorage", "privilegeStorage", "levelCostVersion", "refillFailure",
                          "sizeOfIndex", "sizeIndexOf", "vmidTag"]),   // non-zero only on a guest (refused)
             (m.cpus[0].tlbs[0], ["name", "entries", "ways", "sets", "replacement", "kind", "pageSizes", "isShared",
-                                 "isPageWalkCache", "cpu", "core", "frameBits", "sizeBytes",
-                                 "tagsVMID"]),   // set only on a host of guests (refused)
+                                 "isPageWalkCache", "cpu", "core", "frameBits", "sizeBytes"]),
             (m.cpus[0].tlbs[0].core.pointee, ["keys", "bases", "metas", "stamps", "tree", "state", "heldCount",
                                               "sizeCounts", "heldShifts", "heldSizeTags", "localOfSize", "ways", "sets",
                                               "setMask", "pow2Sets", "replacement",
                                               // derived from the stamps on restore (TLB.restore → recount)
-                                              "order", "validWays", "ordered", "onHit", "validSlots", "validWords"]),
+                                              "order", "validWays", "ordered", "onHit", "validSlots", "validWords",
+                                              "tagsVMID"]),   // set only on a host of guests (refused)
             (k, ["machine", "memory", "frameAllocator", "machineCounters", "costModel", "processorSlot", "mode", "pageBytes", "userTop", "kernelBase", "hugePageBytes", "hugeLevel", "kernelImageBase",
                  "aslr", "layoutRNG", "kernelFrame", "owner", "processes", "files", "counters", "observer", "faultHook",
                  "swapInHook", "swapDuplicateHook", "swapFreeHook", "swap", "swapReference", "reclaimer", "reclaimerReference", "borrowers", "attachment", "faultTrace",

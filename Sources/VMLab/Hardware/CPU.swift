@@ -173,6 +173,9 @@ public final class CPU {
     let pwcTLB: UnsafeMutablePointer<UnsafeMutablePointer<TLBCore>>
     let pwcLevel: UnsafeMutablePointer<Int>
     let pwcCount: Int
+    /// The `TLBCore` of each of `tlbs` (invalidations run over them at every eviction).
+    let tlbCores: UnsafeMutablePointer<UnsafeMutablePointer<TLBCore>>
+    let tlbCount: Int
     /// A software-managed TLB: misses go to `refill` instead of the walker.
     let softwareTLB: Bool
     /// The processors' configuration (it never changes), held here: every invalidation reads
@@ -267,6 +270,9 @@ public final class CPU {
             }
         }
         pwcCount = self.pageWalkCaches.count
+        tlbCount = tlbs.count
+        tlbCores = .allocate(capacity: max(1, tlbs.count))
+        for (k, tlb) in tlbs.enumerated() { (tlbCores + k).initialize(to: tlb.core) }
         softwareTLB = processors.configuration.softwareTLB
         configuration = processors.configuration
         pkruStorage = .allocate(capacity: 1)
@@ -294,7 +300,7 @@ public final class CPU {
         scratch.release()
         levelCost.deallocate(); pathTLB.deallocate(); pathLevel.deallocate(); pathSlot.deallocate()
         pathCount.deallocate(); fillTLB.deallocate(); fillLevel.deallocate(); fillCount.deallocate()
-        pwcTLB.deallocate(); pwcLevel.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
+        pwcTLB.deallocate(); pwcLevel.deallocate(); tlbCores.deallocate(); sizeOfIndex.deallocate(); sizeIndexOf.deallocate()
         refillFailure.deinitialize(count: 1); refillFailure.deallocate(); pkruStorage.deallocate()
         privilegeStorage.deallocate(); levelCostVersion.deallocate()
     }
@@ -436,8 +442,15 @@ public final class CPU {
     /// invlpg: drops the entries for `va` tagged `asid` (and global ones) from every structure
     /// of this CPU, and the page-walk-cache entries tagged `asid` (x86 INVLPG drops all of them).
     public func invlpg(_ va: UInt64, asid: Int) {
-        for tlb in tlbs { tlb.invalidate(va, tag: asid | vmidTag) }
-        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
+        let tag = UInt32(truncatingIfNeeded: asid | vmidTag)
+        for k in 0..<tlbCount { _ = tlbCores[k].pointee.invalidate(va, tag: tag) }
+        flushPageWalkCaches(tag)
+    }
+
+    /// Drops the page-walk-cache entries tagged `tag` (x86 INVLPG drops all of them).
+    @inline(__always)
+    func flushPageWalkCaches(_ tag: UInt32) {
+        for k in 0..<pwcCount { pwcTLB[k].pointee.flush(asid: tag) }
     }
 
     /// Drops every entry (global ones too) of every structure and page-walk cache.
@@ -450,8 +463,9 @@ public final class CPU {
     /// Drops the non-global entries tagged `asid`.
     public func flush(asid: Int) {
         stats.pointee.flushes += 1
-        for tlb in tlbs { tlb.flush(asid: asid | vmidTag) }
-        for cache in pageWalkCaches { cache.flush(asid: asid | vmidTag) }
+        let tag = UInt32(truncatingIfNeeded: asid | vmidTag)
+        for k in 0..<tlbCount { tlbCores[k].pointee.flush(asid: tag) }
+        flushPageWalkCaches(tag)
     }
 
     /// Drops every non-global entry, whatever its tag.
@@ -475,12 +489,13 @@ public final class CPU {
             flush(asid: tag)
             return
         }
+        let tagged = UInt32(truncatingIfNeeded: tag | vmidTag)
         var address = va
         for _ in 0..<pages {
-            for tlb in tlbs { tlb.invalidate(address, tag: tag | vmidTag) }
+            for k in 0..<tlbCount { _ = tlbCores[k].pointee.invalidate(address, tag: tagged) }
             address &+= pageBytes
         }
-        for cache in pageWalkCaches { cache.flush(asid: tag | vmidTag) }
+        flushPageWalkCaches(tagged)
     }
 
     // MARK: the MMU pipeline

@@ -21,12 +21,20 @@ public final class FrameAllocator {
     /// Number of free frames.
     public private(set) var freeFrames: UInt64 = 0
     /// Number of free blocks of each order, index = order (for fragmentation statistics).
-    public private(set) var freeBlocks: [Int]
+    public var freeBlocks: [Int] { Array(UnsafeBufferPointer(start: blockCounts, count: maxOrder + 1)) }
 
-    private var freeBits: [UnsafeMutablePointer<UInt64>] = []
-    private var allocatedBits: [UnsafeMutablePointer<UInt64>] = []
-    private var wordCounts: [Int] = []
-    private var hints: [Int] = []
+    /// `freeBlocks[order]`, without building the list.
+    public func freeBlocks(order: Int) -> Int { order >= 0 && order <= maxOrder ? blockCounts[order] : 0 }
+
+    // Per order, in raw memory: every eviction frees a frame and every fault allocates one, and
+    // arrays in class properties cost a uniqueness check and a bounds check at each step.
+    /// Free blocks of each order (`freeBlocks`).
+    private let blockCounts: UnsafeMutablePointer<Int>
+    private let freeBits: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+    private let allocatedBits: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+    private let wordCounts: UnsafeMutablePointer<Int>
+    /// The first word of each order's `freeBits` that may hold a free block.
+    private let hints: UnsafeMutablePointer<Int>
 
     /// An allocator with every frame free. `maxOrder` is clamped so that a block of that order
     /// fits in memory (at least 0).
@@ -35,14 +43,17 @@ public final class FrameAllocator {
         var top = max(0, min(maxOrder, 62))
         while top > 0 && (UInt64(1) << UInt64(top)) > frameCount { top -= 1 }
         self.maxOrder = top
-        freeBlocks = Array(repeating: 0, count: top + 1)
+        blockCounts = .allocate(capacity: top + 1); blockCounts.initialize(repeating: 0, count: top + 1)
+        wordCounts = .allocate(capacity: top + 1)
+        hints = .allocate(capacity: top + 1); hints.initialize(repeating: 0, count: top + 1)
+        freeBits = .allocate(capacity: top + 1)
+        allocatedBits = .allocate(capacity: top + 1)
         for order in 0...top {
             let blocks = frameCount >> UInt64(order)
             let words = Int((blocks + 63) / 64)
-            wordCounts.append(words)
-            hints.append(0)
-            freeBits.append(Self.zeroedWords(words))
-            allocatedBits.append(Self.zeroedWords(words))
+            (wordCounts + order).initialize(to: words)
+            (freeBits + order).initialize(to: Self.zeroedWords(words))
+            (allocatedBits + order).initialize(to: Self.zeroedWords(words))
         }
         // Cover memory with the largest aligned blocks, lowest address first.
         var frame: UInt64 = 0
@@ -57,8 +68,9 @@ public final class FrameAllocator {
     }
 
     deinit {
-        for words in freeBits { Glibc.free(words) }
-        for words in allocatedBits { Glibc.free(words) }
+        for order in 0...maxOrder { Glibc.free(freeBits[order]); Glibc.free(allocatedBits[order]) }
+        freeBits.deallocate(); allocatedBits.deallocate()
+        blockCounts.deallocate(); wordCounts.deallocate(); hints.deallocate()
     }
 
     private static func zeroedWords(_ count: Int) -> UnsafeMutablePointer<UInt64> {
@@ -89,19 +101,19 @@ public final class FrameAllocator {
         let index = frame >> UInt64(order)
         setBit(freeBits[order], index, true)
         hints[order] = min(hints[order], Int(index >> 6))
-        freeBlocks[order] += 1
+        blockCounts[order] += 1
         freeFrames += Self.blockFrames(order)
     }
 
     private func unmarkFree(_ frame: UInt64, order: Int) {
         setBit(freeBits[order], frame >> UInt64(order), false)
-        freeBlocks[order] -= 1
+        blockCounts[order] -= 1
         freeFrames -= Self.blockFrames(order)
     }
 
     /// The lowest free block of `order`, or nil.
     private func lowestFree(order: Int) -> UInt64? {
-        guard freeBlocks[order] > 0 else { return nil }
+        guard blockCounts[order] > 0 else { return nil }
         let bits = freeBits[order]
         var word = hints[order]
         while word < wordCounts[order] {
@@ -123,7 +135,7 @@ public final class FrameAllocator {
     public func allocate(order: Int) -> UInt64? {
         guard order >= 0, order <= maxOrder else { return nil }
         var from = order
-        while from <= maxOrder && freeBlocks[from] == 0 { from += 1 }
+        while from <= maxOrder && blockCounts[from] == 0 { from += 1 }
         guard from <= maxOrder, let frame = lowestFree(order: from) else { return nil }
         unmarkFree(frame, order: from)
         // Split: keep the lower half, give the upper half back one order down.
@@ -179,7 +191,7 @@ public final class FrameAllocator {
     }
 
     /// The largest order with a free block, or nil when memory is full.
-    public var largestFreeOrder: Int? { (0...maxOrder).last { freeBlocks[$0] > 0 } }
+    public var largestFreeOrder: Int? { (0...maxOrder).last { blockCounts[$0] > 0 } }
 }
 
 // MARK: snapshots
@@ -197,23 +209,24 @@ extension FrameAllocator {
 
     /// A copy of the allocator's state.
     func capture() -> Image {
-        func copy(_ words: [UnsafeMutablePointer<UInt64>]) -> [[UInt64]] {
-            words.indices.map { Array(UnsafeBufferPointer(start: words[$0], count: max(wordCounts[$0], 1))) }
+        func copy(_ words: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>) -> [[UInt64]] {
+            (0...maxOrder).map { Array(UnsafeBufferPointer(start: words[$0], count: max(wordCounts[$0], 1))) }
         }
         return Image(frameCount: frameCount, freeFrames: freeFrames, freeBlocks: freeBlocks,
-                     freeBits: copy(freeBits), allocatedBits: copy(allocatedBits), hints: hints)
+                     freeBits: copy(freeBits), allocatedBits: copy(allocatedBits),
+                     hints: Array(UnsafeBufferPointer(start: hints, count: maxOrder + 1)))
     }
 
     /// Puts back a state from `capture()` of an allocator over the same frames.
     func restore(_ image: Image) {
-        precondition(image.frameCount == frameCount && image.freeBits.count == freeBits.count,
+        precondition(image.frameCount == frameCount && image.freeBits.count == maxOrder + 1,
                      "an allocator image is restored only into an allocator of the same machine")
-        for order in freeBits.indices {
+        for order in 0...maxOrder {
             freeBits[order].update(from: image.freeBits[order], count: image.freeBits[order].count)
             allocatedBits[order].update(from: image.allocatedBits[order], count: image.allocatedBits[order].count)
+            blockCounts[order] = image.freeBlocks[order]
+            hints[order] = image.hints[order]
         }
         freeFrames = image.freeFrames
-        freeBlocks = image.freeBlocks
-        hints = image.hints
     }
 }

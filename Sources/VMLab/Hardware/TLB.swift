@@ -125,7 +125,10 @@ public final class TLB {
     public static let maxVMID = 4095
     /// True once a guest's CPUs share this structure: CPU-wide flushes drop only their own
     /// VMID's entries (`flush(vmid:global:)`).
-    public internal(set) var tagsVMID = false
+    public internal(set) var tagsVMID: Bool {
+        get { core.pointee.tagsVMID }
+        set { core.pointee.tagsVMID = newValue }
+    }
     /// Name in stats and dumps (`"L1d"`, or `"PWC PD"` for a page-walk-cache level).
     public let name: String
     public let entries: Int
@@ -225,24 +228,7 @@ public final class TLB {
     /// global (of the tag's VMID). Returns how many were removed.
     @discardableResult
     public func invalidate(_ va: UInt64, tag: Int) -> Int {
-        var removed = 0
-        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
-        for h in 0..<heldCount where sizeCounts[h] > 0 {   // a size with no entry has nothing to remove
-            let vpn = va >> heldShifts[h]
-            let set = setOf(vpn)
-            let start = set * ways
-            for i in start..<(start + ways) where keys[i] == vpn | salt {
-                let m = metas[i]
-                if m & TLBMeta.valid != 0 && m & TLBMeta.sizeMask == heldSizeTags[h]
-                    && (m & TLBMeta.tagMask == UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask || m & TLBMeta.global != 0) {
-                    core.pointee.clear(i, set: set)
-                    sizeCounts[h] -= 1
-                    removed += 1
-                }
-            }
-        }
-        state.pointee.stats.invalidations += removed
-        return removed
+        core.pointee.invalidate(va, tag: UInt32(truncatingIfNeeded: tag))
     }
 
     /// Removes every entry, global ones included.
@@ -254,27 +240,7 @@ public final class TLB {
 
     /// Removes the non-global entries tagged `tag` (INVPCID single-context; of the tag's VMID
     /// when guests share the structure).
-    public func flush(asid tag: Int) {
-        // Valid, not global, tagged `tag`: one masked compare per entry.
-        let mask = TLBMeta.valid | TLBMeta.global | TLBMeta.tagMask
-        let want = TLBMeta.valid | (UInt32(truncatingIfNeeded: tag) & TLBMeta.tagMask)
-        let salt = TLBMeta.salt(UInt32(truncatingIfNeeded: tag))
-        let metas = self.metas, keys = self.keys
-        // The valid entries only, keeping the per-size counts and valid ways (every invlpg
-        // flushes the page-walk caches so).
-        core.pointee.forEachValid { i in
-            if metas[i] & mask == want && (!tagsVMID || keys[i] & Self.vmidKeyMask == salt) { drop(i) }
-        }
-        state.pointee.stats.flushes += 1
-    }
-
-    /// Clears valid entry `i` and takes it off its size's count.
-    @inline(__always)
-    private func drop(_ i: Int) {
-        let size = Int((metas[i] & TLBMeta.sizeMask) >> TLBMeta.sizeShift)
-        core.pointee.clear(i, set: core.pointee.ordered ? i / ways : 0)   // a division only where `validWays` is kept
-        sizeCounts[localOfSize[size]] -= 1
-    }
+    public func flush(asid tag: Int) { core.pointee.flush(asid: UInt32(truncatingIfNeeded: tag)) }
 
     /// Removes the entries of virtual machine `vmid` (0: the host's) — every one, or with
     /// `global` false only the non-global ones. On a structure no guest shares, every entry is

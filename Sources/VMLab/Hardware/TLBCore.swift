@@ -43,6 +43,8 @@ struct TLBCore {
     /// LRU or FIFO with 8 … 16 ways: victims come from `order` and `validWays`.
     let ordered: Bool
     let onHit: HitUpdate
+    /// True once a guest's CPUs share this structure (see `TLB.tagsVMID`).
+    var tagsVMID = false
 
     /// Arrays for `entries` slots in sets of `ways`, every entry invalid, holding the sizes
     /// `held` (mode size index and log2 of the size, smallest first).
@@ -322,7 +324,12 @@ struct TLBCore {
     /// Calls `body` with every valid slot, lowest first (the slots `store` filled and `clear`
     /// has not emptied). `body` may clear the slot it is given.
     @inline(__always)
-    func forEachValid(_ body: (Int) -> Void) {
+    func forEachValid(_ body: (Int) -> Void) { Self.forEachValid(validSlots, words: validWords, body) }
+
+    /// `forEachValid` over the valid bytes `validSlots` (`words` of 8), for a caller that
+    /// changes the structure from `body`.
+    @inline(__always)
+    static func forEachValid(_ validSlots: UnsafeMutablePointer<UInt8>, words validWords: Int, _ body: (Int) -> Void) {
         let raw = UnsafeRawPointer(validSlots)
         for word in 0..<validWords {
             var bytes = raw.load(fromByteOffset: word &<< 3, as: UInt64.self)

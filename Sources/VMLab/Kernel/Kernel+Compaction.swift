@@ -18,7 +18,7 @@ extension Kernel {
     public var freeHugeBlocks: Int {
         let allocator = frameAllocator
         guard hugePageBytes != nil, hugeOrder <= allocator.maxOrder else { return 0 }
-        return (hugeOrder...allocator.maxOrder).reduce(0) { $0 + allocator.freeBlocks[$1] << ($1 - hugeOrder) }
+        return (hugeOrder...allocator.maxOrder).reduce(0) { $0 + allocator.freeBlocks(order: $1) << ($1 - hugeOrder) }
     }
 
     /// Runs compaction once over all of memory (see the rule above). EINVAL when the paging mode
@@ -55,7 +55,7 @@ extension Kernel {
         var heldAside: [UInt64] = []
         defer { for frame in heldAside { try? machine.freeFrames(first: frame, order: 0) } }
         func destination() -> UInt64? {
-            while (0..<hugeOrder).contains(where: { frameAllocator.freeBlocks[$0] > 0 }) {
+            while (0..<hugeOrder).contains(where: { frameAllocator.freeBlocks(order: $0) > 0 }) {
                 guard let frame = try? machine.allocateFrames(order: 0, state: .user, purpose: "compaction") else { return nil }
                 if !sourceBlocks.contains(frame / blockFrames) { return frame }
                 heldAside.append(frame)
