@@ -673,7 +673,7 @@ public final class CPU {
         refreshCosts()
         enter(privilege)
         let tag = UInt32(truncatingIfNeeded: currentTag | vmidTag)
-        var miss = RunMissState(space: space, root: space.root(for: privilege), tag: tag, pkru: pkruStorage.pointee,
+        var miss = RunMissState(space: Unmanaged.passUnretained(space), root: space.root(for: privilege), tag: tag, pkru: pkruStorage.pointee,
                                 privilege: privilege, memoryReference: costs.pointee.memoryReference)
         // The first level of each path, looked up here without leaving the loop; nil when the
         // path is empty or a non-zero PKRU needs `translate`'s key check on every hit.
@@ -738,7 +738,9 @@ public final class CPU {
 
     /// What `run` keeps for the accesses that miss the first level, apart from its loop of hits.
     struct RunMissState {
-        unowned(unsafe) let space: PageTable
+        /// The space `run` holds (unmanaged: `runMisses` borrows it for its whole loop, where an
+        /// `unowned(unsafe)` reference was retained and released at every access).
+        let space: Unmanaged<PageTable>
         let root: UInt64
         let tag: UInt32
         let pkru: UInt32
@@ -761,6 +763,13 @@ public final class CPU {
     /// looping itself, so that a batch of misses pays one call, not one per access.
     @inline(never)
     func runMisses(_ accesses: UnsafeBufferPointer<Access>, from start: Int, _ first: FirstLevel, _ state: inout RunMissState) -> Int {
+        state.space._withUnsafeGuaranteedRef { space in runMisses(accesses, from: start, first, &state, space) }
+    }
+
+    /// `runMisses` with `state.space` borrowed as `space`.
+    @inline(__always)
+    func runMisses(_ accesses: UnsafeBufferPointer<Access>, from start: Int, _ first: FirstLevel, _ state: inout RunMissState,
+                   _ space: PageTable) -> Int {
         let tag = state.tag, count = accesses.count
         var index = start
         var lookedUp = true   // the first level of accesses[start] missed in `run`
@@ -780,7 +789,7 @@ public final class CPU {
                 charged = fetch ? first.instructionLevel : first.dataLevel
             }
             lookedUp = false
-            pipeline(va, kind, state.privilege, state.space, root: state.root, tag: tag, pkru: state.pkru,
+            pipeline(va, kind, state.privilege, space, root: state.root, tag: tag, pkru: state.pkru,
                      from: from, cycles: spent, level: charged, into: &state.result)
             index &+= 1
             state.summary.add(state.result)
