@@ -68,6 +68,7 @@ extension PageTable {
         let accessed: UInt64 = 1 << 5, dirty: UInt64 = 1 << 6, pageSize: UInt64 = 1 << 7, global: UInt64 = 1 << 8
         guard isCanonical(va) else { return false }
         let memoryBytes = memory.bytes
+        let guest = memory.isGuestMemory
         let noExecute = layout.noExecute
         let last = levelCount &- 1
         // RW and US are ANDed over the levels, XD ORed: start from what the page-walk cache gave.
@@ -79,7 +80,7 @@ extension PageTable {
         while true {
             let slot = table &+ ((va &>> shifts[level]) & indexMasks[level]) &* 8
             guard slot < memoryBytes, memoryBytes &- slot >= 8 else { return false }
-            let raw = memory.load64(slot)
+            let raw = guest ? memory.load64(slot) : memory.ownLoad64(slot)
             references &+= 1
             let leaf = level == last || raw & pageSize != 0
             if raw & present == 0 {

@@ -161,6 +161,13 @@ public final class PhysicalMemory {
             guard let b = guestBacking.existingBlock(pa) else { return 0 }
             return UInt64(littleEndian: (b + Int(pa & (Self.blockBytes - 1))).load(as: UInt64.self))
         }
+        return ownLoad64(pa)
+    }
+
+    /// `load64` from memory that is not a guest's (`isGuestMemory` false): for a walk that
+    /// asked once.
+    @inline(__always)
+    func ownLoad64(_ pa: UInt64) -> UInt64 {
         guard let table = directory[Int(pa >> Self.chunkShift)],
               let b = table[Int((pa >> Self.blockShift) & UInt64(Self.blocksPerChunk - 1))] else { return 0 }
         return UInt64(littleEndian: (b + Int(pa & (Self.blockBytes - 1))).load(as: UInt64.self))
