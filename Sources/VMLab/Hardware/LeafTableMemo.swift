@@ -9,6 +9,11 @@
 /// (`PageTable.writeEntry`), at any write to memory from outside the page-table code
 /// (`PhysicalMemory.write`, `writeBytes`, `zero`, `copy`, so also DMA), when a table frame is
 /// freed, and at a restore. (The walker's Accessed and Dirty bits change no table address.)
+///
+/// A write inside a remembered leaf table is taken for a leaf entry's. A frame linked as a leaf
+/// table and as an upper table at once is possible only through physical writes, which the
+/// kernel's invariants forbid (`Kernel.check` reports the table-level mismatch); there the memo
+/// may miss a change made through the other link.
 struct LeafTableMemo {
     private var region0: UInt64 = .max
     private var table0: UInt64 = 0
